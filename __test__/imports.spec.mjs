@@ -1,0 +1,628 @@
+// Host functions: JS functions imported by WebAssembly.
+//
+// JS API §5.6 "run a host function" (from "create a host function"):
+//   1. If any param/result type is v128 (or exnref), throw a TypeError.
+//   2. jsArguments = ToJSValue of each argument.
+//   3. ret = ? Call(func, undefined, jsArguments).
+//   4. 0 results: return « »; 1 result: « ? ToWebAssemblyValue(ret, type) »;
+//      otherwise: method = ? GetMethod(ret, @@iterator), undefined -> TypeError;
+//      values = ? IteratorToList(...); size mismatch -> TypeError; convert each.
+// "create a host function": a JS exception v thrown by the call is wrapped in
+// a WebAssembly exception with the JS tag and payload v; when it leaves
+// WebAssembly for JS, "call an Exported Function" throws ToJSValue(payload),
+// i.e. the very same JS value.
+import { describe, expect, it } from 'vitest';
+import { engines, knownGap } from './helpers/engines.mjs';
+import { expectThrow, thrown } from './helpers/assert.mjs';
+import { wat } from './helpers/wat.mjs';
+
+describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
+  const instantiate = (text, imports) => new WebAssembly.Instance(new WebAssembly.Module(wat(text)), imports).exports;
+
+  // A module that imports `f` of type (param T) (result T) and exports
+  // `call(x)`, which calls f(x) and returns its result.
+  const through = (type, f) =>
+    instantiate(
+      `(module (import "m" "f" (func $f (param ${type}) (result ${type})))
+        (func (export "call") (param ${type}) (result ${type}) (call $f (local.get 0))))`,
+      { m: { f } },
+    );
+
+  // A module whose import returns a constant of type T to the caller.
+  const returning = (type, value) =>
+    instantiate(
+      `(module (import "m" "f" (func $f (result ${type})))
+        (func (export "call") (result ${type}) (call $f)))`,
+      { m: { f: () => value } },
+    );
+
+  describe('arguments passed to the JS function', () => {
+    it('i32 arguments arrive as signed Numbers', () => {
+      const seen = [];
+      const e = instantiate(
+        `(module (import "m" "f" (func $f (param i32 i32 i32)))
+          (func (export "go") (call $f (i32.const -1) (i32.const 0x80000000) (i32.const 7))))`,
+        { m: { f: (...args) => seen.push(args) } },
+      );
+      e.go();
+      expect(seen).toEqual([[-1, -2147483648, 7]]);
+    });
+
+    it('i64 arguments arrive as signed BigInts', () => {
+      const seen = [];
+      const e = instantiate(
+        `(module (import "m" "f" (func $f (param i64 i64 i64)))
+          (func (export "go") (call $f (i64.const -1) (i64.const 0x8000000000000000) (i64.const 1234567890123))))`,
+        { m: { f: (...args) => seen.push(args) } },
+      );
+      e.go();
+      expect(seen).toEqual([[-1n, -(2n ** 63n), 1234567890123n]]);
+    });
+
+    it('f32 and f64 arguments arrive as Numbers (f32 widened exactly)', () => {
+      const seen = [];
+      const e = instantiate(
+        `(module (import "m" "f" (func $f (param f32 f64 f32 f64)))
+          (func (export "go") (call $f (f32.const 1.1) (f64.const 1.1) (f32.const -inf) (f64.const nan))))`,
+        { m: { f: (...args) => seen.push(args) } },
+      );
+      e.go();
+      expect(seen).toHaveLength(1);
+      const [a, b, c, d] = seen[0];
+      expect(a).toBe(Math.fround(1.1));
+      expect(b).toBe(1.1);
+      expect(c).toBe(-Infinity);
+      expect(d).toBeNaN();
+    });
+
+    it('the JS function receives exactly the declared number of arguments', () => {
+      const counts = [];
+      const e = instantiate(
+        `(module (import "m" "zero" (func $z)) (import "m" "two" (func $t (param i32 i32)))
+          (func (export "go") (call $z) (call $t (i32.const 1) (i32.const 2))))`,
+        {
+          m: {
+            zero(...a) {
+              counts.push(a.length);
+            },
+            two(...a) {
+              counts.push(a.length);
+            },
+          },
+        },
+      );
+      e.go();
+      expect(counts).toEqual([0, 2]);
+    });
+
+    it('this is undefined: a strict function sees undefined, a sloppy one the global object', () => {
+      let strictThis = 'unset';
+      const sloppy = new Function('globalThis.__wasmRtSloppyThis = this;');
+      const e = instantiate(
+        `(module (import "m" "strict" (func $s)) (import "m" "sloppy" (func $l))
+          (func (export "go") (call $s) (call $l)))`,
+        {
+          m: {
+            strict: function () {
+              'use strict';
+              strictThis = this;
+            },
+            sloppy,
+          },
+        },
+      );
+      try {
+        e.go();
+        expect(strictThis).toBe(undefined);
+        // OrdinaryCallBindThis: a sloppy function called with undefined gets globalThis
+        expect(globalThis.__wasmRtSloppyThis).toBe(globalThis);
+      } finally {
+        delete globalThis.__wasmRtSloppyThis;
+      }
+    });
+
+    it('the import object is not the this value (the function is called detached)', () => {
+      let seenThis = 'unset';
+      const ns = {
+        f() {
+          seenThis = this;
+        },
+      };
+      instantiate('(module (import "m" "f" (func $f)) (func (export "go") (call $f)))', { m: ns }).go();
+      expect(seenThis).toBe(undefined);
+    });
+  });
+
+  describe('return values converted by ToWebAssemblyValue', () => {
+    it('i32: ToInt32 of the returned value', () => {
+      expect(returning('i32', 42).call()).toBe(42);
+      expect(returning('i32', '12').call()).toBe(12);
+      expect(returning('i32', 2 ** 32 + 3).call()).toBe(3);
+      expect(returning('i32', 3.99).call()).toBe(3);
+      expect(returning('i32', undefined).call()).toBe(0);
+      expect(returning('i32', null).call()).toBe(0);
+      expect(returning('i32', true).call()).toBe(1);
+      expect(returning('i32', { valueOf: () => 4 }).call()).toBe(4);
+      expect(returning('i32', NaN).call()).toBe(0);
+    });
+
+    it('i32: a BigInt or Symbol return value is a TypeError', () => {
+      expectThrow(() => returning('i32', 1n).call(), TypeError);
+      expectThrow(() => returning('i32', Symbol()).call(), TypeError);
+    });
+
+    it('i64: a BigInt is wrapped to 64 bits; strings and booleans convert with ToBigInt', () => {
+      expect(returning('i64', 5n).call()).toBe(5n);
+      expect(returning('i64', -1n).call()).toBe(-1n);
+      expect(returning('i64', 2n ** 64n + 9n).call()).toBe(9n);
+      expect(returning('i64', 2n ** 63n).call()).toBe(-(2n ** 63n));
+      expect(returning('i64', '77').call()).toBe(77n);
+      expect(returning('i64', true).call()).toBe(1n);
+    });
+
+    it('i64: returning a Number (or undefined) is a TypeError', () => {
+      expectThrow(() => returning('i64', 5).call(), TypeError);
+      expectThrow(() => returning('i64', 0).call(), TypeError);
+      expectThrow(() => returning('i64', undefined).call(), TypeError);
+      expectThrow(() => returning('i64', null).call(), TypeError);
+      expectThrow(() => returning('i64', Symbol()).call(), TypeError);
+    });
+
+    it('f32: the returned Number is rounded to f32', () => {
+      expect(returning('f32', 1.1).call()).toBe(Math.fround(1.1));
+      expect(returning('f32', 1e40).call()).toBe(Infinity);
+      expect(returning('f32', '0.5').call()).toBe(0.5);
+      expect(returning('f32', undefined).call()).toBeNaN();
+      expect(Object.is(returning('f32', -0).call(), -0)).toBe(true);
+      expectThrow(() => returning('f32', 1n).call(), TypeError);
+    });
+
+    it('f64: ToNumber of the returned value', () => {
+      expect(returning('f64', 1.1).call()).toBe(1.1);
+      expect(returning('f64', '2.5').call()).toBe(2.5);
+      expect(returning('f64', undefined).call()).toBeNaN();
+      expect(returning('f64', [7]).call()).toBe(7);
+      expectThrow(() => returning('f64', 1n).call(), TypeError);
+    });
+
+    it('a returned value is ignored for an import without results', () => {
+      const e = instantiate('(module (import "m" "f" (func $f)) (func (export "go") (result i32) (call $f) (i32.const 3)))', {
+        m: { f: () => Symbol('ignored, not converted') },
+      });
+      expect(e.go()).toBe(3);
+    });
+
+    it('the conversion of the return value happens inside the call (valueOf runs once, before wasm continues)', () => {
+      const log = [];
+      const e = instantiate(
+        `(module (import "m" "f" (func $f (result i32))) (import "m" "after" (func $a (param i32)))
+          (func (export "go") (call $a (call $f))))`,
+        {
+          m: {
+            f: () => ({ valueOf: () => (log.push('valueOf'), 8) }),
+            after: (x) => log.push(`after ${x}`),
+          },
+        },
+      );
+      e.go();
+      expect(log).toEqual(['valueOf', 'after 8']);
+    });
+  });
+
+  describe('reference types', () => {
+    it('externref: any JS value passes through wasm to the import and back unchanged', () => {
+      const received = [];
+      const e = through('externref', (x) => {
+        received.push(x);
+        return x;
+      });
+      const values = [{}, [], () => {}, Symbol('s'), undefined, null, 0, -0, NaN, 'str', 1n, true];
+      for (const v of values) expect(Object.is(e.call(v), v)).toBe(true);
+      expect(received).toHaveLength(values.length);
+      values.forEach((v, i) => expect(Object.is(received[i], v)).toBe(true));
+    });
+
+    it('externref: an import may return a different value than it received', () => {
+      const other = { other: true };
+      const e = through('externref', () => other);
+      expect(e.call({})).toBe(other);
+    });
+
+    knownGap('a function of another, unlinked instance reaches wasm as a host-function proxy, and wasmer cannot use host functions as funcref values')(engine, 'funcref: the import receives Exported Functions / null and may return them', () => {
+      const target = instantiate('(module (func (export "f") (result i32) (i32.const 9)))');
+      let received;
+      const e = through('funcref', (f) => {
+        received = f;
+        return f;
+      });
+      expect(e.call(target.f)).toBe(target.f);
+      expect(received).toBe(target.f);
+      expect(e.call(null)).toBe(null);
+      expect(received).toBe(null);
+    });
+
+    it('funcref: an import returning a plain JS function, undefined or a number is a TypeError', () => {
+      expectThrow(() => returning('funcref', () => 1).call(), TypeError);
+      expectThrow(() => returning('funcref', undefined).call(), TypeError);
+      expectThrow(() => returning('funcref', 0).call(), TypeError);
+      expect(returning('funcref', null).call()).toBe(null);
+    });
+
+    knownGap('a function of another, unlinked instance reaches wasm as a host-function proxy, and wasmer cannot use host functions as funcref values')(engine, 'funcref: a function returned by an import can be called from wasm', () => {
+      const target = instantiate('(module (func (export "f") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 10))))');
+      const e = instantiate(
+        `(module
+          (type $t (func (param i32) (result i32)))
+          (import "m" "get" (func $get (result funcref)))
+          (table 1 funcref)
+          (func (export "go") (param i32) (result i32)
+            (table.set (i32.const 0) (call $get))
+            (call_indirect (type $t) (local.get 0) (i32.const 0))))`,
+        { m: { get: () => target.f } },
+      );
+      expect(e.go(4)).toBe(40);
+    });
+  });
+
+  describe('v128 in an import signature', () => {
+    it('calling an import with a v128 parameter is a TypeError and the JS function is not called', () => {
+      let calls = 0;
+      const e = instantiate(
+        `(module (import "m" "f" (func $f (param v128)))
+          (func (export "go") (call $f (v128.const i32x4 0 0 0 0))))`,
+        { m: { f: () => calls++ } },
+      );
+      expectThrow(() => e.go(), TypeError);
+      expect(calls).toBe(0);
+    });
+
+    it('calling an import with a v128 result is a TypeError and the JS function is not called', () => {
+      let calls = 0;
+      const e = instantiate(
+        `(module (import "m" "f" (func $f (result v128)))
+          (func (export "go") (drop (call $f))))`,
+        { m: { f: () => calls++ } },
+      );
+      expectThrow(() => e.go(), TypeError);
+      expect(calls).toBe(0);
+    });
+  });
+
+  describe('multi-value results from an import', () => {
+    const multi = (ret) =>
+      instantiate(
+        `(module (import "m" "f" (func $f (result i32 i64 f64)))
+          (func (export "call") (result i32 i64 f64) (call $f)))`,
+        { m: { f: () => (typeof ret === 'function' ? ret() : ret) } },
+      );
+
+    it('accepts an array', () => {
+      expect(multi([1, 2n, 3.5]).call()).toEqual([1, 2n, 3.5]);
+    });
+
+    it('converts each value (ToInt32, ToBigInt64, ToNumber)', () => {
+      expect(multi(['7', '8', '0.25']).call()).toEqual([7, 8n, 0.25]);
+      expect(multi([2 ** 32 + 1, 2n ** 64n - 1n, undefined]).call()).toEqual([1, -1n, NaN]);
+    });
+
+    it('accepts a generator', () => {
+      expect(
+        multi(function* () {
+          yield 4;
+          yield 5n;
+          yield 6;
+        }).call(),
+      ).toEqual([4, 5n, 6]);
+    });
+
+    it('accepts a Set and any object with Symbol.iterator', () => {
+      expect(multi(() => new Set([1, 2n, 3])).call()).toEqual([1, 2n, 3]);
+      const iterable = {
+        [Symbol.iterator]() {
+          let i = 0;
+          return { next: () => (i < 3 ? { value: [9, 10n, 11][i++], done: false } : { done: true }) };
+        },
+      };
+      expect(multi(iterable).call()).toEqual([9, 10n, 11]);
+    });
+
+    it('iterates the whole iterable before converting any value', () => {
+      const log = [];
+      const values = [{ valueOf: () => (log.push('convert 0'), 1) }, 2n, { valueOf: () => (log.push('convert 2'), 3) }];
+      const iterable = {
+        [Symbol.iterator]() {
+          let i = 0;
+          return {
+            next() {
+              log.push(`next ${i}`);
+              return i < 3 ? { value: values[i++], done: false } : { done: true };
+            },
+          };
+        },
+      };
+      expect(multi(iterable).call()).toEqual([1, 2n, 3]);
+      expect(log).toEqual(['next 0', 'next 1', 'next 2', 'next 3', 'convert 0', 'convert 2']);
+    });
+
+    it.each([
+      ['a number', 5],
+      ['undefined', undefined],
+      ['null', null],
+      ['a plain object', {}],
+      ['an array-like without Symbol.iterator', { length: 3, 0: 1, 1: 2n, 2: 3 }],
+    ])('returning %s (not iterable) is a TypeError', (_, v) => {
+      expectThrow(() => multi(v).call(), TypeError);
+    });
+
+    it.each([
+      ['too few values', [1, 2n]],
+      ['too many values', [1, 2n, 3, 4]],
+      ['no values', []],
+    ])('returning %s is a TypeError', (_, v) => {
+      expectThrow(() => multi(v).call(), TypeError);
+    });
+
+    it('a value of the wrong type is a TypeError (a Number for i64)', () => {
+      expectThrow(() => multi([1, 2, 3]).call(), TypeError);
+    });
+
+    it('a string is iterable: its characters are the values', () => {
+      const e = instantiate(
+        `(module (import "m" "f" (func $f (result i32 i32)))
+          (func (export "call") (result i32 i32) (call $f)))`,
+        { m: { f: () => '42' } },
+      );
+      expect(e.call()).toEqual([4, 2]);
+    });
+
+    it('an exception thrown by the iterator propagates unchanged', () => {
+      const boom = new URIError('iterator');
+      const iterable = {
+        [Symbol.iterator]() {
+          return {
+            next() {
+              throw boom;
+            },
+          };
+        },
+      };
+      expect(thrown(() => multi(iterable).call())).toBe(boom);
+    });
+  });
+
+  describe('exceptions thrown by imports', () => {
+    const thrower = () => {
+      let toThrow;
+      const e = instantiate(
+        `(module (import "m" "f" (func $f))
+          (global $after (mut i32) (i32.const 0))
+          (func (export "go") (call $f) (global.set $after (i32.const 1)))
+          (func (export "after") (result i32) (global.get $after))
+          (func (export "ok") (result i32) (i32.const 1)))`,
+        {
+          m: {
+            f() {
+              throw toThrow;
+            },
+          },
+        },
+      );
+      return { e, set: (v) => (toThrow = v) };
+    };
+
+    it.each([
+      ['an Error object', () => new Error('boom')],
+      ['a TypeError', () => new TypeError('t')],
+      ['the engine\'s own RuntimeError', (W) => new W.RuntimeError('not a trap')],
+      ['a number', () => 42],
+      ['undefined', () => undefined],
+      ['null', () => null],
+      ['a string', () => 'str'],
+      ['a symbol', () => Symbol('sym')],
+      ['a BigInt', () => 10n],
+      ['a plain object', () => ({ plain: true })],
+      ['a function', () => function thrownFn() {}],
+    ])('%s reaches the JS caller as the same value', (_, make) => {
+      const { e, set } = thrower();
+      const v = make(WebAssembly);
+      set(v);
+      const caught = thrown(() => e.go());
+      expect(Object.is(caught, v)).toBe(true);
+      // the rest of the wasm function did not run
+      expect(e.after()).toBe(0);
+      // the instance stays usable
+      expect(e.ok()).toBe(1);
+    });
+
+    it('an exception passes unchanged through several wasm and JS frames', () => {
+      const err = new Error('deep');
+      let e;
+      e = instantiate(
+        `(module (import "m" "f" (func $f (param i32)))
+          (func (export "go") (param i32) (call $f (local.get 0))))`,
+        {
+          m: {
+            f(n) {
+              if (n === 0) throw err;
+              e.go(n - 1);
+            },
+          },
+        },
+      );
+      expect(thrown(() => e.go(10))).toBe(err);
+      expect(e.go.length).toBe(1);
+    });
+
+    it('a JS exception is not converted into a RuntimeError', () => {
+      const { e, set } = thrower();
+      set(new Error('plain'));
+      const caught = thrown(() => e.go());
+      expect(caught).not.toBeInstanceOf(WebAssembly.RuntimeError);
+      expect(Object.getPrototypeOf(caught)).toBe(Error.prototype);
+    });
+  });
+
+  describe('reentrancy', () => {
+    it('wasm -> JS -> the same instance -> JS ... (recursive Fibonacci through JS)', () => {
+      let exports;
+      let jsCalls = 0;
+      exports = instantiate(
+        `(module (import "js" "fib" (func $jsfib (param i32) (result i32)))
+          (func (export "fib") (param $n i32) (result i32)
+            (if (result i32) (i32.lt_s (local.get $n) (i32.const 2))
+              (then (local.get $n))
+              (else (i32.add
+                (call $jsfib (i32.sub (local.get $n) (i32.const 1)))
+                (call $jsfib (i32.sub (local.get $n) (i32.const 2))))))))`,
+        {
+          js: {
+            fib(n) {
+              jsCalls++;
+              return exports.fib(n);
+            },
+          },
+        },
+      );
+      expect(exports.fib(15)).toBe(610);
+      expect(exports.fib(20)).toBe(6765);
+      expect(jsCalls).toBeGreaterThan(0);
+    });
+
+    it('a depth counter through JS, 100 levels deep, keeps per-level state', () => {
+      let exports;
+      const depths = [];
+      exports = instantiate(
+        `(module (import "js" "down" (func $down (param i32) (result i32)))
+          (memory 1)
+          (func (export "level") (param $d i32) (result i32) (local $r i32)
+            ;; store d at address d*4, recurse, then check our slot is intact
+            (i32.store (i32.mul (local.get $d) (i32.const 4)) (local.get $d))
+            (if (i32.lt_u (local.get $d) (i32.const 100))
+              (then (local.set $r (call $down (i32.add (local.get $d) (i32.const 1)))))
+              (else (local.set $r (local.get $d))))
+            (if (i32.ne (i32.load (i32.mul (local.get $d) (i32.const 4))) (local.get $d))
+              (then unreachable))
+            (i32.add (local.get $r) (i32.const 1))))`,
+        {
+          js: {
+            down(d) {
+              depths.push(d);
+              return exports.level(d);
+            },
+          },
+        },
+      );
+      // level(0) -> ... -> level(100) returns 100, each of the 101 levels adds 1
+      expect(exports.level(0)).toBe(201);
+      expect(depths).toHaveLength(100);
+      expect(depths[0]).toBe(1);
+      expect(depths[99]).toBe(100);
+    });
+
+    knownGap('wasmer lends only the innermost parked store (Store::with_current), so re-entering an outer, unrelated store is refused with an Error')(engine, 'wasm A -> JS -> instance B -> JS -> instance A', () => {
+      let a;
+      let b;
+      const log = [];
+      a = instantiate(
+        `(module (import "js" "toB" (func $toB (param i32) (result i32)))
+          (func (export "start") (param i32) (result i32) (i32.add (call $toB (local.get 0)) (i32.const 1000)))
+          (func (export "leaf") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2))))`,
+        {
+          js: {
+            toB(x) {
+              log.push(`toB ${x}`);
+              return b.mid(x);
+            },
+          },
+        },
+      );
+      b = instantiate(
+        `(module (import "js" "toA" (func $toA (param i32) (result i32)))
+          (func (export "mid") (param i32) (result i32) (i32.add (call $toA (local.get 0)) (i32.const 100))))`,
+        {
+          js: {
+            toA(x) {
+              log.push(`toA ${x}`);
+              return a.leaf(x);
+            },
+          },
+        },
+      );
+      expect(a.start(5)).toBe(5 * 2 + 100 + 1000);
+      expect(log).toEqual(['toB 5', 'toA 5']);
+    });
+
+    it('a trap in a nested call can be caught by the JS in between; the outer call completes', () => {
+      let e;
+      let caught;
+      e = instantiate(
+        `(module (import "js" "mid" (func $mid (result i32)))
+          (func (export "outer") (result i32) (i32.add (call $mid) (i32.const 1)))
+          (func (export "inner") (result i32) unreachable))`,
+        {
+          js: {
+            mid() {
+              try {
+                e.inner();
+              } catch (err) {
+                caught = err;
+              }
+              return 41;
+            },
+          },
+        },
+      );
+      expect(e.outer()).toBe(42);
+      expect(caught).toBeInstanceOf(WebAssembly.RuntimeError);
+      expect(caught.message).toContain('unreachable');
+    });
+
+    it('an uncaught nested trap propagates to the outermost caller as the same RuntimeError', () => {
+      let e;
+      let seen;
+      e = instantiate(
+        `(module (import "js" "mid" (func $mid))
+          (func (export "outer") (call $mid))
+          (func (export "inner") (drop (i32.div_u (i32.const 1) (i32.const 0)))))`,
+        {
+          js: {
+            mid() {
+              try {
+                e.inner();
+              } catch (err) {
+                seen = err;
+                throw err;
+              }
+            },
+          },
+        },
+      );
+      const outer = thrown(() => e.outer());
+      expect(outer).toBe(seen);
+      expect(outer).toBeInstanceOf(WebAssembly.RuntimeError);
+      expect(outer.message).toContain('divide by zero');
+    });
+
+    it('an import may call back into exports that write and grow the caller\'s memory', () => {
+      let e;
+      e = instantiate(
+        `(module (import "js" "poke" (func $poke))
+          (memory 1)
+          (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+          (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+          (func (export "go") (result i32)
+            (call $poke)
+            (i32.add (i32.load (i32.const 16)) (memory.size))))`,
+        {
+          js: {
+            poke() {
+              e.store(16, 1000);
+              expect(e.grow(1)).toBe(1);
+            },
+          },
+        },
+      );
+      expect(e.go()).toBe(1002);
+    });
+  });
+});

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+'use strict';
+
+// Subcommands load lazily so one command's dependencies never slow another.
+const COMMANDS = {
+  wpt: () => require('../lib/wpt/runner.js').main,
+};
+
+const USAGE = `usage: wasm-rt <command> [options]
+commands:
+  wpt    run the WebAssembly JS API conformance tests on V8 and wasm-rt (wasm-rt wpt --help)`;
+
+async function main([name, ...args]) {
+  if (name === undefined) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) && COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`wasm-rt: unknown command ${name}\n${USAGE}\n`);
+    return 2;
+  }
+  return command()(args);
+}
+
+// Output piped into e.g. `head` may close early; the exit code must still stand.
+process.stdout.on('error', (error) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.stderr.write(`${error && error.stack ? error.stack : error}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,103 @@
+'use strict';
+// WebAssembly.Module (JS API §5.1).
+const native = require('./native');
+const { copyBufferSource, requireArgs, finishInterface } = require('./webidl');
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+// Set only while moduleFromHandle wraps a module compiled off-thread.
+let adopting = null;
+let moduleHandle;
+let moduleFromHandle;
+
+class Module {
+  #handle;
+  #bytes;
+
+  constructor(bytes) {
+    if (adopting !== null) {
+      this.#handle = adopting.handle;
+      this.#bytes = adopting.bytes;
+      return;
+    }
+    requireArgs(arguments.length, 1, 'WebAssembly.Module()');
+    const copy = copyBufferSource(bytes, 'WebAssembly.Module()');
+    this.#handle = native.compile(copy);
+    this.#bytes = copy;
+  }
+
+  static exports(moduleObject) {
+    requireArgs(arguments.length, 1, 'WebAssembly.Module.exports()');
+    const handle = moduleHandle(moduleObject, 'WebAssembly.Module.exports()');
+    // WebIDL converts dictionaries with their members in lexicographic order.
+    return native.moduleExports(handle).map(([name, kind]) => ({ kind, name }));
+  }
+
+  static imports(moduleObject) {
+    requireArgs(arguments.length, 1, 'WebAssembly.Module.imports()');
+    const handle = moduleHandle(moduleObject, 'WebAssembly.Module.imports()');
+    return native.moduleImports(handle).map(([module, name, kind]) => ({ kind, module, name }));
+  }
+
+  static customSections(moduleObject, sectionName) {
+    requireArgs(arguments.length, 2, 'WebAssembly.Module.customSections()');
+    moduleHandle(moduleObject, 'WebAssembly.Module.customSections()');
+    const name = `${sectionName}`;
+    return customSections(moduleObject.#bytes).filter((s) => s.name === name).map((s) => s.payload);
+  }
+
+  static {
+    moduleHandle = (value, context) => {
+      if (typeof value !== 'object' || value === null || !(#handle in value)) {
+        throw new TypeError(`${context}: Argument 0 must be a WebAssembly.Module`);
+      }
+      return value.#handle;
+    };
+    moduleFromHandle = (handle, bytes) => {
+      adopting = { handle, bytes };
+      try {
+        return new Module();
+      } finally {
+        adopting = null;
+      }
+    };
+  }
+}
+
+/** Walks the section headers; returns every custom section's name and a copy of its payload. */
+function customSections(bytes) {
+  const out = [];
+  let pos = 8;
+  const leb = () => {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const b = bytes[pos++];
+      result += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (b < 0x80) return result;
+    }
+  };
+  while (pos < bytes.length) {
+    const id = bytes[pos++];
+    const size = leb();
+    const end = pos + size;
+    if (id === 0) {
+      const nameLength = leb();
+      const name = utf8.decode(bytes.subarray(pos, pos + nameLength));
+      out.push({ name, payload: bytes.slice(pos + nameLength, end).buffer });
+    }
+    pos = end;
+  }
+  return out;
+}
+
+finishInterface(Module, {
+  length: 1,
+  tag: 'WebAssembly.Module',
+});
+for (const name of ['exports', 'imports', 'customSections']) {
+  Object.defineProperty(Module, name, { enumerable: true });
+}
+
+module.exports = { Module, moduleHandle, moduleFromHandle };

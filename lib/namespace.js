@@ -1,0 +1,123 @@
+'use strict';
+// The WebAssembly namespace object (JS API §5): its operations and interface members.
+const native = require('./native');
+const { Module, moduleHandle, moduleFromHandle } = require('./module');
+const { Instance, readImports, link, instanceFromParts } = require('./instance');
+const { CompileError, LinkError, RuntimeError } = require('./errors');
+const { copyBufferSource, requireArgs, optionalObject, defineOperations } = require('./webidl');
+
+function compileBytes(bytes) {
+  return native.compileAsync(bytes).then((handle) => moduleFromHandle(handle, bytes));
+}
+
+/** "Asynchronously instantiate": the imports are read now, the instance is created in a later task. */
+function instantiateLater(module, importObject) {
+  let step;
+  try {
+    const handle = moduleHandle(module, 'WebAssembly.instantiate()');
+    const values = readImports(handle, importObject);
+    step = () => instanceFromParts(link(handle, values));
+  } catch (e) {
+    step = () => {
+      throw e;
+    };
+  }
+  // Settle in a task, as V8 does, also when reading the imports failed.
+  return new Promise((resolve, reject) => {
+    setImmediate(() => {
+      try {
+        resolve(step());
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+const isModule = (v) => {
+  try {
+    moduleHandle(v, '');
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The bytes of a Response (or a promise of one), per the Web API's compileStreaming checks. */
+async function responseBytes(source, context) {
+  const response = await source;
+  if (!(response instanceof Response)) throw new TypeError(`${context}: Argument 0 must be a Response or a promise of one`);
+  const type = response.headers.get('Content-Type');
+  if (type === null || type.trim().toLowerCase() !== 'application/wasm') {
+    throw new TypeError(`${context}: Incorrect response MIME type. Expected 'application/wasm'.`);
+  }
+  if (!response.ok) throw new TypeError(`${context}: HTTP status code is not ok`);
+  if (response.bodyUsed) throw new TypeError(`${context}: Response body has already been used`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+const WebAssembly = {};
+
+defineOperations(WebAssembly, {
+  validate(bytes) {
+    requireArgs(arguments.length, 1, 'WebAssembly.validate()');
+    return native.validate(copyBufferSource(bytes, 'WebAssembly.validate()'));
+  },
+  compile(bytes) {
+    try {
+      requireArgs(arguments.length, 1, 'WebAssembly.compile()');
+      return compileBytes(copyBufferSource(bytes, 'WebAssembly.compile()'));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  },
+  instantiate(bytes, importObject) {
+    try {
+      requireArgs(arguments.length, 1, 'WebAssembly.instantiate()');
+      optionalObject(importObject, 'WebAssembly.instantiate()');
+      if (isModule(bytes)) return instantiateLater(bytes, importObject);
+      const copy = copyBufferSource(bytes, 'WebAssembly.instantiate()');
+      return compileBytes(copy).then((module) =>
+        instantiateLater(module, importObject).then((instance) => ({ module, instance })),
+      );
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  },
+  compileStreaming(source) {
+    try {
+      requireArgs(arguments.length, 1, 'WebAssembly.compileStreaming()');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return responseBytes(source, 'WebAssembly.compileStreaming()').then(compileBytes);
+  },
+  instantiateStreaming(source, importObject) {
+    try {
+      requireArgs(arguments.length, 1, 'WebAssembly.instantiateStreaming()');
+      optionalObject(importObject, 'WebAssembly.instantiateStreaming()');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return responseBytes(source, 'WebAssembly.instantiateStreaming()')
+      .then(compileBytes)
+      .then((module) => instantiateLater(module, importObject).then((instance) => ({ module, instance })));
+  },
+});
+
+for (const name of ['instantiate', 'instantiateStreaming']) {
+  Object.defineProperty(WebAssembly[name], 'length', { value: 1 });
+}
+for (const [name, value] of Object.entries({ Module, Instance, CompileError, LinkError, RuntimeError })) {
+  Object.defineProperty(WebAssembly, name, { value, writable: true, enumerable: false, configurable: true });
+}
+Object.defineProperty(WebAssembly, Symbol.toStringTag, { value: 'WebAssembly', configurable: true });
+
+native.init({
+  RuntimeError,
+  CompileError,
+  LinkError,
+  ...require('./functions'),
+});
+
+module.exports = { WebAssembly };

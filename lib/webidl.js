@@ -1,0 +1,81 @@
+'use strict';
+// The WebIDL pieces of the JS API that are easiest to get exactly right in JS: argument
+// conversions, BufferSource copies, and the property shapes of interfaces and namespaces.
+
+const TypedArray = Object.getPrototypeOf(Uint8Array);
+const getter = (proto, name) => Object.getOwnPropertyDescriptor(proto, name).get;
+const typedArrayBuffer = getter(TypedArray.prototype, 'buffer');
+const typedArrayOffset = getter(TypedArray.prototype, 'byteOffset');
+const typedArrayLength = getter(TypedArray.prototype, 'byteLength');
+const dataViewBuffer = getter(DataView.prototype, 'buffer');
+const dataViewOffset = getter(DataView.prototype, 'byteOffset');
+const dataViewLength = getter(DataView.prototype, 'byteLength');
+const arrayBufferLength = getter(ArrayBuffer.prototype, 'byteLength');
+const sharedArrayBufferLength = getter(SharedArrayBuffer.prototype, 'byteLength');
+const { isArrayBuffer, isSharedArrayBuffer, isDataView } = require('node:util').types;
+
+/** A copy of the bytes of a BufferSource, taken now (the spec copies at call time). */
+function copyBufferSource(value, context) {
+  let buffer, offset, length;
+  if (ArrayBuffer.isView(value)) {
+    const dv = isDataView(value);
+    buffer = (dv ? dataViewBuffer : typedArrayBuffer).call(value);
+    offset = (dv ? dataViewOffset : typedArrayOffset).call(value);
+    length = (dv ? dataViewLength : typedArrayLength).call(value);
+  } else if (isArrayBuffer(value)) {
+    buffer = value;
+    offset = 0;
+    length = arrayBufferLength.call(value);
+  } else if (isSharedArrayBuffer(value)) {
+    buffer = value;
+    offset = 0;
+    length = sharedArrayBufferLength.call(value);
+  } else {
+    throw new TypeError(`${context}: Argument 0 must be a buffer source`);
+  }
+  // A detached buffer reads as empty, which is what the spec's copy of its bytes gives.
+  return length === 0 ? new Uint8Array(0) : new Uint8Array(buffer, offset, length).slice();
+}
+
+function requireArgs(count, needed, context) {
+  if (count < needed) {
+    throw new TypeError(`${context}: ${needed} argument${needed > 1 ? 's' : ''} required, but only ${count} present.`);
+  }
+}
+
+function isObject(v) {
+  return (typeof v === 'object' && v !== null) || typeof v === 'function';
+}
+
+/** WebIDL `optional object`: undefined, or an object. */
+function optionalObject(v, context) {
+  if (v !== undefined && !isObject(v)) throw new TypeError(`${context}: Argument 1 must be an object`);
+  return v;
+}
+
+/** Regular operations: writable, enumerable, configurable; functions that are not constructors. */
+function defineOperations(target, methods) {
+  for (const name of Object.keys(methods)) {
+    Object.defineProperty(target, name, { value: methods[name], writable: true, enumerable: true, configurable: true });
+  }
+}
+
+/** Attributes: an enumerable, configurable accessor whose getter is named "get <name>". */
+function defineAttributes(proto, names) {
+  for (const name of names) {
+    const d = Object.getOwnPropertyDescriptor(proto, name);
+    Object.defineProperty(proto, name, { get: d.get, set: d.set, enumerable: true, configurable: true });
+  }
+}
+
+/** Makes the prototype's methods enumerable, as WebIDL operations are, and sets the class's length. */
+function finishInterface(cls, { length, tag, operations = [], attributes = [] }) {
+  Object.defineProperty(cls, 'length', { value: length });
+  for (const name of operations) {
+    Object.defineProperty(cls.prototype, name, { enumerable: true });
+  }
+  defineAttributes(cls.prototype, attributes);
+  Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: tag, configurable: true });
+}
+
+module.exports = { copyBufferSource, requireArgs, isObject, optionalObject, defineOperations, finishInterface };

@@ -1,0 +1,421 @@
+'use strict';
+// `wasm-rt wpt`: runs the WebAssembly JS API conformance suite (spec repo
+// test/js-api, mirrored as web-platform-tests wasm/jsapi) on V8's built-in
+// WebAssembly and on wasm-rt's, one child process per file and engine, and
+// reports every subtest whose result differs.
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { fork } = require('child_process');
+const { parseArgs } = require('util');
+const suite = require('./suite.js');
+const expectations = require('./expectations.js');
+
+const CHILD = path.join(__dirname, 'child.js');
+const ENGINES = ['v8', 'wasm-rt'];
+const TAIL_CHARS = 4000;
+
+const USAGE = `usage: wasm-rt wpt [options]
+  --tests DIR                spec repo or web-platform-tests checkout (default: $WPT_DIR)
+  --if-present               without a checkout, print a note and exit 0
+  --engine v8|wasm-rt|both   engines to run (default: both)
+  --filter SUBSTR            only test files whose path contains SUBSTR
+  --jobs N                   parallel child processes (default: number of CPUs)
+  --timeout MS               per file and engine (default: 60000)
+  --json FILE                JSON report (default: wpt-report.json)
+  --update-expectations      rewrite wpt/expectations.json from wasm-rt's failures`;
+
+class UsageError extends Error {}
+
+function positiveInt(value, name) {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} needs a positive integer, got ${value}`);
+  return n;
+}
+
+function parseOptions(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        tests: { type: 'string' },
+        'if-present': { type: 'boolean', default: false },
+        engine: { type: 'string', default: 'both' },
+        filter: { type: 'string' },
+        jobs: { type: 'string' },
+        timeout: { type: 'string', default: '60000' },
+        json: { type: 'string', default: 'wpt-report.json' },
+        'update-expectations': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(error.message);
+  }
+  const engines = values.engine === 'both' ? ENGINES : [values.engine];
+  if (!engines.every((e) => ENGINES.includes(e))) {
+    throw new UsageError(`--engine must be v8, wasm-rt or both, got ${values.engine}`);
+  }
+  if (values['update-expectations'] && !engines.includes('wasm-rt')) {
+    throw new UsageError('--update-expectations needs a wasm-rt run');
+  }
+  return {
+    help: values.help,
+    tests: values.tests ?? process.env.WPT_DIR,
+    ifPresent: values['if-present'],
+    engines,
+    filter: values.filter,
+    jobs: values.jobs === undefined ? os.availableParallelism() : positiveInt(values.jobs, 'jobs'),
+    timeoutMs: positiveInt(values.timeout, 'timeout'),
+    json: path.resolve(values.json),
+    update: values['update-expectations'],
+  };
+}
+
+function tail(stream) {
+  let text = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    text = (text + chunk).slice(-TAIL_CHARS);
+  });
+  return () => text;
+}
+
+// How a process died, with the stderr line that says why if there is one
+// (a JS error, a Rust panic, a V8/N-API fatal error).
+function crashReason(code, signal, stderr) {
+  const how = signal ? `killed by ${signal}` : `exit code ${code}`;
+  const line = stderr.split('\n').map((l) => l.trim())
+    .find((l) => /^\w*(Error|Exception)\b.*:|panicked at|FATAL ERROR/.test(l));
+  if (line) return `${how}: ${line}`;
+  return stderr.trim() ? `${how} (stderr tail in the JSON report)` : how;
+}
+
+function runChild(harness, scripts, engine, timeoutMs) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const job = { engine, harness, scripts, softTimeoutMs: Math.floor(timeoutMs * 0.9) };
+    const child = fork(CHILD, [JSON.stringify(job)], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      execArgv: [],
+    });
+    const stdout = tail(child.stdout);
+    const stderr = tail(child.stderr);
+    let result = null;
+    let timedOut = false;
+    let settled = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    const finish = (code, signal, spawnError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      const errText = stderr() || stdout();
+      const run = {
+        status: 'OK',
+        harness: result && result.harness,
+        message: null,
+        subtests: result ? result.subtests : [],
+        shims: result ? result.shims : [],
+        durationMs: Date.now() - started,
+        exit: { code, signal },
+        ...(errText ? { stderr: errText } : {}),
+      };
+      if (timedOut) {
+        run.status = 'TIMEOUT';
+        run.message = `killed after ${timeoutMs} ms`;
+      } else if (spawnError) {
+        run.status = 'CRASH';
+        run.message = `could not start: ${spawnError.message}`;
+      } else if (code !== 0 || signal || !result) {
+        run.status = 'CRASH';
+        run.message = result ? `${crashReason(code, signal, '')} after reporting` :
+          code === 0 && !signal ? 'exited without a result' : crashReason(code, signal, errText);
+      } else {
+        run.status = result.harness.status;
+        if (run.status === 'TIMEOUT') run.message = `harness incomplete after ${job.softTimeoutMs} ms`;
+        else run.message = result.harness.message;
+      }
+      resolve(run);
+    };
+    child.on('message', (message) => {
+      result = message;
+    });
+    child.on('error', (error) => {
+      if (child.pid === undefined) finish(null, null, error);
+    });
+    child.on('close', (code, signal) => finish(code, signal, null));
+  });
+}
+
+async function pool(items, limit, worker) {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      await worker(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+// A subtest one run did not produce: a run that ended early (CRASH, TIMEOUT)
+// or was not made (SKIP) stands for all its missing subtests.
+function missingStatus(run) {
+  return ['CRASH', 'TIMEOUT', 'SKIP'].includes(run.status) ? run.status : 'MISSING';
+}
+
+// A harness that ends in ERROR (say setup() threw, so no subtests were ever
+// registered) counts as one failed subtest of this name: otherwise such a file
+// would show as 0/0 and could never be listed as a known failure. Runs whose
+// harness was OK pass it.
+const HARNESS = '[harness]';
+const HARNESS_AS_SUBTEST = { OK: 'PASS', ERROR: 'FAIL', TIMEOUT: 'TIMEOUT', PRECONDITION_FAILED: 'PRECONDITION_FAILED' };
+
+function harnessEntry(run) {
+  if (!run.harness) return { status: missingStatus(run), message: null };
+  return { status: HARNESS_AS_SUBTEST[run.harness.status], message: run.harness.message };
+}
+
+// Lines up both engines' subtests by name. The totals use the union of the
+// names both runs produced: when one engine crashes, times out or is skipped,
+// the other engine's subtests still count (as not passed for the failed one),
+// so "v8 N/T" and "wasm-rt M/T" always share the same T.
+function compare(file, runs, engines) {
+  const names = [];
+  const byEngine = {};
+  for (const engine of engines) {
+    byEngine[engine] = new Map();
+    for (const t of runs[engine].subtests) {
+      if (byEngine[engine].has(t.name)) continue;
+      byEngine[engine].set(t.name, t);
+      if (!names.includes(t.name)) names.push(t.name);
+    }
+  }
+  const subtests = names.map((name) => {
+    const row = { name };
+    for (const engine of engines) {
+      const t = byEngine[engine].get(name);
+      row[engine] = t
+        ? { status: t.status, message: t.message, ...(t.stack ? { stack: t.stack } : {}) }
+        : { status: missingStatus(runs[engine]), message: null };
+    }
+    if (engines.length === 2) row.differs = row.v8.status !== row['wasm-rt'].status;
+    return row;
+  });
+  if (engines.some((e) => runs[e].harness && ['ERROR', 'PRECONDITION_FAILED'].includes(runs[e].harness.status))) {
+    const row = { name: HARNESS };
+    for (const engine of engines) row[engine] = harnessEntry(runs[engine]);
+    if (engines.length === 2) row.differs = row.v8.status !== row['wasm-rt'].status;
+    subtests.push(row);
+  }
+  // Each run's own subtest list is folded into `subtests` above.
+  const summaries = Object.fromEntries(engines.map((e) => {
+    const { subtests: _, ...run } = runs[e];
+    return [e, run];
+  }));
+  return { file, runs: summaries, subtests };
+}
+
+function oneLine(text, max = 300) {
+  const s = String(text ?? '').replace(/\s+/g, ' ').trim();
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+function table(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join(' | ').trimEnd()).join('\n');
+}
+
+function passed(result, engine) {
+  return result.subtests.filter((t) => t[engine].status === 'PASS').length;
+}
+
+function printResults(out, results, engines) {
+  const rows = [['file', ...engines]];
+  for (const r of results) {
+    rows.push([r.file, ...engines.map((e) => {
+      const status = r.runs[e].status;
+      return `${passed(r, e)}/${r.subtests.length}${status === 'OK' ? '' : ` ${status}`}`;
+    })]);
+  }
+  out(table(rows));
+  if (engines.length < 2) return 0;
+
+  let differ = 0;
+  const lines = [];
+  for (const r of results) {
+    const differing = r.subtests.filter((t) => t.differs);
+    if (!differing.length) continue;
+    differ += differing.length;
+    lines.push(`  ${r.file}`);
+    // A run whose every subtest just carries its file status (say CRASH) is
+    // one line, not one per subtest.
+    const empty = engines.find((e) => r.subtests.every((t) => t[e].status === r.runs[e].status));
+    if (empty) {
+      const other = engines.find((e) => e !== empty);
+      lines.push(`    ${empty} ${r.runs[empty].status} for all ${differing.length} subtests ` +
+        `(${other}: ${passed(r, other)} pass): ${oneLine(r.runs[empty].message)}`);
+      continue;
+    }
+    for (const t of differing) {
+      lines.push(`    ${JSON.stringify(t.name)}`);
+      for (const e of engines) {
+        const msg = t[e].message ? `: ${oneLine(t[e].message)}` : '';
+        lines.push(`      ${e.padEnd(7)} ${t[e].status}${msg}`);
+      }
+    }
+  }
+  out(`\ndifferences: ${differ} subtests`);
+  if (lines.length) out(lines.join('\n'));
+  return differ;
+}
+
+function printExpectations(out, verdict, expectationsPath) {
+  const { failures, passes, stale } = verdict;
+  out(`\nwasm-rt vs ${expectationsPath}: ${failures.length} unexpected failures, ${passes.length} unexpected passes`);
+  for (const f of failures) {
+    const what = f.name === undefined ? f.status : `${JSON.stringify(f.name)} ${f.status}`;
+    out(`  FAIL ${f.file}: ${what}${f.message ? `: ${oneLine(f.message)}` : ''}`);
+  }
+  for (const p of passes) out(`  PASS ${p.file}: ${JSON.stringify(p.name)} (listed: ${p.reason})`);
+  for (const s of stale) out(`  note: ${s.file}: listed subtest not seen: ${JSON.stringify(s.name)}`);
+}
+
+// "shims: assert_throws, promise_rejects (used by limits.any.js)", shims used
+// by the same files grouped together.
+function shimsLine(shims) {
+  const groups = new Map();
+  for (const [shim, files] of Object.entries(shims)) {
+    const key = files.join(', ');
+    groups.set(key, [...(groups.get(key) || []), shim]);
+  }
+  return `shims: ${[...groups].map(([files, names]) => `${names.join(', ')} (used by ${files})`).join(', ')}`;
+}
+
+async function main(argv) {
+  const out = (line) => process.stdout.write(`${line}\n`);
+  let opts;
+  try {
+    opts = parseOptions(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`wasm-rt wpt: ${error.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (opts.help) {
+    out(USAGE);
+    return 0;
+  }
+
+  const found = opts.tests ? suite.locate(opts.tests) : null;
+  if (!found) {
+    if (opts.ifPresent) {
+      out('wpt: skipped (no suite checkout; set WPT_DIR=... to run the conformance step)');
+      return 0;
+    }
+    process.stderr.write(opts.tests
+      ? `wasm-rt wpt: ${opts.tests} has neither test/js-api + test/harness (spec repo) ` +
+        'nor wasm/jsapi + resources (web-platform-tests)\n'
+      : 'wasm-rt wpt: no suite checkout; pass --tests DIR or set WPT_DIR\n');
+    return 2;
+  }
+
+  const files = suite.discover(found.jsapiDir).filter((f) => !opts.filter || f.includes(opts.filter));
+  if (!files.length) {
+    process.stderr.write(`wasm-rt wpt: no *.any.js files${opts.filter ? ` matching ${opts.filter}` : ''} in ${found.jsapiDir}\n`);
+    return 2;
+  }
+  const plans = files.map((f) => suite.plan(found, f));
+  const notRun = plans.filter((p) => !p.shell).map((p) => ({ file: p.file, globals: p.globals }));
+  const runnable = plans.filter((p) => p.shell);
+  const expected = opts.engines.includes('wasm-rt') ? expectations.load() : {};
+
+  const started = Date.now();
+  const runs = new Map(runnable.map((p) => [p.file, {}]));
+  const jobs = [];
+  for (const p of runnable) {
+    for (const engine of opts.engines) {
+      const skip = engine === 'wasm-rt' && expected[p.file] && expected[p.file].skip;
+      if (skip) runs.get(p.file)[engine] = { status: 'SKIP', message: skip, subtests: [], shims: [] };
+      else jobs.push({ plan: p, engine });
+    }
+  }
+  // Files marked `timeout=long` start first so they don't end up running alone
+  // at the end of the run.
+  jobs.sort((a, b) => b.plan.long - a.plan.long);
+  let finished = 0;
+  const progress = process.stderr.isTTY
+    ? () => process.stderr.write(`\rwpt: ${finished}/${jobs.length} runs`)
+    : () => {};
+  await pool(jobs, opts.jobs, async ({ plan, engine }) => {
+    runs.get(plan.file)[engine] = await runChild(found.harness, plan.scripts, engine, opts.timeoutMs);
+    finished++;
+    progress();
+  });
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  const wallMs = Date.now() - started;
+
+  const results = runnable.map((p) => compare(p.file, runs.get(p.file), opts.engines));
+  const differ = printResults(out, results, opts.engines);
+  if (notRun.length) {
+    out(`\nnot run (no jsshell global): ${notRun.map((n) => `${n.file} (global=${n.globals.join(',')})`).join(', ')}`);
+  }
+
+  const shims = {};
+  for (const r of results) {
+    for (const e of opts.engines) {
+      for (const shim of r.runs[e].shims) {
+        shims[shim] = shims[shim] || [];
+        if (!shims[shim].includes(r.file)) shims[shim].push(r.file);
+      }
+    }
+  }
+
+  let verdict = null;
+  if (opts.engines.includes('wasm-rt')) {
+    const compared = results.map((r) => ({
+      file: r.file,
+      run: r.runs['wasm-rt'],
+      subtests: r.subtests.map((t) => ({ name: t.name, ...t['wasm-rt'] })),
+    }));
+    verdict = expectations.check(expected, compared);
+    printExpectations(out, verdict, expectations.NAME);
+    if (opts.update) {
+      const { expectations: next, added } = expectations.update(expected, compared);
+      expectations.save(next);
+      out(`wrote ${expectations.NAME}${added ? `: ${added} new reasons "${expectations.NEW_REASON}" to fill in` : ''}`);
+    }
+  }
+
+  const total = results.reduce((n, r) => n + r.subtests.length, 0);
+  const passedBy = Object.fromEntries(opts.engines.map((e) => [e, results.reduce((n, r) => n + passed(r, e), 0)]));
+  const report = {
+    suite: { dir: found.root, layout: found.layout, jsapiDir: found.jsapiDir, commit: suite.commitOf(found.root) },
+    node: process.version,
+    engines: opts.engines,
+    options: { filter: opts.filter ?? null, jobs: opts.jobs, timeoutMs: opts.timeoutMs },
+    wallMs,
+    summary: { total, passed: passedBy, differ: opts.engines.length === 2 ? differ : null },
+    shims,
+    notRun,
+    files: results,
+    expectations: verdict && { file: expectations.FILE, unexpectedFailures: verdict.failures, unexpectedPasses: verdict.passes, stale: verdict.stale },
+  };
+  fs.writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);
+
+  out('');
+  if (Object.keys(shims).length) out(shimsLine(shims));
+  out(`report: ${path.relative(process.cwd(), opts.json) || opts.json}; ${jobs.length} runs in ${(wallMs / 1000).toFixed(1)}s with ${opts.jobs} jobs`);
+  const score = (e) => `${opts.engines.includes(e) ? passedBy[e] : '-'}/${total}`;
+  out(`wpt: v8 ${score('v8')} wasm-rt ${score('wasm-rt')} differ ${opts.engines.length === 2 ? differ : '-'}`);
+
+  const unexpected = verdict && !opts.update && (verdict.failures.length || verdict.passes.length);
+  return unexpected ? 1 : 0;
+}
+
+module.exports = { main };

@@ -1,0 +1,103 @@
+//! How failures cross the boundary: traps become the spec's errors with V8's wording, and a JS
+//! exception thrown by an import travels through the wasm frames and is rethrown unchanged.
+
+use std::fmt;
+
+use napi::sys::{napi_env, napi_ref, napi_value};
+use wasmer::RuntimeError;
+use wasmer_types::TrapCode;
+
+use crate::napi_raw::{self, Pending};
+use crate::state;
+
+/// A JS exception on its way from the import that threw it to the JS caller of the wasm export.
+/// The value sits in a one-element array because Node 20 refuses references to primitives, and
+/// `throw 42` must arrive as 42.
+pub struct JsThrow {
+  env: napi_env,
+  holder: napi_ref,
+}
+
+// SAFETY: created, read and dropped only on the JS thread that owns `env`; wasmer merely moves
+// the box through its own frames on that thread.
+unsafe impl Send for JsThrow {}
+unsafe impl Sync for JsThrow {}
+
+impl JsThrow {
+  fn new(env: napi_env, value: napi_value) -> Self {
+    let holder = napi_raw::array_of(env, &[value])
+      .and_then(|a| napi_raw::create_ref(env, a, 1))
+      .unwrap_or(std::ptr::null_mut());
+    Self { env, holder }
+  }
+
+  fn rethrow(self) -> Pending {
+    let value = napi_raw::ref_value(self.env, self.holder).and_then(|a| napi_raw::get_element(self.env, a, 0).ok());
+    match value {
+      Some(v) => napi_raw::throw(self.env, v),
+      None => napi_raw::throw_error(self.env, "wasm-rt: an exception thrown by an import was lost"),
+    }
+  }
+}
+
+impl Drop for JsThrow {
+  fn drop(&mut self) {
+    if !self.holder.is_null() {
+      napi_raw::delete_ref(self.env, self.holder);
+    }
+  }
+}
+
+impl fmt::Debug for JsThrow {
+  fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    f.write_str("JsThrow")
+  }
+}
+
+impl fmt::Display for JsThrow {
+  fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    f.write_str("a JavaScript exception thrown by an import")
+  }
+}
+
+impl std::error::Error for JsThrow {}
+
+/// Takes the pending JS exception so that it can unwind through wasm as a RuntimeError.
+pub fn pending_to_runtime(env: napi_env) -> RuntimeError {
+  let exception = napi_raw::take_exception(env);
+  RuntimeError::user(Box::new(JsThrow::new(env, exception)))
+}
+
+/// V8's messages for the same traps, so that both engines read alike in differential tests.
+fn trap_message(code: TrapCode) -> String {
+  let text = match code {
+    TrapCode::UnreachableCodeReached => "unreachable",
+    TrapCode::HeapAccessOutOfBounds => "memory access out of bounds",
+    TrapCode::HeapMisaligned | TrapCode::UnalignedAtomic => "operation does not support unaligned accesses",
+    TrapCode::TableAccessOutOfBounds => "table index is out of bounds",
+    TrapCode::IndirectCallToNull | TrapCode::BadSignature => "null function or function signature mismatch",
+    // wasmer does not tell div from rem here; V8 says "divide by zero" or "remainder by zero".
+    TrapCode::IntegerDivisionByZero => "divide by zero, or remainder by zero",
+    // wasmer reports both i32.div_s(INT_MIN, -1) and an out-of-range float truncation as
+    // IntegerOverflow; V8 words them differently, so name both.
+    TrapCode::IntegerOverflow => "integer overflow (divide result unrepresentable, or float unrepresentable in integer range)",
+    TrapCode::BadConversionToInteger => "float unrepresentable in integer range",
+    TrapCode::UninitializedExnRef => "dereferencing a null pointer",
+    _ => return code.message().to_owned(),
+  };
+  text.to_owned()
+}
+
+/// Throws what a V8 user would see for this failure of a wasm call.
+pub fn throw_runtime(env: napi_env, err: RuntimeError) -> Pending {
+  let err = match err.downcast::<JsThrow>() {
+    Ok(thrown) => return thrown.rethrow(),
+    Err(err) => err,
+  };
+  match err.clone().to_trap() {
+    // V8 reports wasm stack exhaustion as a RangeError, and the spec's tests expect it.
+    Some(TrapCode::StackOverflow) => napi_raw::throw_range_error(env, "Maximum call stack size exceeded"),
+    Some(code) => state::throw_runtime_error(env, &trap_message(code)),
+    None => state::throw_runtime_error(env, &err.message()),
+  }
+}

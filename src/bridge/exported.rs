@@ -1,0 +1,157 @@
+//! Exported functions: the JS → wasm call path.
+//!
+//! Each wasm function reaching JS gets one wrapper, made by lib/functions.js (WebIDL argument
+//! conversion, `name`, `length`, not a constructor), which calls a raw N-API function `nf` whose
+//! data pointer is the `FuncData` below. A napi-rs class method costs ~5× more per call than a
+//! raw function (measured, ../shared/README.md), hence raw N-API here.
+
+use std::ffi::c_void;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+use std::rc::Rc;
+
+use napi::sys::{napi_callback_info, napi_env, napi_value};
+use wasmer::{Function, StoreMut, Type, Value};
+
+use super::{errors, values};
+use crate::group::{self, Group};
+use crate::napi_raw::{self, napi_call, JsResult, Pending, TAG_FUNCTION};
+use crate::state;
+
+pub struct FuncData {
+  pub group: Rc<Group>,
+  pub func: Function,
+  pub params: Box<[Type]>,
+  pub results: Box<[Type]>,
+  key: usize,
+}
+
+impl Drop for FuncData {
+  fn drop(&mut self) {
+    self.group.forget_function(self.key);
+  }
+}
+
+/// The native data of an exported function, if `v` is one.
+pub fn data_of<'a>(env: napi_env, v: napi_value) -> Option<&'a FuncData> {
+  napi_raw::unwrap::<FuncData>(env, v, &TAG_FUNCTION)
+}
+
+fn type_code(t: Type) -> char {
+  match t {
+    Type::I32 => 'i',
+    Type::I64 => 'I',
+    Type::F32 => 'f',
+    Type::F64 => 'F',
+    Type::V128 => 'v',
+    Type::ExternRef => 'e',
+    Type::FuncRef => 'r',
+    Type::ExceptionRef => 'x',
+  }
+}
+
+pub fn signature(params: &[Type], results: &[Type]) -> String {
+  let mut s: String = params.iter().map(|t| type_code(*t)).collect();
+  s.push(':');
+  s.extend(results.iter().map(|t| type_code(*t)));
+  s
+}
+
+/// The JS function for `func`: the existing one if this wasm function already has one
+/// (the spec's exported-function cache), else a new one named `index`.
+pub fn wrapper(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func: Function, index: Option<u32>) -> JsResult<napi_value> {
+  let key = group::function_key(store, &func);
+  if let Some(w) = group.cached_function(key) {
+    return Ok(w);
+  }
+  let ty = func.ty(store);
+  let data = FuncData {
+    group: group.clone(),
+    func,
+    params: ty.params().into(),
+    results: ty.results().into(),
+    key,
+  };
+  let name = index.map(|i| i.to_string()).unwrap_or_default();
+  let sig = signature(&data.params, &data.results);
+  let raw = Box::into_raw(Box::new(data));
+  let made = (|| {
+    let nf = napi_raw::function(env, &name, call, raw.cast())?;
+    let make = state::get(env, |s| s.make_exported_function)?;
+    let args = [nf, napi_raw::string(env, &name)?, napi_raw::string(env, &sig)?, group.anchor()?];
+    napi_raw::call(env, napi_raw::undefined(env), make, &args)
+  })();
+  let w = match made {
+    Ok(w) => w,
+    Err(p) => {
+      // SAFETY: `raw` was not handed to a wrap; `nf` (if made) is unreachable and never called.
+      drop(unsafe { Box::from_raw(raw) });
+      return Err(p);
+    }
+  };
+  // SAFETY: ownership of `raw` moves to the wrap; `nf` can only be called through `w`, which
+  // keeps the wrap alive.
+  unsafe { napi_raw::wrap_raw(env, w, &TAG_FUNCTION, raw)? };
+  group.cache_function(key, w)?;
+  Ok(w)
+}
+
+const INLINE_ARGS: usize = 8;
+
+unsafe extern "C" fn call(env: napi_env, info: napi_callback_info) -> napi_value {
+  let result = catch_unwind(AssertUnwindSafe(|| unsafe { call_inner(env, info) }));
+  match result {
+    Ok(Ok(v)) => v,
+    Ok(Err(Pending)) => ptr::null_mut(),
+    Err(_) => {
+      napi_raw::throw_error(env, "wasm-rt: internal error (panic) during a wasm call");
+      ptr::null_mut()
+    }
+  }
+}
+
+unsafe fn call_inner(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
+  let mut argc = INLINE_ARGS;
+  let mut inline = [ptr::null_mut(); INLINE_ARGS];
+  let mut data: *mut c_void = ptr::null_mut();
+  napi_call!(env, napi_get_cb_info(env, info, &mut argc, inline.as_mut_ptr(), ptr::null_mut(), &mut data))?;
+  // SAFETY: `data` is the FuncData this function was created with; the wrapper calling us
+  // keeps it alive (see `wrapper`).
+  let fd = unsafe { &*(data as *const FuncData) };
+  let n = fd.params.len();
+  let heap;
+  let args: &[napi_value] = if n <= INLINE_ARGS {
+    &inline[..n]
+  } else {
+    let mut v = vec![ptr::null_mut(); n];
+    let mut argc = n;
+    napi_call!(env, napi_get_cb_info(env, info, &mut argc, v.as_mut_ptr(), ptr::null_mut(), ptr::null_mut()))?;
+    heap = v;
+    &heap
+  };
+  let group = fd.group.clone();
+  group.enter(|store| {
+    let mut params = Vec::with_capacity(n);
+    for (ty, v) in fd.params.iter().zip(args) {
+      params.push(values::from_js(env, &group, store, *ty, *v)?);
+    }
+    let results = fd.func.call(store, &params).map_err(|e| errors::throw_runtime(env, e))?;
+    results_to_js(env, &group, store, &results)
+  })
+}
+
+fn results_to_js(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, results: &[Value]) -> JsResult<napi_value> {
+  match results {
+    [] => Ok(napi_raw::undefined(env)),
+    [one] => values::to_js(env, group, store, one),
+    many => {
+      let arr = napi_raw::array(env, many.len())?;
+      for (i, v) in many.iter().enumerate() {
+        let js = values::to_js(env, group, store, v)?;
+        napi_raw::set_element(env, arr, i as u32, js)?;
+      }
+      Ok(arr)
+    }
+  }
+}
+

@@ -1,0 +1,113 @@
+//! Host functions: the wasm → JS call path, for JS functions given as imports and for exported
+//! functions of another link group (a proxy that calls their JS wrapper).
+
+use std::rc::{Rc, Weak};
+
+use napi::sys::{napi_env, napi_value};
+use wasmer::{AsStoreMut, Function, FunctionEnv, FunctionEnvMut, FunctionType, RuntimeError, StoreMut, Type, Value};
+
+use super::errors::pending_to_runtime;
+use super::exported::FuncData;
+use super::values;
+use crate::group::{self, Group};
+use crate::napi_raw::{self, napi_call, JsResult};
+use crate::state;
+
+struct HostFn {
+  env: napi_env,
+  /// Weak: the store owns this closure, and a strong Rc would keep its own store alive.
+  group: Weak<Group>,
+  /// The callable's slot in the group's anchor.
+  callable: u32,
+  results: Box<[Type]>,
+  /// v128 (and exnref) have no JS value: such an import throws TypeError without calling JS.
+  unrepresentable: bool,
+}
+
+// SAFETY: wasmer requires host closures to be Send + Sync, but a store never leaves the JS thread
+// that created it (`Store` is !Send and wasm-rt keeps stores per environment), so this data is
+// only ever touched on that thread.
+unsafe impl Send for HostFn {}
+unsafe impl Sync for HostFn {}
+
+/// A wasm function of type `ty` that calls the JS `callable`.
+pub fn host_function(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, callable: napi_value, ty: FunctionType) -> JsResult<Function> {
+  let h = HostFn {
+    env,
+    group: Rc::downgrade(group),
+    callable: group.hold(callable)?,
+    results: ty.results().into(),
+    unrepresentable: ty.params().iter().chain(ty.results()).any(|t| matches!(t, Type::V128 | Type::ExceptionRef)),
+  };
+  let fenv = FunctionEnv::new(store, ());
+  Ok(Function::new_with_env(store, &fenv, ty, move |mut fe: FunctionEnvMut<'_, ()>, args: &[Value]| {
+    call_js(&h, &mut fe.as_store_mut(), args)
+  }))
+}
+
+/// Links an exported function of another group into `group`; the proxy maps back to the same
+/// JS function when it comes out again.
+pub fn proxy(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, wrapper: napi_value, data: &FuncData) -> JsResult<Function> {
+  let ty = FunctionType::new(data.params.clone(), data.results.clone());
+  let f = host_function(env, group, store, wrapper, ty)?;
+  group.cache_function(group::function_key(store, &f), wrapper)?;
+  Ok(f)
+}
+
+/// Opens a handle scope so that a long-running wasm call that calls imports in a loop does not
+/// pile up JS handles in the caller's scope.
+struct HandleScope(napi_env, napi::sys::napi_handle_scope);
+
+impl HandleScope {
+  fn open(env: napi_env) -> JsResult<Self> {
+    let mut scope = std::ptr::null_mut();
+    napi_call!(env, napi_open_handle_scope(env, &mut scope))?;
+    Ok(Self(env, scope))
+  }
+}
+
+impl Drop for HandleScope {
+  fn drop(&mut self) {
+    unsafe { napi::sys::napi_close_handle_scope(self.0, self.1) };
+  }
+}
+
+fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<Value>, RuntimeError> {
+  let env = h.env;
+  let group = h.group.upgrade().ok_or_else(|| RuntimeError::new("wasm-rt: import called after its instance was freed"))?;
+  let _scope = HandleScope::open(env).map_err(|_| pending_to_runtime(env))?;
+  if h.unrepresentable {
+    napi_raw::throw_type_error(env, "type incompatibility when transforming from/to JS");
+    return Err(pending_to_runtime(env));
+  }
+  let run = |store: &mut StoreMut<'_>| -> JsResult<Vec<Value>> {
+    let mut js_args = Vec::with_capacity(args.len());
+    for a in args {
+      js_args.push(values::to_js(env, &group, store, a)?);
+    }
+    // The JS call and the coercion of its result may run user code that re-enters this store.
+    let coerced = store.parked(|| -> JsResult<Vec<napi_value>> {
+      let f = group.held(h.callable)?;
+      let ret = napi_raw::call(env, napi_raw::undefined(env), f, &js_args)?;
+      match h.results.len() {
+        0 => Ok(Vec::new()),
+        1 => Ok(vec![values::coerce(env, h.results[0], ret)?]),
+        n => {
+          let to_list = state::get(env, |s| s.results_from_iterable)?;
+          let list = napi_raw::call(env, napi_raw::undefined(env), to_list, &[ret, napi_raw::uint32(env, n as u32)?])?;
+          let mut out = Vec::with_capacity(n);
+          for (i, ty) in h.results.iter().enumerate() {
+            out.push(values::coerce(env, *ty, napi_raw::get_element(env, list, i as u32)?)?);
+          }
+          Ok(out)
+        }
+      }
+    })?;
+    let mut results = Vec::with_capacity(coerced.len());
+    for (ty, v) in h.results.iter().zip(coerced) {
+      results.push(values::from_js(env, &group, store, *ty, v)?);
+    }
+    Ok(results)
+  };
+  run(store).map_err(|_| pending_to_runtime(env))
+}

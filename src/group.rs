@@ -1,0 +1,188 @@
+//! Link groups: which wasmer `Store` a JS object lives in, when that store is freed, and how a
+//! call re-enters it.
+//!
+//! **Lifetime.** A wasmer `Store` frees nothing until it drops: its object lists only grow. One
+//! store per process would keep every instance ever created. So wasm-rt creates one store per
+//! *link group*: an instance with no wasm imports starts a new group; one that imports another
+//! group's exported function joins that group (imports from two groups: functions of the other
+//! group are linked through a proxy host function that calls their JS wrapper). A `Group` is held
+//! through `Rc` by every native object a JS wrapper points to (module instances, exported
+//! functions); the finalizer of the last wrapper drops the store and everything in it.
+//!
+//! **JS values held by wasm.** Import callables and externref values are kept alive by the
+//! group's *anchor*, a JS array referenced from JS by every wrapper of the group (exported
+//! functions, instances). Native code holds only a weak reference to the anchor: a strong native
+//! reference would hide the usual cycle (import closure → exports → group → closure) from the
+//! garbage collector and leak every instance. While any wrapper lives the anchor lives, and
+//! nothing can run wasm of a group that has no wrapper.
+//!
+//! **Reentrancy.** A call from JS borrows the store mutably for its whole duration. Host
+//! functions call JS with that borrow *parked* (`StoreMut::parked`); if JS then calls back into
+//! the same group, `Store::with_current` hands the parked store to the inner call instead of a
+//! second, aliasing `&mut Store`. `busy` tells the two cases apart.
+
+use std::cell::{Cell, RefCell, UnsafeCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use napi::sys::{napi_env, napi_ref, napi_value};
+use wasmer::{AsStoreMut, Extern, Function, Store, StoreMut};
+
+use crate::engine::{self, Compiler};
+use crate::napi_raw::{self, JsResult};
+
+pub struct Group {
+  env: napi_env,
+  compiler: Compiler,
+  store: UnsafeCell<Store>,
+  busy: Cell<bool>,
+  anchor: Cell<napi_ref>,
+  /// Exported-function identity: anyfunc address → weak reference to its JS wrapper.
+  functions: RefCell<HashMap<usize, napi_ref>>,
+}
+
+struct ResetOnDrop<'a>(&'a Cell<bool>);
+
+impl Drop for ResetOnDrop<'_> {
+  fn drop(&mut self) {
+    self.0.set(false);
+  }
+}
+
+impl Group {
+  pub fn new(env: napi_env, compiler: Compiler) -> Rc<Self> {
+    Rc::new(Self {
+      env,
+      compiler,
+      store: UnsafeCell::new(Store::new(engine::engine(compiler).clone())),
+      busy: Cell::new(false),
+      anchor: Cell::new(std::ptr::null_mut()),
+      functions: RefCell::new(HashMap::new()),
+    })
+  }
+
+  /// Runs `f` with this group's store: the store itself when no call is in progress, else the
+  /// parked store of the call in progress (reentry from a JS import).
+  pub fn enter<R>(&self, f: impl FnOnce(&mut StoreMut<'_>) -> JsResult<R>) -> JsResult<R> {
+    if !self.busy.get() {
+      self.busy.set(true);
+      let _reset = ResetOnDrop(&self.busy);
+      // SAFETY: `busy` was false, so no other borrow of the store exists on this thread, and
+      // the store is !Send so no other thread has one. The borrow ends before `_reset` clears
+      // `busy`.
+      let store = unsafe { &mut *self.store.get() };
+      return f(&mut store.as_store_mut());
+    }
+    let id = self.id();
+    let mut f = Some(f);
+    let reentered = Store::with_current(|store| {
+      if store.objects_mut().id() == id {
+        f.take().map(|f| f(store))
+      } else {
+        None
+      }
+    })
+    .flatten();
+    reentered.unwrap_or_else(|| {
+      Err(napi_raw::throw_error(
+        self.env,
+        "wasm-rt: this call re-enters a wasm instance that is suspended under a call into another, unrelated instance; \
+         calls that alternate between two link groups through JS are not supported",
+      ))
+    })
+  }
+
+  pub fn compiler(&self) -> Compiler {
+    self.compiler
+  }
+
+  fn id(&self) -> wasmer_types::StoreId {
+    // SAFETY: reads the immutable id; no `&mut` to the store is created here.
+    unsafe { (*self.store.get()).id() }
+  }
+
+  /// The anchor array, created on first use.
+  pub fn anchor(&self) -> JsResult<napi_value> {
+    let r = self.anchor.get();
+    if !r.is_null() {
+      if let Some(v) = napi_raw::ref_value(self.env, r) {
+        return Ok(v);
+      }
+      napi_raw::delete_ref(self.env, r);
+    }
+    let a = napi_raw::array(self.env, 0)?;
+    self.anchor.set(napi_raw::create_ref(self.env, a, 0)?);
+    Ok(a)
+  }
+
+  /// Keeps `v` alive as long as the group's wrappers; returns its slot in the anchor.
+  pub fn hold(&self, v: napi_value) -> JsResult<u32> {
+    let anchor = self.anchor()?;
+    let i = napi_raw::array_len(self.env, anchor)?;
+    napi_raw::set_element(self.env, anchor, i, v)?;
+    Ok(i)
+  }
+
+  pub fn held(&self, slot: u32) -> JsResult<napi_value> {
+    napi_raw::get_element(self.env, self.anchor()?, slot)
+  }
+
+  pub fn cached_function(&self, key: usize) -> Option<napi_value> {
+    let r = *self.functions.borrow().get(&key)?;
+    napi_raw::ref_value(self.env, r)
+  }
+
+  pub fn cache_function(&self, key: usize, wrapper: napi_value) -> JsResult<()> {
+    let r = napi_raw::create_ref(self.env, wrapper, 0)?;
+    if let Some(old) = self.functions.borrow_mut().insert(key, r) {
+      napi_raw::delete_ref(self.env, old);
+    }
+    Ok(())
+  }
+
+  /// Called when a wrapper is collected; a newer wrapper for the same key stays cached.
+  pub fn forget_function(&self, key: usize) {
+    let mut map = self.functions.borrow_mut();
+    if let Some(&r) = map.get(&key) {
+      if napi_raw::ref_value(self.env, r).is_none() {
+        map.remove(&key);
+        napi_raw::delete_ref(self.env, r);
+      }
+    }
+  }
+}
+
+impl Drop for Group {
+  fn drop(&mut self) {
+    for (_, r) in self.functions.get_mut().drain() {
+      napi_raw::delete_ref(self.env, r);
+    }
+    let anchor = self.anchor.get();
+    if !anchor.is_null() {
+      napi_raw::delete_ref(self.env, anchor);
+    }
+  }
+}
+
+/// Whether `f` is a host function (made from JS). wasmer cannot hold those as funcref values:
+/// it panics when one is put in a table or passed as a funcref argument.
+pub fn is_host_function(store: &mut StoreMut<'_>, f: &Function) -> bool {
+  match Extern::Function(f.clone()).to_vm_extern().unwrap_sys() {
+    wasmer_vm::VMExtern::Function(handle) => handle.get(store.objects_mut().as_sys()).kind == wasmer_vm::VMFunctionKind::Dynamic,
+    _ => false,
+  }
+}
+
+/// The identity of a wasm function (the spec's funcaddr): the address of its
+/// `VMCallerCheckedAnyfunc`. wasmer hands out a fresh `Function` handle each time an instance
+/// export is looked up, so handles cannot serve as identity; the anyfunc address is the same for
+/// every handle of one function, also when another instance imports and re-exports it.
+pub fn function_key(store: &mut StoreMut<'_>, f: &Function) -> usize {
+  let vm = Extern::Function(f.clone()).to_vm_extern().unwrap_sys();
+  match vm {
+    wasmer_vm::VMExtern::Function(handle) => {
+      handle.get(store.objects_mut().as_sys()).anyfunc.as_ptr().as_ptr() as usize
+    }
+    _ => unreachable!("a Function's extern is a function"),
+  }
+}

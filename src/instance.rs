@@ -1,0 +1,105 @@
+//! WebAssembly.Instance's engine side: linking the resolved imports into a link group and
+//! returning the exports. Import *resolution* (the spec's lookups and their errors) happens in
+//! lib/instance.js; this receives one value per import, in module order.
+
+use std::rc::Rc;
+
+use napi::sys::{napi_env, napi_value};
+use wasmer::{Extern, ExternType, Global, Imports, Instance, InstantiationError, Type};
+use wasmer_types::ExportIndex;
+
+use crate::bridge::{errors, exported, host, values};
+use crate::group::Group;
+use crate::module::unwrap_module;
+use crate::napi_raw::{self, JsResult, TAG_INSTANCE};
+use crate::state;
+
+/// The group the new instance joins: that of the first imported exported function compiled
+/// with the same engine, else a new one.
+fn choose_group(env: napi_env, values: &[napi_value], module: &crate::module::NativeModule) -> Rc<Group> {
+  values
+    .iter()
+    .filter_map(|v| exported::data_of(env, *v))
+    .find(|d| d.group.compiler() == module.compiler)
+    .map(|d| d.group.clone())
+    .unwrap_or_else(|| Group::new(env, module.compiler))
+}
+
+/// `instantiate(module, importValues)` → `[instance handle, anchor, name0, value0, name1, ...]`.
+pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  let nm = unwrap_module(env, args[0])?;
+  let count = napi_raw::array_len(env, args[1])?;
+  let mut values_in = Vec::with_capacity(count as usize);
+  for i in 0..count {
+    values_in.push(napi_raw::get_element(env, args[1], i)?);
+  }
+  let group = choose_group(env, &values_in, nm);
+  let info = nm.module.info();
+
+  let out = group.enter(|store| {
+    let mut imports = Imports::new();
+    for (imp, v) in nm.module.imports().zip(values_in.iter().copied()) {
+      let ext: Extern = match imp.ty() {
+        ExternType::Function(ft) => match exported::data_of(env, v) {
+          Some(d) if Rc::ptr_eq(&d.group, &group) => d.func.clone().into(),
+          Some(d) => {
+            if *d.params != *ft.params() || *d.results != *ft.results() {
+              return Err(state::throw_link_error(
+                env,
+                &format!("WebAssembly.Instance(): imported function \"{}\".\"{}\" has the wrong signature", imp.module(), imp.name()),
+              ));
+            }
+            host::proxy(env, &group, store, v, d)?.into()
+          }
+          None => host::host_function(env, &group, store, v, ft.clone())?.into(),
+        },
+        ExternType::Global(gt) => {
+          if gt.ty == Type::FuncRef && exported::data_of(env, v).is_none() && napi_raw::type_of(env, v)? != napi::sys::ValueType::napi_null {
+            return Err(state::throw_link_error(
+              env,
+              &format!("WebAssembly.Instance(): funcref global import \"{}\".\"{}\" must be null or an exported wasm function", imp.module(), imp.name()),
+            ));
+          }
+          let coerced = values::coerce(env, gt.ty, v)?;
+          let value = values::from_js(env, &group, store, gt.ty, coerced)?;
+          Global::new(store, value).into()
+        }
+        other => {
+          return Err(state::throw_link_error(
+            env,
+            &format!("wasm-rt: importing a {other:?} (\"{}\".\"{}\") is not supported yet", imp.module(), imp.name()),
+          ))
+        }
+      };
+      imports.define(imp.module(), imp.name(), ext);
+    }
+
+    let instance = Instance::new(store, &nm.module, &imports).map_err(|e| match e {
+      InstantiationError::Start(rt) => errors::throw_runtime(env, rt),
+      other => state::throw_link_error(env, &format!("WebAssembly.Instance(): {other}")),
+    })?;
+
+    let mut out = vec![napi_raw::null(env), group.anchor()?];
+    for (name, index) in &info.exports {
+      let value = match (instance.exports.get_extern(name), index) {
+        (Some(Extern::Function(f)), ExportIndex::Function(fi)) => exported::wrapper(env, &group, store, f.clone(), Some(fi.as_u32()))?,
+        _ => {
+          return Err(state::throw_link_error(
+            env,
+            &format!("wasm-rt: exporting a {index:?} (\"{name}\") is not supported yet"),
+          ))
+        }
+      };
+      out.push(napi_raw::string(env, name)?);
+      out.push(value);
+    }
+    Ok(out)
+  })?;
+
+  let mut out = out;
+  let handle = napi_raw::object(env)?;
+  // The handle keeps the instance's store alive as long as the JS Instance object lives.
+  napi_raw::wrap(env, handle, &TAG_INSTANCE, group)?;
+  out[0] = handle;
+  napi_raw::array_of(env, &out)
+}

@@ -1,0 +1,88 @@
+//! wasm-rt's native layer: registration only. The JS side (lib/) implements the WebIDL surface
+//! and calls the functions registered here.
+
+mod bridge;
+mod engine;
+mod group;
+mod instance;
+mod module;
+mod napi_raw;
+mod state;
+
+use std::ffi::c_void;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+
+use napi::sys::{self, napi_callback_info, napi_env, napi_value};
+use napi::bindgen_prelude::Object;
+use napi::{Env, JsValue};
+use napi_derive::napi;
+
+use napi_raw::{napi_call, JsResult, Pending};
+
+type NativeFn = fn(napi_env, &[napi_value]) -> JsResult<napi_value>;
+
+const MAX_ARGS: usize = 4;
+
+/// The one C entry for every registered function; the Rust function is its data pointer.
+unsafe extern "C" fn dispatch(env: napi_env, info: napi_callback_info) -> napi_value {
+  let mut argc = MAX_ARGS;
+  let mut args = [ptr::null_mut(); MAX_ARGS];
+  let mut data: *mut c_void = ptr::null_mut();
+  if napi_call!(env, napi_get_cb_info(env, info, &mut argc, args.as_mut_ptr(), ptr::null_mut(), &mut data)).is_err() {
+    return ptr::null_mut();
+  }
+  let undefined = napi_raw::undefined(env);
+  for a in args.iter_mut().skip(argc) {
+    *a = undefined;
+  }
+  // SAFETY: `data` was set from a `NativeFn` in `register`.
+  let f: NativeFn = unsafe { std::mem::transmute::<*mut c_void, NativeFn>(data) };
+  match catch_unwind(AssertUnwindSafe(|| f(env, &args))) {
+    Ok(Ok(v)) => v,
+    Ok(Err(Pending)) => ptr::null_mut(),
+    Err(_) => {
+      napi_raw::throw_error(env, "wasm-rt: internal error (panic)");
+      ptr::null_mut()
+    }
+  }
+}
+
+/// `init(hooks)`: hands the native layer the JS pieces it throws and calls.
+fn init(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  let hooks = args[0];
+  let r = |name: &std::ffi::CStr| -> JsResult<sys::napi_ref> { napi_raw::create_ref(env, napi_raw::get_named(env, hooks, name)?, 1) };
+  let s = state::State {
+    runtime_error: r(c"RuntimeError")?,
+    compile_error: r(c"CompileError")?,
+    link_error: r(c"LinkError")?,
+    make_exported_function: r(c"makeExportedFunction")?,
+    to_bigint64: r(c"toBigInt64")?,
+    results_from_iterable: r(c"resultsFromIterable")?,
+  };
+  if !state::set(s) {
+    return Err(napi_raw::throw_error(env, "wasm-rt: init called twice"));
+  }
+  Ok(napi_raw::undefined(env))
+}
+
+const FUNCTIONS: &[(&str, NativeFn)] = &[
+  ("init", init),
+  ("validate", module::validate),
+  ("compile", module::compile),
+  ("compileAsync", module::compile_async),
+  ("moduleImports", module::imports),
+  ("moduleExports", module::exports),
+  ("instantiate", instance::instantiate),
+];
+
+#[napi(module_exports)]
+pub fn register(exports: Object, env: Env) -> napi::Result<()> {
+  let env = env.raw();
+  for (name, f) in FUNCTIONS {
+    let func = napi_raw::function(env, name, dispatch, *f as *mut c_void).map_err(|_| napi::Error::from_reason("function"))?;
+    let cname = std::ffi::CString::new(*name).map_err(|_| napi::Error::from_reason("name"))?;
+    napi_raw::set_named(env, exports.raw(), &cname, func).map_err(|_| napi::Error::from_reason("export"))?;
+  }
+  Ok(())
+}

@@ -1,0 +1,301 @@
+//! Thin helpers over raw N-API. The bridge uses raw calls rather than napi-rs classes because
+//! the call path is measured in nanoseconds (see bridge/exported.rs); these helpers keep the
+//! status checks in one place.
+
+use std::ffi::c_void;
+use std::ptr;
+
+use napi::sys::{self, napi_env, napi_ref, napi_value};
+
+/// A JS exception is pending in the environment; the caller returns to JS to let it propagate.
+#[derive(Debug)]
+pub struct Pending;
+
+pub type JsResult<T> = Result<T, Pending>;
+
+/// Turns a failed N-API status into a pending exception (throwing one if the call didn't).
+pub fn check(env: napi_env, status: sys::napi_status) -> JsResult<()> {
+  if status == sys::Status::napi_ok {
+    return Ok(());
+  }
+  if !is_exception_pending(env) {
+    let _ = throw_error(env, &format!("wasm-rt: N-API call failed with status {status}"));
+  }
+  Err(Pending)
+}
+
+macro_rules! napi_call {
+  ($env:expr, $f:ident($($arg:expr),* $(,)?)) => {
+    $crate::napi_raw::check($env, unsafe { napi::sys::$f($($arg),*) })
+  };
+}
+pub(crate) use napi_call;
+
+pub fn is_exception_pending(env: napi_env) -> bool {
+  let mut pending = false;
+  unsafe { sys::napi_is_exception_pending(env, &mut pending) };
+  pending
+}
+
+pub fn take_exception(env: napi_env) -> napi_value {
+  let mut v = ptr::null_mut();
+  unsafe { sys::napi_get_and_clear_last_exception(env, &mut v) };
+  v
+}
+
+pub fn undefined(env: napi_env) -> napi_value {
+  let mut v = ptr::null_mut();
+  unsafe { sys::napi_get_undefined(env, &mut v) };
+  v
+}
+
+pub fn null(env: napi_env) -> napi_value {
+  let mut v = ptr::null_mut();
+  unsafe { sys::napi_get_null(env, &mut v) };
+  v
+}
+
+pub fn boolean(env: napi_env, b: bool) -> JsResult<napi_value> {
+  let mut v = ptr::null_mut();
+  napi_call!(env, napi_get_boolean(env, b, &mut v))?;
+  Ok(v)
+}
+
+pub fn int32(env: napi_env, n: i32) -> JsResult<napi_value> {
+  let mut v = ptr::null_mut();
+  napi_call!(env, napi_create_int32(env, n, &mut v))?;
+  Ok(v)
+}
+
+pub fn uint32(env: napi_env, n: u32) -> JsResult<napi_value> {
+  let mut v = ptr::null_mut();
+  napi_call!(env, napi_create_uint32(env, n, &mut v))?;
+  Ok(v)
+}
+
+pub fn double(env: napi_env, n: f64) -> JsResult<napi_value> {
+  let mut v = ptr::null_mut();
+  napi_call!(env, napi_create_double(env, n, &mut v))?;
+  Ok(v)
+}
+
+pub fn bigint_i64(env: napi_env, n: i64) -> JsResult<napi_value> {
+  let mut v = ptr::null_mut();
+  napi_call!(env, napi_create_bigint_int64(env, n, &mut v))?;
+  Ok(v)
+}
+
+pub fn string(env: napi_env, s: &str) -> JsResult<napi_value> {
+  let mut v = ptr::null_mut();
+  napi_call!(env, napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut v))?;
+  Ok(v)
+}
+
+pub fn get_string(env: napi_env, v: napi_value) -> JsResult<String> {
+  let mut len = 0usize;
+  napi_call!(env, napi_get_value_string_utf8(env, v, ptr::null_mut(), 0, &mut len))?;
+  let mut buf = vec![0u8; len + 1];
+  napi_call!(env, napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), len + 1, &mut len))?;
+  buf.truncate(len);
+  Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+pub fn get_i32(env: napi_env, v: napi_value) -> JsResult<i32> {
+  let mut n = 0;
+  napi_call!(env, napi_get_value_int32(env, v, &mut n))?;
+  Ok(n)
+}
+
+pub fn get_f64(env: napi_env, v: napi_value) -> JsResult<f64> {
+  let mut n = 0.0;
+  napi_call!(env, napi_get_value_double(env, v, &mut n))?;
+  Ok(n)
+}
+
+/// The low 64 bits of a BigInt, two's complement (ToBigInt64's wrap-around).
+pub fn get_bigint_i64(env: napi_env, v: napi_value) -> JsResult<i64> {
+  let mut n = 0i64;
+  let mut lossless = false;
+  napi_call!(env, napi_get_value_bigint_int64(env, v, &mut n, &mut lossless))?;
+  Ok(n)
+}
+
+pub fn type_of(env: napi_env, v: napi_value) -> JsResult<sys::napi_valuetype> {
+  let mut t = 0;
+  napi_call!(env, napi_typeof(env, v, &mut t))?;
+  Ok(t)
+}
+
+pub fn array(env: napi_env, len: usize) -> JsResult<napi_value> {
+  let mut v = ptr::null_mut();
+  napi_call!(env, napi_create_array_with_length(env, len, &mut v))?;
+  Ok(v)
+}
+
+pub fn array_len(env: napi_env, v: napi_value) -> JsResult<u32> {
+  let mut n = 0;
+  napi_call!(env, napi_get_array_length(env, v, &mut n))?;
+  Ok(n)
+}
+
+pub fn get_element(env: napi_env, obj: napi_value, i: u32) -> JsResult<napi_value> {
+  let mut v = ptr::null_mut();
+  napi_call!(env, napi_get_element(env, obj, i, &mut v))?;
+  Ok(v)
+}
+
+pub fn set_element(env: napi_env, obj: napi_value, i: u32, v: napi_value) -> JsResult<()> {
+  napi_call!(env, napi_set_element(env, obj, i, v))
+}
+
+/// Builds a JS array from values.
+pub fn array_of(env: napi_env, items: &[napi_value]) -> JsResult<napi_value> {
+  let a = array(env, items.len())?;
+  for (i, v) in items.iter().enumerate() {
+    set_element(env, a, i as u32, *v)?;
+  }
+  Ok(a)
+}
+
+pub fn object(env: napi_env) -> JsResult<napi_value> {
+  let mut v = ptr::null_mut();
+  napi_call!(env, napi_create_object(env, &mut v))?;
+  Ok(v)
+}
+
+pub fn get_named(env: napi_env, obj: napi_value, name: &std::ffi::CStr) -> JsResult<napi_value> {
+  let mut v = ptr::null_mut();
+  napi_call!(env, napi_get_named_property(env, obj, name.as_ptr(), &mut v))?;
+  Ok(v)
+}
+
+pub fn set_named(env: napi_env, obj: napi_value, name: &std::ffi::CStr, v: napi_value) -> JsResult<()> {
+  napi_call!(env, napi_set_named_property(env, obj, name.as_ptr(), v))
+}
+
+pub fn call(env: napi_env, this: napi_value, f: napi_value, args: &[napi_value]) -> JsResult<napi_value> {
+  let mut v = ptr::null_mut();
+  napi_call!(env, napi_call_function(env, this, f, args.len(), args.as_ptr(), &mut v))?;
+  Ok(v)
+}
+
+pub fn new_instance(env: napi_env, ctor: napi_value, args: &[napi_value]) -> JsResult<napi_value> {
+  let mut v = ptr::null_mut();
+  napi_call!(env, napi_new_instance(env, ctor, args.len(), args.as_ptr(), &mut v))?;
+  Ok(v)
+}
+
+pub fn function(
+  env: napi_env,
+  name: &str,
+  cb: unsafe extern "C" fn(napi_env, sys::napi_callback_info) -> napi_value,
+  data: *mut c_void,
+) -> JsResult<napi_value> {
+  let mut v = ptr::null_mut();
+  napi_call!(env, napi_create_function(env, name.as_ptr().cast(), name.len() as isize, Some(cb), data, &mut v))?;
+  Ok(v)
+}
+
+pub fn create_ref(env: napi_env, v: napi_value, count: u32) -> JsResult<napi_ref> {
+  let mut r = ptr::null_mut();
+  napi_call!(env, napi_create_reference(env, v, count, &mut r))?;
+  Ok(r)
+}
+
+/// The referenced value, or None once a weak reference's target has been collected.
+pub fn ref_value(env: napi_env, r: napi_ref) -> Option<napi_value> {
+  let mut v = ptr::null_mut();
+  let status = unsafe { sys::napi_get_reference_value(env, r, &mut v) };
+  (status == sys::Status::napi_ok && !v.is_null()).then_some(v)
+}
+
+pub fn delete_ref(env: napi_env, r: napi_ref) {
+  unsafe { sys::napi_delete_reference(env, r) };
+}
+
+pub fn throw(env: napi_env, v: napi_value) -> Pending {
+  unsafe { sys::napi_throw(env, v) };
+  Pending
+}
+
+fn c_message(msg: &str) -> std::ffi::CString {
+  std::ffi::CString::new(msg.replace('\0', "\\0")).unwrap_or_default()
+}
+
+pub fn throw_error(env: napi_env, msg: &str) -> Pending {
+  let m = c_message(msg);
+  unsafe { sys::napi_throw_error(env, ptr::null(), m.as_ptr()) };
+  Pending
+}
+
+pub fn throw_type_error(env: napi_env, msg: &str) -> Pending {
+  let m = c_message(msg);
+  unsafe { sys::napi_throw_type_error(env, ptr::null(), m.as_ptr()) };
+  Pending
+}
+
+pub fn throw_range_error(env: napi_env, msg: &str) -> Pending {
+  let m = c_message(msg);
+  unsafe { sys::napi_throw_range_error(env, ptr::null(), m.as_ptr()) };
+  Pending
+}
+
+/// Tags distinguish wasm-rt's native objects from each other and from other addons' wraps.
+pub const TAG_MODULE: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7401, upper: 0x6d6f_6475_6c65 };
+pub const TAG_INSTANCE: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7402, upper: 0x696e_7374 };
+pub const TAG_FUNCTION: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7403, upper: 0x6675_6e63 };
+
+unsafe extern "C" fn drop_box<T>(_env: napi_env, data: *mut c_void, _hint: *mut c_void) {
+  drop(unsafe { Box::from_raw(data as *mut T) });
+}
+
+/// Attaches `value` to `obj`, tagged, freed when `obj` is collected.
+pub fn wrap<T>(env: napi_env, obj: napi_value, tag: &sys::napi_type_tag, value: T) -> JsResult<()> {
+  // SAFETY: a fresh box, owned by nobody else.
+  unsafe { wrap_raw(env, obj, tag, Box::into_raw(Box::new(value))) }
+}
+
+/// `wrap` for a box already leaked by the caller.
+///
+/// # Safety
+/// `raw` must come from `Box::into_raw` and not be owned elsewhere; it is freed on failure.
+pub unsafe fn wrap_raw<T>(env: napi_env, obj: napi_value, tag: &sys::napi_type_tag, raw: *mut T) -> JsResult<()> {
+  if let Err(e) = napi_call!(env, napi_wrap(env, obj, raw.cast(), Some(drop_box::<T>), ptr::null_mut(), ptr::null_mut())) {
+    drop(unsafe { Box::from_raw(raw) });
+    return Err(e);
+  }
+  napi_call!(env, napi_type_tag_object(env, obj, tag))
+}
+
+/// The value `wrap` attached to `v` with `tag`, if `v` is such an object.
+pub fn unwrap<'a, T>(env: napi_env, v: napi_value, tag: &sys::napi_type_tag) -> Option<&'a T> {
+  let mut t = 0;
+  unsafe { sys::napi_typeof(env, v, &mut t) };
+  if t != sys::ValueType::napi_object && t != sys::ValueType::napi_function {
+    return None;
+  }
+  let mut ok = false;
+  let status = unsafe { sys::napi_check_object_type_tag(env, v, tag, &mut ok) };
+  if status != sys::Status::napi_ok || !ok {
+    return None;
+  }
+  let mut data = ptr::null_mut();
+  let status = unsafe { sys::napi_unwrap(env, v, &mut data) };
+  // SAFETY: the tag is only ever set by `wrap::<T>` with the matching T.
+  (status == sys::Status::napi_ok && !data.is_null()).then(|| unsafe { &*(data as *const T) })
+}
+
+/// Copies the bytes of a Uint8Array.
+pub fn uint8array_bytes(env: napi_env, v: napi_value) -> JsResult<Vec<u8>> {
+  let mut kind = 0;
+  let mut len = 0usize;
+  let mut data = ptr::null_mut();
+  let mut ab = ptr::null_mut();
+  let mut offset = 0usize;
+  napi_call!(env, napi_get_typedarray_info(env, v, &mut kind, &mut len, &mut data, &mut ab, &mut offset))?;
+  if len == 0 {
+    return Ok(Vec::new());
+  }
+  // SAFETY: N-API reports `len` readable bytes at `data` for a Uint8Array.
+  Ok(unsafe { std::slice::from_raw_parts(data as *const u8, len) }.to_vec())
+}
