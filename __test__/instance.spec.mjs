@@ -19,7 +19,7 @@
 // JS code it called), then "create an exports object": a null-prototype
 // object with one data property per export, in export order, then frozen.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { engines, specDeviation, knownGap } from './helpers/engines.mjs';
+import { engines, specDeviation } from './helpers/engines.mjs';
 import { expectDataProperty, expectFunctionNameAndLength, expectThrow, thrown } from './helpers/assert.mjs';
 import { wat } from './helpers/wat.mjs';
 
@@ -189,7 +189,7 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       ).toBe(inner);
     });
 
-    knownGap('issue 4: Memory/Table/Global/Tag objects are not implemented yet, so modules that import or export them do not link')(engine, 'reads the imports with Get in module order: each import\'s module, then its name', () => {
+    it('reads the imports with Get in module order: each import\'s module, then its name', () => {
       const m = compile(`(module
         (import "a" "f" (func))
         (import "b" "g" (global i32))
@@ -372,7 +372,7 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       expect(new Instance(ok, { m: { f: a.exports.f } })).toBeInstanceOf(Instance);
     });
 
-    knownGap('issue 4: Memory/Table/Global/Tag objects are not implemented yet, so modules that import or export them do not link')(engine, 'memory, global and tag type mismatches with another instance\'s exports -> LinkError', () => {
+    it('memory, global and tag type mismatches with another instance\'s exports -> LinkError', () => {
       const a = new Instance(
         compile('(module (memory (export "mem") 1 2) (global (export "g") (mut i32) (i32.const 0)) (tag (export "t") (param i32)))'),
       ).exports;
@@ -410,12 +410,12 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
         (tag (export "delta"))
         (export "epsilon" (func $f)))`);
 
-    knownGap('issue 4: Memory/Table/Global/Tag objects are not implemented yet, so modules that import or export them do not link')(engine, 'is the same object on every access', () => {
+    it('is the same object on every access', () => {
       const i = new Instance(m());
       expect(i.exports).toBe(i.exports);
     });
 
-    knownGap('issue 4: Memory/Table/Global/Tag objects are not implemented yet, so modules that import or export them do not link')(engine, 'has a null prototype and is frozen', () => {
+    it('has a null prototype and is frozen', () => {
       const { exports } = new Instance(m());
       expect(Object.getPrototypeOf(exports)).toBe(null);
       expect(Object.isFrozen(exports)).toBe(true);
@@ -436,7 +436,7 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       expect(Object.getPrototypeOf(exports)).toBe(null);
     });
 
-    knownGap('issue 4: Memory/Table/Global/Tag objects are not implemented yet, so modules that import or export them do not link')(engine, 'has its keys in export order', () => {
+    it('has its keys in export order', () => {
       const { exports } = new Instance(m());
       expect(Reflect.ownKeys(exports)).toEqual(['zeta', 'alpha', 'beta', 'gamma', 'delta', 'epsilon']);
     });
@@ -446,14 +446,14 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       expect(Reflect.ownKeys(exports)).toEqual(['2', '10', 'b', 'a']);
     });
 
-    knownGap('issue 4: Memory/Table/Global/Tag objects are not implemented yet, so modules that import or export them do not link')(engine, 'has non-writable, enumerable, non-configurable data properties', () => {
+    it('has non-writable, enumerable, non-configurable data properties', () => {
       const { exports } = new Instance(m());
       for (const key of Reflect.ownKeys(exports)) {
         expectDataProperty(exports, key, { writable: false, enumerable: true, configurable: false });
       }
     });
 
-    knownGap('issue 4: Memory/Table/Global/Tag objects are not implemented yet, so modules that import or export them do not link')(engine, 'holds a value of the right kind for each export', () => {
+    it('holds a value of the right kind for each export', () => {
       const { exports } = new Instance(m());
       expect(typeof exports.zeta).toBe('function');
       expect(exports.zeta()).toBe(1);
@@ -471,7 +471,7 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       expect(Object.isFrozen(exports)).toBe(true);
     });
 
-    knownGap('issue 4: Memory/Table/Global/Tag objects are not implemented yet, so modules that import or export them do not link')(engine, 're-exported imports are the same objects (object caches)', () => {
+    it('re-exported imports are the same objects (object caches)', () => {
       const a = new Instance(m()).exports;
       const b = new Instance(
         compile(`(module

@@ -17,7 +17,7 @@
 // WebIDL "Interface object" / [LegacyNamespace]: the interface object is a
 // data property { writable: true, enumerable: false, configurable: true }.
 import { describe, expect, it } from 'vitest';
-import { engines, knownGap } from './helpers/engines.mjs';
+import { engines } from './helpers/engines.mjs';
 import { expectDataProperty, expectFunctionNameAndLength, expectThrow } from './helpers/assert.mjs';
 import { wat } from './helpers/wat.mjs';
 
@@ -150,7 +150,7 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
   });
 
   describe.each(OTHER_INTERFACES)('interface %s (presence only)', (name) => {
-    knownGap('issue 4: Memory/Table/Global/Tag objects are not implemented yet, so modules that import or export them do not link')(engine, 'is present as a non-enumerable function-valued property', () => {
+    it('is present as a non-enumerable function-valued property', () => {
       const d = Object.getOwnPropertyDescriptor(WebAssembly, name);
       expect(d).toBeDefined();
       expect(typeof d.value).toBe('function');

@@ -4,6 +4,12 @@ const native = require('./native');
 const { moduleHandle } = require('./module');
 const { LinkError } = require('./errors');
 const { requireArgs, isObject, optionalObject, finishInterface } = require('./webidl');
+const { isMemory } = require('./memory');
+const { isTable } = require('./table');
+const { isGlobal } = require('./global');
+const { isTag } = require('./tag');
+
+const isKind = { memory: isMemory, table: isTable, tag: isTag };
 
 /**
  * One value per import of the module, in module order, after the lookups and checks the spec
@@ -27,6 +33,7 @@ function readImports(handle, importObject) {
         if (typeof v !== 'function') throw new LinkError(`WebAssembly.Instance(): ${where}: function import requires a callable`);
         break;
       case 'global':
+        if (isGlobal(v)) break;
         if (globalType === 'i64' && typeof v !== 'bigint') {
           throw new LinkError(`WebAssembly.Instance(): ${where}: global import must be a BigInt`);
         }
@@ -37,6 +44,7 @@ function readImports(handle, importObject) {
         if (globalMutable) throw new LinkError(`WebAssembly.Instance(): ${where}: imported mutable global must be a WebAssembly.Global object`);
         break;
       default:
+        if (isKind[kind]?.(v)) break;
         throw new LinkError(`WebAssembly.Instance(): ${where}: ${kind} import requires a WebAssembly.${kind[0].toUpperCase()}${kind.slice(1)} object`);
     }
     values.push(v);

@@ -4,6 +4,10 @@ const native = require('./native');
 const { Module, moduleHandle, moduleFromHandle } = require('./module');
 const { Instance, readImports, link, instanceFromParts } = require('./instance');
 const { CompileError, LinkError, RuntimeError } = require('./errors');
+const { Memory, makeMemory } = require('./memory');
+const { Table, makeTable } = require('./table');
+const { Global, makeGlobal } = require('./global');
+const { Tag, Exception, JSTag, makeTag, makeException } = require('./tag');
 const { copyBufferSource, requireArgs, optionalObject, defineOperations } = require('./webidl');
 
 function compileBytes(bytes) {
@@ -108,9 +112,12 @@ defineOperations(WebAssembly, {
 for (const name of ['instantiate', 'instantiateStreaming']) {
   Object.defineProperty(WebAssembly[name], 'length', { value: 1 });
 }
-for (const [name, value] of Object.entries({ Module, Instance, CompileError, LinkError, RuntimeError })) {
+const interfaces = { Module, Instance, Memory, Table, Global, Tag, Exception, CompileError, LinkError, RuntimeError };
+for (const [name, value] of Object.entries(interfaces)) {
   Object.defineProperty(WebAssembly, name, { value, writable: true, enumerable: false, configurable: true });
 }
+// A namespace attribute: an enumerable, configurable accessor.
+Object.defineProperty(WebAssembly, 'JSTag', { get: { get JSTag() { return JSTag; } }.__lookupGetter__('JSTag'), enumerable: true, configurable: true });
 Object.defineProperty(WebAssembly, Symbol.toStringTag, { value: 'WebAssembly', configurable: true });
 
 native.init({
@@ -118,6 +125,11 @@ native.init({
   CompileError,
   LinkError,
   ...require('./functions'),
+  makeMemory,
+  makeTable,
+  makeGlobal,
+  makeTag,
+  makeException,
 });
 
 module.exports = { WebAssembly };

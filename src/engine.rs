@@ -1,9 +1,12 @@
 //! One wasmer engine per compiler, shared by every store of the process.
 
+use std::cell::RefCell;
+use std::ptr::NonNull;
 use std::sync::OnceLock;
 
-use wasmer::sys::{CompilerConfig, Cranelift, EngineBuilder, Singlepass};
-use wasmer::Engine;
+use wasmer::sys::{BaseTunables, CompilerConfig, Cranelift, EngineBuilder, NativeEngineExt, Singlepass, Tunables};
+use wasmer::{AsStoreMut, Engine, Memory, MemoryType, TableType};
+use wasmer_vm::{LinearMemory, MemoryError, MemoryStyle, TableStyle, VMMemory, VMMemoryDefinition, VMSharedMemory, VMTable, VMTableDefinition};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Compiler {
@@ -27,7 +30,9 @@ fn build(compiler: Compiler) -> Engine {
   fn with<C: CompilerConfig + 'static>(config: C) -> Engine {
     let target = wasmer::sys::Target::default();
     let features = config.supported_features_for_target(&target);
-    EngineBuilder::new(config).set_features(Some(features)).engine().into()
+    let mut engine: Engine = EngineBuilder::new(config).set_features(Some(features)).engine().into();
+    engine.set_tunables(Linking(BaseTunables::default()));
+    engine
   }
   match compiler {
     Compiler::Cranelift => with(Cranelift::new()),
@@ -43,4 +48,51 @@ pub fn engine(compiler: Compiler) -> &'static Engine {
     Compiler::Singlepass => &SINGLEPASS,
   };
   cell.get_or_init(|| build(compiler))
+}
+
+thread_local! {
+  static ATTACHING: RefCell<Option<VMSharedMemory>> = const { RefCell::new(None) };
+}
+
+/// wasmer's own tunables, except that a memory JS created can be put into a store: wasmer's
+/// public API only creates memories, so `attach_memory` hands the existing backing to the next
+/// "create a host memory" request on this thread.
+struct Linking(BaseTunables);
+
+impl Tunables for Linking {
+  fn memory_style(&self, memory: &MemoryType) -> MemoryStyle {
+    self.0.memory_style(memory)
+  }
+
+  fn table_style(&self, table: &TableType) -> TableStyle {
+    self.0.table_style(table)
+  }
+
+  fn create_host_memory(&self, ty: &MemoryType, style: &MemoryStyle) -> Result<VMMemory, MemoryError> {
+    match ATTACHING.with(|a| a.borrow_mut().take()) {
+      Some(existing) => Ok(VMMemory::from(existing)),
+      None => self.0.create_host_memory(ty, style),
+    }
+  }
+
+  unsafe fn create_vm_memory(&self, ty: &MemoryType, style: &MemoryStyle, location: NonNull<VMMemoryDefinition>) -> Result<VMMemory, MemoryError> {
+    unsafe { self.0.create_vm_memory(ty, style, location) }
+  }
+
+  fn create_host_table(&self, ty: &TableType, style: &TableStyle) -> Result<VMTable, String> {
+    self.0.create_host_table(ty, style)
+  }
+
+  unsafe fn create_vm_table(&self, ty: &TableType, style: &TableStyle, location: NonNull<VMTableDefinition>) -> Result<VMTable, String> {
+    unsafe { self.0.create_vm_table(ty, style, location) }
+  }
+}
+
+/// Puts a clone of `memory`'s backing into `store`.
+pub fn attach_memory(store: &mut impl AsStoreMut, memory: &VMSharedMemory) -> Result<Memory, MemoryError> {
+  let ty = memory.ty();
+  ATTACHING.with(|a| *a.borrow_mut() = Some(memory.clone()));
+  let attached = Memory::new(store, ty);
+  ATTACHING.with(|a| a.borrow_mut().take());
+  attached
 }

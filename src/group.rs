@@ -16,6 +16,15 @@
 //! garbage collector and leak every instance. While any wrapper lives the anchor lives, and
 //! nothing can run wasm of a group that has no wrapper.
 //!
+//! **Memories, tables, globals and tags.** wasmer objects cannot cross stores, so a JS-created
+//! table, global or tag starts in a *lone* group of its own (a store with no instance) and moves,
+//! state and JS identity intact, into the group of the first instance that links it; after that
+//! it stays. A JS-created memory needs no group: its backing is wasmer's clonable shared-memory
+//! object (with a non-shared type when the memory is not shared), and each store that links it
+//! gets a clone of the same backing. An instance joins the group of whatever wasm objects it
+//! imports; objects homed in two different instance groups cannot be linked together, except
+//! functions (through a proxy) and JS-created memories.
+//!
 //! **Reentrancy.** A call from JS borrows the store mutably for its whole duration. Host
 //! functions call JS with that borrow *parked* (`StoreMut::parked`); if JS then calls back into
 //! the same group, `Store::with_current` hands the parked store to the inner call instead of a
@@ -39,6 +48,9 @@ pub struct Group {
   anchor: Cell<napi_ref>,
   /// Exported-function identity: anyfunc address → weak reference to its JS wrapper.
   functions: RefCell<HashMap<usize, napi_ref>>,
+  instances: Cell<u32>,
+  /// Bytes reported to V8 for the memories this group's instances define (see memory.rs).
+  external: Cell<i64>,
 }
 
 struct ResetOnDrop<'a>(&'a Cell<bool>);
@@ -58,7 +70,25 @@ impl Group {
       busy: Cell::new(false),
       anchor: Cell::new(std::ptr::null_mut()),
       functions: RefCell::new(HashMap::new()),
+      instances: Cell::new(0),
+      external: Cell::new(0),
     })
+  }
+
+  /// Records an instance, and the cost of the memories it defines (see memory.rs).
+  pub fn note_instance(&self, memory_bytes: &[usize]) {
+    self.instances.set(self.instances.get() + 1);
+    let cost: i64 = memory_bytes.iter().map(|b| crate::memory::external_cost(*b)).sum();
+    if cost > 0 {
+      crate::memory::account(self.env, cost);
+      self.external.set(self.external.get() + cost);
+    }
+  }
+
+  /// A group without instances: it holds one JS-created table, global or tag, which may still
+  /// move to another group.
+  pub fn is_lone(&self) -> bool {
+    self.instances.get() == 0
   }
 
   /// Runs `f` with this group's store: the store itself when no call is in progress, else the
@@ -154,6 +184,10 @@ impl Group {
 
 impl Drop for Group {
   fn drop(&mut self) {
+    if self.external.get() != 0 {
+      crate::memory::account(self.env, -self.external.get());
+    }
+    crate::tag::store_dropped(self.env, self.store.get_mut().id().as_raw().get() as u64);
     for (_, r) in self.functions.get_mut().drain() {
       napi_raw::delete_ref(self.env, r);
     }
@@ -161,6 +195,64 @@ impl Drop for Group {
     if !anchor.is_null() {
       napi_raw::delete_ref(self.env, anchor);
     }
+  }
+}
+
+/// A table, global or tag and the group whose store holds it.
+#[derive(Clone)]
+pub struct Home<T> {
+  pub group: Rc<Group>,
+  pub ext: T,
+}
+
+/// Where a JS-visible table, global or tag lives; it changes once, when a lone object moves.
+pub struct Placed<T> {
+  home: RefCell<Home<T>>,
+}
+
+impl<T: Clone> Placed<T> {
+  pub fn new(group: Rc<Group>, ext: T) -> Self {
+    Self { home: RefCell::new(Home { group, ext }) }
+  }
+
+  /// A copy of the current home; no borrow outlives the call, since JS may run next.
+  pub fn home(&self) -> Home<T> {
+    self.home.borrow().clone()
+  }
+
+  pub fn move_to(&self, home: Home<T>) {
+    *self.home.borrow_mut() = home;
+  }
+
+  /// Runs `f` in the object's store.
+  pub fn enter<R>(&self, f: impl FnOnce(&Rc<Group>, &T, &mut StoreMut<'_>) -> JsResult<R>) -> JsResult<R> {
+    let Home { group, ext } = self.home();
+    group.enter(|store| f(&group, &ext, store))
+  }
+}
+
+pub fn vm_extern(ext: impl Into<Extern>) -> wasmer_vm::VMExtern {
+  ext.into().to_vm_extern().unwrap_sys()
+}
+
+/// The identity key of a table, global or tag in `store`.
+pub fn key_of(store: &mut StoreMut<'_>, ext: impl Into<Extern>) -> crate::identity::Key {
+  use crate::identity::Key;
+  let objects = store.objects_mut().as_sys();
+  match vm_extern(ext) {
+    wasmer_vm::VMExtern::Table(h) => Key::Table(h.get(objects).vmtable().as_ptr() as usize),
+    wasmer_vm::VMExtern::Global(h) => Key::Global(h.get(objects).vmglobal().as_ptr() as usize),
+    wasmer_vm::VMExtern::Memory(h) => {
+      use wasmer_vm::LinearMemory;
+      Key::Memory(h.get(objects).vmmemory().as_ptr() as usize)
+    }
+    wasmer_vm::VMExtern::Tag(h) => {
+      // SAFETY: `InternalStoreHandle` is a transparent wrapper of its NonZeroUsize slot index,
+      // which wasmer does not expose; the slot is stable for the store's life.
+      let slot: std::num::NonZeroUsize = unsafe { std::mem::transmute(h) };
+      Key::Tag(objects.id().as_raw().get() as u64, slot.get())
+    }
+    wasmer_vm::VMExtern::Function(_) => unreachable!("functions are keyed by function_key"),
   }
 }
 

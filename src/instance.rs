@@ -9,20 +9,31 @@ use wasmer::{Extern, ExternType, Global, Imports, Instance, InstantiationError, 
 use wasmer_types::ExportIndex;
 
 use crate::bridge::{errors, exported, host, values};
+use crate::{global, memory, table, tag};
 use crate::group::Group;
 use crate::module::unwrap_module;
 use crate::napi_raw::{self, JsResult, TAG_INSTANCE};
 use crate::state;
 
-/// The group the new instance joins: that of the first imported exported function compiled
-/// with the same engine, else a new one.
+/// The group the new instance joins: that of the first imported wasm object that lives in an
+/// instance group of the same engine (memories, tables, globals and tags first: they cannot be
+/// proxied), else a new one. Lone objects then move into it (see group.rs).
 fn choose_group(env: napi_env, values: &[napi_value], module: &crate::module::NativeModule) -> Rc<Group> {
-  values
-    .iter()
-    .filter_map(|v| exported::data_of(env, *v))
-    .find(|d| d.group.compiler() == module.compiler)
-    .map(|d| d.group.clone())
+  let objects = values.iter().filter_map(|v| {
+    memory::home_group(env, *v)
+      .or_else(|| table::home_group(env, *v))
+      .or_else(|| global::home_group(env, *v))
+      .or_else(|| tag::home_group(env, *v))
+  });
+  let functions = values.iter().filter_map(|v| exported::data_of(env, *v).map(|d| d.group.clone()));
+  objects
+    .chain(functions)
+    .find(|g| g.compiler() == module.compiler)
     .unwrap_or_else(|| Group::new(env, module.compiler))
+}
+
+fn memory_object(env: napi_env, v: napi_value) -> bool {
+  napi_raw::unwrap::<Rc<memory::MemoryData>>(env, v, &crate::napi_raw::TAG_MEMORY).is_some()
 }
 
 /// `instantiate(module, importValues)` → `[instance handle, anchor, name0, value0, name1, ...]`.
@@ -53,6 +64,10 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
           }
           None => host::host_function(env, &group, store, v, ft.clone())?.into(),
         },
+        ExternType::Global(_) if global::data_of(env, v).is_some() => global::for_import(env, &group, store, v)?.expect("a Global").into(),
+        ExternType::Memory(_) if memory_object(env, v) => memory::for_import(env, &group, store, v)?.expect("a Memory").into(),
+        ExternType::Table(_) if table::data_of(env, v).is_some() => table::for_import(env, &group, store, v)?.expect("a Table").into(),
+        ExternType::Tag(_) if tag::data_of(env, v).is_some() => tag::for_import(env, &group, store, v)?.expect("a Tag").into(),
         ExternType::Global(gt) => {
           if gt.ty == Type::FuncRef && exported::data_of(env, v).is_none() && napi_raw::type_of(env, v)? != napi::sys::ValueType::napi_null {
             return Err(state::throw_link_error(
@@ -64,10 +79,10 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
           let value = values::from_js(env, &group, store, gt.ty, coerced)?;
           Global::new(store, value).into()
         }
-        other => {
+        _ => {
           return Err(state::throw_link_error(
             env,
-            &format!("wasm-rt: importing a {other:?} (\"{}\".\"{}\") is not supported yet", imp.module(), imp.name()),
+            &format!("WebAssembly.Instance(): Import \"{}\" \"{}\": the value has the wrong kind", imp.module(), imp.name()),
           ))
         }
       };
@@ -75,20 +90,26 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     }
 
     let instance = Instance::new(store, &nm.module, &imports).map_err(|e| match e {
-      InstantiationError::Start(rt) => errors::throw_runtime(env, rt),
+      InstantiationError::Start(rt) => errors::throw_runtime(env, &group, store, rt),
       other => state::throw_link_error(env, &format!("WebAssembly.Instance(): {other}")),
     })?;
+    let defined: Vec<usize> = info
+      .memories
+      .iter()
+      .skip(info.num_imported_memories)
+      .map(|(_, ty)| ty.minimum.bytes().0)
+      .collect();
+    group.note_instance(&defined);
 
     let mut out = vec![napi_raw::null(env), group.anchor()?];
     for (name, index) in &info.exports {
       let value = match (instance.exports.get_extern(name), index) {
         (Some(Extern::Function(f)), ExportIndex::Function(fi)) => exported::wrapper(env, &group, store, f.clone(), Some(fi.as_u32()))?,
-        _ => {
-          return Err(state::throw_link_error(
-            env,
-            &format!("wasm-rt: exporting a {index:?} (\"{name}\") is not supported yet"),
-          ))
-        }
+        (Some(Extern::Memory(m)), _) => memory::exported(env, &group, store, m.clone())?,
+        (Some(Extern::Table(t)), _) => table::exported(env, &group, store, t.clone())?,
+        (Some(Extern::Global(g)), _) => global::exported(env, &group, store, g.clone())?,
+        (Some(Extern::Tag(t)), _) => tag::exported(env, &group, store, t.clone())?,
+        _ => return Err(napi_raw::throw_error(env, &format!("wasm-rt: export \"{name}\" is missing from the instance"))),
       };
       out.push(napi_raw::string(env, name)?);
       out.push(value);

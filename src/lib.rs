@@ -3,11 +3,17 @@
 
 mod bridge;
 mod engine;
+mod global;
 mod group;
+mod identity;
 mod instance;
+mod memory;
 mod module;
 mod napi_raw;
+mod reclaim;
 mod state;
+mod table;
+mod tag;
 
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -22,7 +28,14 @@ use napi_raw::{napi_call, JsResult, Pending};
 
 type NativeFn = fn(napi_env, &[napi_value]) -> JsResult<napi_value>;
 
-const MAX_ARGS: usize = 4;
+const MAX_ARGS: usize = 6;
+
+/// Declares the experimental Node-API version, under which Node runs finalizers inside garbage
+/// collection rather than later from the event loop; reclaim.rs explains why wasm-rt needs that.
+#[no_mangle]
+pub extern "C" fn node_api_module_get_api_version_v1() -> i32 {
+  i32::MAX
+}
 
 /// The one C entry for every registered function; the Rust function is its data pointer.
 unsafe extern "C" fn dispatch(env: napi_env, info: napi_callback_info) -> napi_value {
@@ -38,6 +51,7 @@ unsafe extern "C" fn dispatch(env: napi_env, info: napi_callback_info) -> napi_v
   }
   // SAFETY: `data` was set from a `NativeFn` in `register`.
   let f: NativeFn = unsafe { std::mem::transmute::<*mut c_void, NativeFn>(data) };
+  reclaim::drain();
   match catch_unwind(AssertUnwindSafe(|| f(env, &args))) {
     Ok(Ok(v)) => v,
     Ok(Err(Pending)) => ptr::null_mut(),
@@ -59,6 +73,11 @@ fn init(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     make_exported_function: r(c"makeExportedFunction")?,
     to_bigint64: r(c"toBigInt64")?,
     results_from_iterable: r(c"resultsFromIterable")?,
+    make_memory: r(c"makeMemory")?,
+    make_table: r(c"makeTable")?,
+    make_global: r(c"makeGlobal")?,
+    make_tag: r(c"makeTag")?,
+    make_exception: r(c"makeException")?,
   };
   if !state::set(s) {
     return Err(napi_raw::throw_error(env, "wasm-rt: init called twice"));
@@ -74,6 +93,23 @@ const FUNCTIONS: &[(&str, NativeFn)] = &[
   ("moduleImports", module::imports),
   ("moduleExports", module::exports),
   ("instantiate", instance::instantiate),
+  ("memoryNew", memory::create),
+  ("memoryBuffer", memory::buffer),
+  ("memoryGrow", memory::grow),
+  ("tableNew", table::create),
+  ("tableLength", table::length),
+  ("tableElement", table::element),
+  ("isWasmFunction", table::is_wasm_function),
+  ("tableGet", table::get),
+  ("tableSet", table::set),
+  ("tableGrow", table::grow),
+  ("globalNew", global::create),
+  ("globalType", global::describe),
+  ("globalGet", global::get),
+  ("globalSet", global::set),
+  ("tagNew", tag::create),
+  ("tagNewJS", tag::create_js_tag),
+  ("tagParams", tag::params),
 ];
 
 #[napi(module_exports)]

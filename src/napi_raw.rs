@@ -106,6 +106,12 @@ pub fn get_i32(env: napi_env, v: napi_value) -> JsResult<i32> {
   Ok(n)
 }
 
+pub fn get_bool(env: napi_env, v: napi_value) -> JsResult<bool> {
+  let mut b = false;
+  napi_call!(env, napi_get_value_bool(env, v, &mut b))?;
+  Ok(b)
+}
+
 pub fn get_f64(env: napi_env, v: napi_value) -> JsResult<f64> {
   let mut n = 0.0;
   napi_call!(env, napi_get_value_double(env, v, &mut n))?;
@@ -244,13 +250,14 @@ pub fn throw_range_error(env: napi_env, msg: &str) -> Pending {
 pub const TAG_MODULE: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7401, upper: 0x6d6f_6475_6c65 };
 pub const TAG_INSTANCE: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7402, upper: 0x696e_7374 };
 pub const TAG_FUNCTION: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7403, upper: 0x6675_6e63 };
+pub const TAG_MEMORY: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7404, upper: 0x6d65_6d6f };
+pub const TAG_TABLE: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7405, upper: 0x7461_626c };
+pub const TAG_GLOBAL: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7406, upper: 0x676c_6f62 };
+pub const TAG_BUFFER: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7408, upper: 0x6275_6666 };
+pub const TAG_TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7407, upper: 0x7461_6773 };
 
-unsafe extern "C" fn drop_box<T>(_env: napi_env, data: *mut c_void, _hint: *mut c_void) {
-  drop(unsafe { Box::from_raw(data as *mut T) });
-}
-
-/// Attaches `value` to `obj`, tagged, freed when `obj` is collected.
-pub fn wrap<T>(env: napi_env, obj: napi_value, tag: &sys::napi_type_tag, value: T) -> JsResult<()> {
+/// Attaches `value` to `obj`, tagged, freed after `obj` is collected (see reclaim.rs).
+pub fn wrap<T: 'static>(env: napi_env, obj: napi_value, tag: &sys::napi_type_tag, value: T) -> JsResult<()> {
   // SAFETY: a fresh box, owned by nobody else.
   unsafe { wrap_raw(env, obj, tag, Box::into_raw(Box::new(value))) }
 }
@@ -259,8 +266,8 @@ pub fn wrap<T>(env: napi_env, obj: napi_value, tag: &sys::napi_type_tag, value: 
 ///
 /// # Safety
 /// `raw` must come from `Box::into_raw` and not be owned elsewhere; it is freed on failure.
-pub unsafe fn wrap_raw<T>(env: napi_env, obj: napi_value, tag: &sys::napi_type_tag, raw: *mut T) -> JsResult<()> {
-  if let Err(e) = napi_call!(env, napi_wrap(env, obj, raw.cast(), Some(drop_box::<T>), ptr::null_mut(), ptr::null_mut())) {
+pub unsafe fn wrap_raw<T: 'static>(env: napi_env, obj: napi_value, tag: &sys::napi_type_tag, raw: *mut T) -> JsResult<()> {
+  if let Err(e) = napi_call!(env, napi_wrap(env, obj, raw.cast(), Some(crate::reclaim::finalize_box::<T>), ptr::null_mut(), ptr::null_mut())) {
     drop(unsafe { Box::from_raw(raw) });
     return Err(e);
   }

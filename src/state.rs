@@ -18,6 +18,13 @@ pub struct State {
   pub to_bigint64: napi_ref,
   /// `(value, count) => array`: iterates a multi-value import result, TypeError on a mismatch.
   pub results_from_iterable: napi_ref,
+  /// `() => blank object` of each class, for objects an instance exports.
+  pub make_memory: napi_ref,
+  pub make_table: napi_ref,
+  pub make_global: napi_ref,
+  pub make_tag: napi_ref,
+  /// `(tag, payload) => WebAssembly.Exception`, for exceptions that leave wasm.
+  pub make_exception: napi_ref,
 }
 
 thread_local! {

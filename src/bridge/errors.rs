@@ -2,11 +2,13 @@
 //! exception thrown by an import travels through the wasm frames and is rethrown unchanged.
 
 use std::fmt;
+use std::rc::Rc;
 
 use napi::sys::{napi_env, napi_ref, napi_value};
-use wasmer::RuntimeError;
+use wasmer::{RuntimeError, StoreMut};
 use wasmer_types::TrapCode;
 
+use crate::group::Group;
 use crate::napi_raw::{self, Pending};
 use crate::state;
 
@@ -62,7 +64,9 @@ impl fmt::Display for JsThrow {
 
 impl std::error::Error for JsThrow {}
 
-/// Takes the pending JS exception so that it can unwind through wasm as a RuntimeError.
+/// Takes the pending JS exception so that it can unwind through wasm as an opaque error and
+/// reach the JS caller unchanged. (wasmer 7.4.2 does not deliver exceptions thrown by host
+/// functions to wasm's catch clauses, so making it a wasm exception would gain nothing.)
 pub fn pending_to_runtime(env: napi_env) -> RuntimeError {
   let exception = napi_raw::take_exception(env);
   RuntimeError::user(Box::new(JsThrow::new(env, exception)))
@@ -89,7 +93,13 @@ fn trap_message(code: TrapCode) -> String {
 }
 
 /// Throws what a V8 user would see for this failure of a wasm call.
-pub fn throw_runtime(env: napi_env, err: RuntimeError) -> Pending {
+pub fn throw_runtime(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, err: RuntimeError) -> Pending {
+  if let Some(exn) = err.to_exception() {
+    return match crate::tag::exception_to_js(env, group, store, exn) {
+      Ok(v) => napi_raw::throw(env, v),
+      Err(p) => p,
+    };
+  }
   let err = match err.downcast::<JsThrow>() {
     Ok(thrown) => return thrown.rethrow(),
     Err(err) => err,

@@ -26,6 +26,7 @@ pub struct FuncData {
   key: usize,
 }
 
+
 impl Drop for FuncData {
   fn drop(&mut self) {
     self.group.forget_function(self.key);
@@ -48,6 +49,20 @@ fn type_code(t: Type) -> char {
     Type::FuncRef => 'r',
     Type::ExceptionRef => 'x',
   }
+}
+
+pub fn type_code_parse(c: char) -> Option<Type> {
+  Some(match c {
+    'i' => Type::I32,
+    'I' => Type::I64,
+    'f' => Type::F32,
+    'F' => Type::F64,
+    'v' => Type::V128,
+    'e' => Type::ExternRef,
+    'r' => Type::FuncRef,
+    'x' => Type::ExceptionRef,
+    _ => return None,
+  })
 }
 
 pub fn signature(params: &[Type], results: &[Type]) -> String {
@@ -135,7 +150,9 @@ unsafe fn call_inner(env: napi_env, info: napi_callback_info) -> JsResult<napi_v
     for (ty, v) in fd.params.iter().zip(args) {
       params.push(values::from_js(env, &group, store, *ty, *v)?);
     }
-    let results = fd.func.call(store, &params).map_err(|e| errors::throw_runtime(env, e))?;
+    let called = fd.func.call(store, &params);
+    crate::memory::sync_buffers();
+    let results = called.map_err(|e| errors::throw_runtime(env, &group, store, e))?;
     results_to_js(env, &group, store, &results)
   })
 }

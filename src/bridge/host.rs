@@ -80,6 +80,7 @@ fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<V
     napi_raw::throw_type_error(env, "type incompatibility when transforming from/to JS");
     return Err(pending_to_runtime(env));
   }
+  crate::memory::sync_buffers();
   let run = |store: &mut StoreMut<'_>| -> JsResult<Vec<Value>> {
     let mut js_args = Vec::with_capacity(args.len());
     for a in args {

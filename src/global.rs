@@ -1,0 +1,167 @@
+//! WebAssembly.Global's engine side. A global made in JS starts in a lone group and moves into
+//! the first group that links it (see group.rs); one holding a wasm function starts in its group.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use napi::sys::{napi_env, napi_value};
+use wasmer::{Global, Mutability, StoreMut, Type};
+
+use crate::bridge::values;
+use crate::engine::Compiler;
+use crate::group::{self, Group, Home, Placed};
+use crate::identity::{self, Key};
+use crate::memory::LINK_ACROSS;
+use crate::module::type_name;
+use crate::napi_raw::{self, JsResult, TAG_GLOBAL};
+use crate::state;
+use crate::table::value_group;
+
+pub struct GlobalData {
+  env: napi_env,
+  place: Placed<Global>,
+  key: Cell<Key>,
+}
+
+impl Drop for GlobalData {
+  fn drop(&mut self) {
+    identity::forget(self.env, self.key.get());
+  }
+}
+
+pub fn data_of<'a>(env: napi_env, v: napi_value) -> Option<&'a GlobalData> {
+  napi_raw::unwrap::<GlobalData>(env, v, &TAG_GLOBAL)
+}
+
+fn this_global<'a>(env: napi_env, v: napi_value) -> JsResult<&'a GlobalData> {
+  data_of(env, v).ok_or_else(|| napi_raw::throw_type_error(env, "Receiver is not a WebAssembly.Global"))
+}
+
+fn attach(env: napi_env, obj: napi_value, group: Rc<Group>, store: &mut StoreMut<'_>, global: Global) -> JsResult<()> {
+  let key = group::key_of(store, global.clone());
+  napi_raw::wrap(env, obj, &TAG_GLOBAL, GlobalData { env, place: Placed::new(group, global), key: Cell::new(key) })?;
+  identity::remember(env, key, obj)
+}
+
+pub fn parse_type(env: napi_env, v: napi_value) -> JsResult<Type> {
+  match napi_raw::get_string(env, v)?.as_str() {
+    "i32" => Ok(Type::I32),
+    "i64" => Ok(Type::I64),
+    "f32" => Ok(Type::F32),
+    "f64" => Ok(Type::F64),
+    "v128" => Ok(Type::V128),
+    "externref" => Ok(Type::ExternRef),
+    "funcref" | "anyfunc" => Ok(Type::FuncRef),
+    other => Err(napi_raw::throw_type_error(env, &format!("WebAssembly.Global(): unknown value type {other}"))),
+  }
+}
+
+fn make(store: &mut StoreMut<'_>, value: wasmer::Value, mutable: bool) -> Global {
+  if mutable {
+    Global::new_mut(store, value)
+  } else {
+    Global::new(store, value)
+  }
+}
+
+/// `globalNew(global, type, mutable, value)`: `value` is already converted by lib/global.js
+/// (ToWebAssemblyValue's JS part, or the type's default).
+pub fn create(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  let ty = parse_type(env, args[1])?;
+  let mutable = napi_raw::get_bool(env, args[2])?;
+  let v = values::coerce(env, ty, args[3])?;
+  let group = value_group(env, v).unwrap_or_else(|| Group::new(env, Compiler::Cranelift));
+  let obj = args[0];
+  group.enter(|store| {
+    let value = values::from_js(env, &group, store, ty, v)?;
+    let global = make(store, value, mutable);
+    attach(env, obj, group.clone(), store, global)
+  })?;
+  Ok(napi_raw::undefined(env))
+}
+
+/// `globalType(global)` → `[type, mutable]`, what lib/global.js needs to convert and check.
+pub fn describe(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  let g = this_global(env, args[0])?;
+  let ty = g.place.enter(|_, global, store| Ok(global.ty(store)))?;
+  napi_raw::array_of(env, &[napi_raw::string(env, type_name(ty.ty))?, napi_raw::boolean(env, ty.mutability == Mutability::Var)?])
+}
+
+/// `globalGet(global)`
+pub fn get(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  let g = this_global(env, args[0])?;
+  g.place.enter(|group, global, store| {
+    let v = global.get(store);
+    values::to_js(env, group, store, &v)
+  })
+}
+
+/// `globalSet(global, value)`: mutability is checked by lib/global.js.
+pub fn set(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  let g = this_global(env, args[0])?;
+  let ty = g.place.enter(|_, global, store| Ok(global.ty(store).ty))?;
+  let v = values::coerce(env, ty, args[1])?;
+  if let Some(fg) = value_group(env, v) {
+    let home = g.place.home();
+    if !Rc::ptr_eq(&home.group, &fg) && home.group.is_lone() {
+      settle(env, g, &fg, None)?;
+    }
+  }
+  g.place.enter(|group, global, store| {
+    let value = values::from_js(env, group, store, ty, v)?;
+    global.set(store, value).map_err(|e| napi_raw::throw_type_error(env, &e.message()))
+  })?;
+  Ok(napi_raw::undefined(env))
+}
+
+/// Moves a lone global into `target`; LinkError if it already lives in another instance group.
+pub fn settle(env: napi_env, g: &GlobalData, target: &Rc<Group>, target_store: Option<&mut StoreMut<'_>>) -> JsResult<Global> {
+  let Home { group, ext } = g.place.home();
+  if Rc::ptr_eq(&group, target) {
+    return Ok(ext);
+  }
+  if !group.is_lone() {
+    return Err(state::throw_link_error(env, LINK_ACROSS));
+  }
+  let (ty, value) = group.enter(|store| {
+    let ty = ext.ty(store);
+    let v = ext.get(store);
+    Ok((ty, values::to_js(env, &group, store, &v)?))
+  })?;
+  let build = |store: &mut StoreMut<'_>| -> JsResult<(Global, Key)> {
+    let value = values::from_js(env, target, store, ty.ty, value)?;
+    let global = make(store, value, ty.mutability == Mutability::Var);
+    let key = group::key_of(store, global.clone());
+    Ok((global, key))
+  };
+  let (global, key) = match target_store {
+    Some(store) => build(store)?,
+    None => target.enter(build)?,
+  };
+  identity::rekey(env, g.key.get(), key);
+  g.key.set(key);
+  g.place.move_to(Home { group: target.clone(), ext: global.clone() });
+  Ok(global)
+}
+
+pub fn for_import(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, v: napi_value) -> JsResult<Option<Global>> {
+  match data_of(env, v) {
+    Some(g) => settle(env, g, group, Some(store)).map(Some),
+    None => Ok(None),
+  }
+}
+
+pub fn home_group(env: napi_env, v: napi_value) -> Option<Rc<Group>> {
+  let g = data_of(env, v)?.place.home().group;
+  (!g.is_lone()).then_some(g)
+}
+
+/// The JS object for a global an instance exports.
+pub fn exported(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, global: Global) -> JsResult<napi_value> {
+  if let Some(obj) = identity::lookup(env, group::key_of(store, global.clone())) {
+    return Ok(obj);
+  }
+  let obj = napi_raw::call(env, napi_raw::undefined(env), state::get(env, |s| s.make_global)?, &[])?;
+  attach(env, obj, group.clone(), store, global)?;
+  Ok(obj)
+}

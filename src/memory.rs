@@ -1,0 +1,242 @@
+//! WebAssembly.Memory's engine side: creating, growing and linking memories, and the
+//! ArrayBuffer that JS sees over the memory itself.
+//!
+//! **Buffers.** `buffer` is an external ArrayBuffer over the memory's bytes, no copy. wasmer's
+//! memories never move (a static reservation, grown in place), so an old buffer never points at
+//! freed or moved bytes; it is detached when the memory grows, which the spec requires. A grow
+//! from JS detaches at once. A `memory.grow` inside wasm tells nobody, so every memory whose
+//! buffer JS holds is *watched*: when control returns to JS (an export returns, an import is
+//! called) a watched memory whose length changed has its buffer detached. Each buffer keeps its
+//! memory (and so the store or backing under it) alive until the buffer itself is collected.
+
+use std::cell::{Cell, RefCell};
+use std::ffi::c_void;
+use std::ptr::{self, NonNull};
+use std::rc::{Rc, Weak};
+
+use napi::sys::{napi_env, napi_ref, napi_value};
+use wasmer::{Memory, MemoryType, Pages, StoreMut};
+use wasmer_vm::{LinearMemory, MemoryStyle, VMMemoryDefinition, VMSharedMemory};
+
+use crate::group::{self, Group};
+use crate::identity::{self, Key};
+use crate::napi_raw::{self, napi_call, JsResult, TAG_BUFFER, TAG_MEMORY};
+use crate::state;
+
+enum Backing {
+  /// Made by `new WebAssembly.Memory`: linkable into any number of stores.
+  Free(VMSharedMemory),
+  /// Defined by a module: lives in its instance's store.
+  Homed(Rc<Group>, Memory),
+}
+
+pub struct MemoryData {
+  env: napi_env,
+  backing: Backing,
+  def: NonNull<VMMemoryDefinition>,
+  shared: bool,
+  buffer: Cell<napi_ref>,
+  buffer_len: Cell<usize>,
+}
+
+impl MemoryData {
+  fn byte_len(&self) -> usize {
+    // SAFETY: `def` points into the backing this object owns (or the store it keeps alive).
+    unsafe { self.def.as_ref().current_length }
+  }
+
+  fn base(&self) -> *mut u8 {
+    // SAFETY: as in `byte_len`.
+    unsafe { self.def.as_ref().base }
+  }
+
+  fn key(&self) -> Key {
+    Key::Memory(self.def.as_ptr() as usize)
+  }
+
+  /// Detaches the current buffer, if JS still holds it.
+  fn detach_buffer(&self) {
+    let r = self.buffer.replace(ptr::null_mut());
+    if r.is_null() {
+      return;
+    }
+    if let Some(b) = napi_raw::ref_value(self.env, r) {
+      unsafe { napi::sys::napi_detach_arraybuffer(self.env, b) };
+    }
+    napi_raw::delete_ref(self.env, r);
+  }
+}
+
+impl Drop for MemoryData {
+  fn drop(&mut self) {
+    if let Backing::Free(shared) = &self.backing {
+      account(self.env, -external_cost(shared.size().bytes().0));
+    }
+    let r = self.buffer.get();
+    if !r.is_null() {
+      napi_raw::delete_ref(self.env, r);
+    }
+    identity::forget(self.env, self.key());
+  }
+}
+
+/// What a memory costs in V8's external-memory accounting: its bytes, plus a share for the
+/// address space each memory reserves (wasmer: 8 GiB). A process runs out of address space after
+/// ~16k live memories, long before their bytes matter, and V8 only collects the JS objects that
+/// keep them alive when it sees memory pressure; reporting each reservation makes it collect
+/// every few hundred memories.
+pub fn external_cost(bytes: usize) -> i64 {
+  const RESERVATION_SHARE: i64 = 256 << 10;
+  bytes as i64 + RESERVATION_SHARE
+}
+
+/// Tells V8 that `delta` bytes outside its heap now depend on JS objects (or no longer do).
+pub fn account(env: napi_env, delta: i64) {
+  let mut total = 0;
+  unsafe { napi::sys::napi_adjust_external_memory(env, delta, &mut total) };
+}
+
+thread_local! {
+  static WATCHED: RefCell<Vec<Weak<MemoryData>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Detaches the buffers of watched memories that wasm grew. Called whenever control returns to
+/// JS; costs one thread-local read when JS holds no buffer.
+pub fn sync_buffers() {
+  if WATCHED.with(|w| w.borrow().is_empty()) {
+    return;
+  }
+  let list = WATCHED.with(|w| std::mem::take(&mut *w.borrow_mut()));
+  let mut keep = Vec::with_capacity(list.len());
+  for weak in list {
+    let Some(m) = weak.upgrade() else { continue };
+    if m.buffer.get().is_null() {
+      continue;
+    }
+    if m.byte_len() != m.buffer_len.get() {
+      m.detach_buffer();
+      continue;
+    }
+    keep.push(weak);
+  }
+  WATCHED.with(|w| w.borrow_mut().extend(keep));
+}
+
+fn data_of<'a>(env: napi_env, v: napi_value) -> Option<&'a Rc<MemoryData>> {
+  napi_raw::unwrap::<Rc<MemoryData>>(env, v, &TAG_MEMORY)
+}
+
+fn this_memory<'a>(env: napi_env, v: napi_value) -> JsResult<&'a Rc<MemoryData>> {
+  data_of(env, v).ok_or_else(|| napi_raw::throw_type_error(env, "Receiver is not a WebAssembly.Memory"))
+}
+
+fn attach(env: napi_env, obj: napi_value, data: MemoryData) -> JsResult<()> {
+  let key = data.key();
+  napi_raw::wrap(env, obj, &TAG_MEMORY, Rc::new(data))?;
+  identity::remember(env, key, obj)
+}
+
+fn optional_u32(env: napi_env, v: napi_value) -> JsResult<Option<u32>> {
+  if napi_raw::type_of(env, v)? == napi::sys::ValueType::napi_undefined {
+    return Ok(None);
+  }
+  Ok(Some(napi_raw::get_f64(env, v)? as u32))
+}
+
+/// `memoryNew(memory, initial, maximum | undefined, shared)`: attaches a new memory to the blank
+/// JS object `memory`. Limits are already checked by lib/memory.js.
+pub fn create(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  let initial = napi_raw::get_f64(env, args[1])? as u32;
+  let maximum = optional_u32(env, args[2])?;
+  let mut shared = false;
+  napi_call!(env, napi_get_value_bool(env, args[3], &mut shared))?;
+  let ty = MemoryType::new(Pages(initial), maximum.map(Pages), shared);
+  let memory = VMSharedMemory::new(&ty, &MemoryStyle::Static)
+    .map_err(|e| napi_raw::throw_range_error(env, &format!("WebAssembly.Memory(): could not allocate memory: {e}")))?;
+  let def = memory.vmmemory();
+  account(env, external_cost(memory.size().bytes().0));
+  attach(env, args[0], MemoryData { env, backing: Backing::Free(memory), def, shared, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0) })?;
+  Ok(napi_raw::undefined(env))
+}
+
+/// `memoryBuffer(memory)`: the current buffer, made anew after the memory grew.
+pub fn buffer(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  let m = this_memory(env, args[0])?;
+  if m.shared {
+    return Err(napi_raw::throw_type_error(
+      env,
+      "wasm-rt: the buffer of a shared memory needs a SharedArrayBuffer over external memory, which Node-API cannot create",
+    ));
+  }
+  let len = m.byte_len();
+  let current = m.buffer.get();
+  if !current.is_null() {
+    if let Some(b) = napi_raw::ref_value(env, current) {
+      if m.buffer_len.get() == len {
+        return Ok(b);
+      }
+    }
+    m.detach_buffer();
+  }
+  let mut ab = ptr::null_mut();
+  let status = unsafe { napi::sys::napi_create_external_arraybuffer(env, m.base().cast::<c_void>(), len, None, ptr::null_mut(), &mut ab) };
+  napi_raw::check(env, status)?;
+  // The buffer keeps the memory alive through a wrap, not through the external data's own
+  // finalizer: Node runs that one from the event loop only, so a synchronous loop would hold
+  // every memory whose buffer it ever read.
+  napi_raw::wrap(env, ab, &TAG_BUFFER, m.clone())?;
+  m.buffer.set(napi_raw::create_ref(env, ab, 0)?);
+  m.buffer_len.set(len);
+  WATCHED.with(|w| w.borrow_mut().push(Rc::downgrade(m)));
+  Ok(ab)
+}
+
+/// `memoryGrow(memory, delta)`: the old size in pages; RangeError when the memory cannot grow.
+pub fn grow(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  let m = this_memory(env, args[0])?.clone();
+  let delta = napi_raw::get_f64(env, args[1])? as u32;
+  let grown = match &m.backing {
+    Backing::Free(shared) => shared.clone().grow(Pages(delta)).map_err(|e| e.to_string()),
+    Backing::Homed(group, memory) => group.enter(|store| Ok(memory.grow(store, delta).map_err(|e| e.to_string())))?,
+  };
+  let old = grown.map_err(|e| napi_raw::throw_range_error(env, &format!("WebAssembly.Memory.grow(): Maximum memory size exceeded ({e})")))?;
+  m.detach_buffer();
+  napi_raw::uint32(env, old.0)
+}
+
+/// The memory to link for an import, in `group`'s store; LinkError if it cannot be linked there.
+pub fn for_import(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, v: napi_value) -> JsResult<Option<Memory>> {
+  let Some(m) = data_of(env, v) else { return Ok(None) };
+  match &m.backing {
+    Backing::Free(shared) => crate::engine::attach_memory(store, shared)
+      .map(Some)
+      .map_err(|e| state::throw_link_error(env, &format!("wasm-rt: could not link the memory: {e}"))),
+    Backing::Homed(g, memory) if Rc::ptr_eq(g, group) => Ok(Some(memory.clone())),
+    Backing::Homed(..) => Err(state::throw_link_error(env, LINK_ACROSS)),
+  }
+}
+
+pub const LINK_ACROSS: &str = "wasm-rt: this instance would link objects that live in two different wasmer stores \
+  (each made by another instance); wasmer cannot share a module-defined memory, table, global or tag across stores";
+
+/// The group a memory import ties the instance to, if any.
+pub fn home_group(env: napi_env, v: napi_value) -> Option<Rc<Group>> {
+  match &data_of(env, v)?.backing {
+    Backing::Homed(g, _) => Some(g.clone()),
+    Backing::Free(_) => None,
+  }
+}
+
+/// The JS object for a memory an instance exports: the existing one if JS has seen this memory.
+pub fn exported(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, memory: Memory) -> JsResult<napi_value> {
+  let key = group::key_of(store, memory.clone());
+  if let Some(obj) = identity::lookup(env, key) {
+    return Ok(obj);
+  }
+  let Key::Memory(addr) = key else { unreachable!("a memory's key") };
+  let def = NonNull::new(addr as *mut VMMemoryDefinition).expect("a memory definition is never null");
+  let shared = memory.ty(store).shared;
+  let obj = napi_raw::call(env, napi_raw::undefined(env), state::get(env, |s| s.make_memory)?, &[])?;
+  attach(env, obj, MemoryData { env, backing: Backing::Homed(group.clone(), memory), def, shared, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0) })?;
+  Ok(obj)
+}

@@ -1,0 +1,57 @@
+//! Freeing what JS drops, also inside a synchronous loop.
+//!
+//! Node 20 runs Node-API finalizers from the event loop, so a synchronous loop that creates and
+//! drops instances would keep every store (and its 8 GiB memory reservations) until the loop
+//! ends. A module that declares the experimental Node-API version has its finalizers run inside
+//! the garbage collection instead (see `node_api_module_get_api_version_v1` in lib.rs). There, a
+//! finalizer may not call into JS, and dropping a store can delete references, so a finalizer
+//! only queues its box here. The queue is emptied at the next safe point: the entry of any
+//! native function, or, if none comes, a `node_api_post_finalizer` callback on the event loop.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::ffi::c_void;
+use std::ptr;
+
+use napi::sys::{napi_env, napi_status};
+
+extern "C" {
+  // Node-API's experimental part, present in Node ≥ 20.10; not in napi-sys.
+  fn node_api_post_finalizer(
+    env: napi_env,
+    finalize_cb: Option<unsafe extern "C" fn(napi_env, *mut c_void, *mut c_void)>,
+    data: *mut c_void,
+    hint: *mut c_void,
+  ) -> napi_status;
+}
+
+thread_local! {
+  static QUEUE: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
+  static POSTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A Node-API finalizer for data made by `Box::into_raw(Box::new(T))`.
+pub unsafe extern "C" fn finalize_box<T: 'static>(env: napi_env, data: *mut c_void, _hint: *mut c_void) {
+  // SAFETY: the caller registered `data` as a leaked `Box<T>`, finalized exactly once.
+  let b: Box<T> = unsafe { Box::from_raw(data as *mut T) };
+  QUEUE.with(|q| q.borrow_mut().push(b));
+  if !POSTED.with(|p| p.replace(true)) {
+    unsafe { node_api_post_finalizer(env, Some(drain_posted), ptr::null_mut(), ptr::null_mut()) };
+  }
+}
+
+unsafe extern "C" fn drain_posted(_env: napi_env, _data: *mut c_void, _hint: *mut c_void) {
+  POSTED.with(|p| p.set(false));
+  drain();
+}
+
+/// Drops everything queued. Call only where no borrow of wasm-rt's native state is held.
+pub fn drain() {
+  loop {
+    let batch = QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut()));
+    if batch.is_empty() {
+      return;
+    }
+    drop(batch);
+  }
+}
