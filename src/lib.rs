@@ -30,12 +30,6 @@ type NativeFn = fn(napi_env, &[napi_value]) -> JsResult<napi_value>;
 
 const MAX_ARGS: usize = 6;
 
-/// Declares the experimental Node-API version, under which Node runs finalizers inside garbage
-/// collection rather than later from the event loop; reclaim.rs explains why wasm-rt needs that.
-#[no_mangle]
-pub extern "C" fn node_api_module_get_api_version_v1() -> i32 {
-  i32::MAX
-}
 
 /// The one C entry for every registered function; the Rust function is its data pointer.
 unsafe extern "C" fn dispatch(env: napi_env, info: napi_callback_info) -> napi_value {
