@@ -3,7 +3,7 @@
 // a small module with function imports, on V8 and on wasm-rt, each in its own process.
 // Usage: node bench/instantiate-loop.js [iterations=100000] [--sync]
 //   --sync   no await between iterations (finalizers only run when the loop yields)
-const { execFileSync } = require('node:child_process');
+const { runLoop } = require('./loop-runner');
 const path = require('node:path');
 
 // (module (import "env" "f" (func $f (param i32) (result i32)))
@@ -37,18 +37,4 @@ function child(engine, iterations, sync) {
   })();
 }
 
-if (process.argv[2] === '--child') {
-  child(process.argv[3], Number(process.argv[4]), process.argv[5] === 'sync');
-} else {
-  const iterations = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 100000);
-  const sync = process.argv.includes('--sync');
-  const run = (engine) =>
-    JSON.parse(execFileSync(process.execPath, [__filename, '--child', engine, String(iterations), sync ? 'sync' : 'async']));
-  const v8 = run('v8');
-  const rt = run('wasm-rt');
-  console.log(`instantiate loop: ${iterations} iterations, ${sync ? 'synchronous' : 'yielding every 1000'}`);
-  for (const r of [v8, rt]) {
-    console.log(`${r.engine.padEnd(8)} ${(r.ms / 1000).toFixed(2)} s  final RSS ${r.rssMiB} MiB  samples ${r.samples.join(' ')}`);
-  }
-  console.log(`ratio wasm-rt/v8: time ${(rt.ms / v8.ms).toFixed(2)}x  RSS ${(rt.rssMiB / v8.rssMiB).toFixed(2)}x`);
-}
+runLoop(__filename, child, { title: (n) => `instantiate loop: ${n} iterations` });

@@ -4,7 +4,7 @@
 // its own process, RSS and time side by side.
 // Usage: node bench/memory-loop.js [iterations=100000] [--sync]
 //   --sync   no await between iterations: memory must be reclaimed inside a synchronous loop
-const { execFileSync } = require('node:child_process');
+const { runLoop } = require('./loop-runner');
 const path = require('node:path');
 
 const WAT = `(module
@@ -35,18 +35,4 @@ async function child(engine, iterations, sync) {
   process.stdout.write(JSON.stringify({ engine, ms, rssMiB: Math.round(mib()), peak, samples }));
 }
 
-if (process.argv[2] === '--child') {
-  child(process.argv[3], Number(process.argv[4]), process.argv[5] === 'sync');
-} else {
-  const iterations = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 100000);
-  const sync = process.argv.includes('--sync');
-  const run = (engine) =>
-    JSON.parse(execFileSync(process.execPath, [__filename, '--child', engine, String(iterations), sync ? 'sync' : 'async']));
-  const v8 = run('v8');
-  const rt = run('wasm-rt');
-  console.log(`memory loop: ${iterations} instantiate-and-drop, 1-page memory, ${sync ? 'synchronous' : 'yielding every 1000'}`);
-  for (const r of [v8, rt]) {
-    console.log(`${r.engine.padEnd(8)} ${(r.ms / 1000).toFixed(2)} s  final RSS ${r.rssMiB} MiB  peak ${r.peak} MiB  samples ${r.samples.join(' ')}`);
-  }
-  console.log(`ratio wasm-rt/v8: time ${(rt.ms / v8.ms).toFixed(2)}x  peak RSS ${(rt.peak / v8.peak).toFixed(2)}x`);
-}
+runLoop(__filename, child, { title: (n) => `memory loop: ${n} instantiate-and-drop, 1-page memory`, compare: 'peak' });

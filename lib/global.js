@@ -1,12 +1,11 @@
 'use strict';
 // WebAssembly.Global (JS API §5.5); the engine side is src/global.rs.
 const native = require('./native');
-const { requireArgs, isObject, finishInterface } = require('./webidl');
+const { ADOPT, requireArgs, isObject, finishInterface } = require('./webidl');
 const { toWasmValue, defaultValue, incompatible } = require('./values');
 
 const VALUE_TYPES = new Set(['i32', 'i64', 'f32', 'f64', 'v128', 'externref', 'anyfunc', 'funcref']);
 
-let adopting = false;
 let brand;
 let isGlobal;
 
@@ -14,7 +13,7 @@ class Global {
   #brand = true;
 
   constructor(descriptor, v) {
-    if (adopting) return;
+    if (descriptor === ADOPT) return;
     const context = 'WebAssembly.Global()';
     requireArgs(arguments.length, 1, context);
     if (!isObject(descriptor)) throw new TypeError(`${context}: Argument 0 must be a global descriptor`);
@@ -53,14 +52,7 @@ class Global {
   }
 }
 
-function makeGlobal() {
-  adopting = true;
-  try {
-    return new Global();
-  } finally {
-    adopting = false;
-  }
-}
+const makeGlobal = () => new Global(ADOPT);
 
 finishInterface(Global, { length: 1, tag: 'WebAssembly.Global', operations: ['valueOf'], attributes: ['value'] });
 

@@ -1,13 +1,11 @@
 'use strict';
 // WebAssembly.Memory (JS API §5.3); the engine side is src/memory.rs.
 const native = require('./native');
-const { requireArgs, isObject, finishInterface } = require('./webidl');
+const { ADOPT, requireArgs, isObject, finishInterface } = require('./webidl');
 const { addressValue, readAddress } = require('./values');
 
 const PAGE_LIMIT = 65536;
 
-// Set only while makeMemory builds the object for a memory an instance exports.
-let adopting = false;
 let brand;
 let isMemory;
 
@@ -15,7 +13,7 @@ class Memory {
   #address = 'i32';
 
   constructor(descriptor) {
-    if (adopting) return;
+    if (descriptor === ADOPT) return;
     const context = 'WebAssembly.Memory()';
     requireArgs(arguments.length, 1, context);
     if (!isObject(descriptor)) throw new TypeError(`${context}: Argument 0 must be a memory descriptor`);
@@ -62,14 +60,7 @@ class Memory {
   }
 }
 
-function makeMemory() {
-  adopting = true;
-  try {
-    return new Memory();
-  } finally {
-    adopting = false;
-  }
-}
+const makeMemory = () => new Memory(ADOPT);
 
 finishInterface(Memory, { length: 1, tag: 'WebAssembly.Memory', operations: ['grow'], attributes: ['buffer'] });
 

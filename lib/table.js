@@ -1,12 +1,11 @@
 'use strict';
 // WebAssembly.Table (JS API §5.4); the engine side is src/table.rs.
 const native = require('./native');
-const { requireArgs, isObject, finishInterface } = require('./webidl');
+const { ADOPT, requireArgs, isObject, finishInterface } = require('./webidl');
 const { toWasmValue, defaultValue, addressValue, readAddress } = require('./values');
 
 const ELEMENT_LIMIT = 10000000;
 
-let adopting = false;
 let brand;
 let isTable;
 
@@ -20,7 +19,7 @@ class Table {
   #address = 'i32';
 
   constructor(descriptor, value) {
-    if (adopting) return;
+    if (descriptor === ADOPT) return;
     const context = 'WebAssembly.Table()';
     requireArgs(arguments.length, 1, context);
     if (!isObject(descriptor)) throw new TypeError(`${context}: Argument 0 must be a table descriptor`);
@@ -91,14 +90,7 @@ class Table {
   }
 }
 
-function makeTable() {
-  adopting = true;
-  try {
-    return new Table();
-  } finally {
-    adopting = false;
-  }
-}
+const makeTable = () => new Table(ADOPT);
 
 finishInterface(Table, { length: 1, tag: 'WebAssembly.Table', operations: ['grow', 'get', 'set'], attributes: ['length'] });
 

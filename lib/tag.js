@@ -2,12 +2,11 @@
 // WebAssembly.Tag, WebAssembly.Exception and WebAssembly.JSTag (exception-handling JS API); the
 // engine side is src/tag.rs.
 const native = require('./native');
-const { requireArgs, isObject, finishInterface } = require('./webidl');
+const { ADOPT, requireArgs, isObject, finishInterface } = require('./webidl');
 const { toWasmValue, typeLetters, letterTypes, enforceU32, incompatible } = require('./values');
 
 const VALUE_TYPES = new Set(['i32', 'i64', 'f32', 'f64', 'v128', 'externref', 'anyfunc', 'funcref', 'exnref']);
 
-let adopting = false;
 let tagBrand;
 let isTag;
 
@@ -15,7 +14,7 @@ class Tag {
   #brand = true;
 
   constructor(type) {
-    if (adopting) return;
+    if (type === ADOPT) return;
     const context = 'WebAssembly.Tag()';
     requireArgs(arguments.length, 1, context);
     if (!isObject(type)) throw new TypeError(`${context}: Argument 0 must be a tag type`);
@@ -110,14 +109,7 @@ class Exception {
   }
 }
 
-function makeTag() {
-  adopting = true;
-  try {
-    return new Tag();
-  } finally {
-    adopting = false;
-  }
-}
+const makeTag = () => new Tag(ADOPT);
 
 function makeException(tag, payload) {
   adoptingException = [tag, payload];

@@ -78,4 +78,11 @@ function finishInterface(cls, { length, tag, operations = [], attributes = [] })
   Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: tag, configurable: true });
 }
 
-module.exports = { copyBufferSource, requireArgs, isObject, optionalObject, defineOperations, finishInterface };
+/**
+ * Passed as a constructor's first argument by the native side's factories (makeMemory, ...):
+ * build a blank object for the engine to attach an existing wasm object to. Not reachable from
+ * user code, so no user call can take this path.
+ */
+const ADOPT = Object.freeze({});
+
+module.exports = { ADOPT, copyBufferSource, requireArgs, isObject, optionalObject, defineOperations, finishInterface };

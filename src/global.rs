@@ -9,13 +9,12 @@ use wasmer::{Global, Mutability, StoreMut, Type};
 
 use crate::bridge::values;
 use crate::engine::Compiler;
-use crate::group::{self, Group, Home, Placed};
+use crate::group::{self, Group, Home, Placed, Standing};
 use crate::identity::{self, Key};
-use crate::memory::LINK_ACROSS;
 use crate::module::type_name;
 use crate::napi_raw::{self, JsResult, TAG_GLOBAL};
 use crate::state;
-use crate::table::value_group;
+use crate::bridge::exported;
 
 pub struct GlobalData {
   env: napi_env,
@@ -70,7 +69,7 @@ pub fn create(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let ty = parse_type(env, args[1])?;
   let mutable = napi_raw::get_bool(env, args[2])?;
   let v = values::coerce(env, ty, args[3])?;
-  let group = value_group(env, v).unwrap_or_else(|| Group::new(env, Compiler::Cranelift));
+  let group = exported::group_of(env, v).unwrap_or_else(|| Group::new(env, Compiler::Cranelift));
   let obj = args[0];
   group.enter(|store| {
     let value = values::from_js(env, &group, store, ty, v)?;
@@ -101,11 +100,8 @@ pub fn set(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let g = this_global(env, args[0])?;
   let ty = g.place.enter(|_, global, store| Ok(global.ty(store).ty))?;
   let v = values::coerce(env, ty, args[1])?;
-  if let Some(fg) = value_group(env, v) {
-    let home = g.place.home();
-    if !Rc::ptr_eq(&home.group, &fg) && home.group.is_lone() {
-      settle(env, g, &fg, None)?;
-    }
+  if let Some(fg) = g.place.drawn_by(env, v) {
+    settle(env, g, &fg, None)?;
   }
   g.place.enter(|group, global, store| {
     let value = values::from_js(env, group, store, ty, v)?;
@@ -116,13 +112,10 @@ pub fn set(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 
 /// Moves a lone global into `target`; LinkError if it already lives in another instance group.
 pub fn settle(env: napi_env, g: &GlobalData, target: &Rc<Group>, target_store: Option<&mut StoreMut<'_>>) -> JsResult<Global> {
-  let Home { group, ext } = g.place.home();
-  if Rc::ptr_eq(&group, target) {
-    return Ok(ext);
-  }
-  if !group.is_lone() {
-    return Err(state::throw_link_error(env, LINK_ACROSS));
-  }
+  let Home { group, ext } = match g.place.before_link(env, target)? {
+    Standing::Linked(global) => return Ok(global),
+    Standing::Lone(home) => home,
+  };
   let (ty, value) = group.enter(|store| {
     let ty = ext.ty(store);
     let v = ext.get(store);
@@ -144,16 +137,8 @@ pub fn settle(env: napi_env, g: &GlobalData, target: &Rc<Group>, target_store: O
   Ok(global)
 }
 
-pub fn for_import(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, v: napi_value) -> JsResult<Option<Global>> {
-  match data_of(env, v) {
-    Some(g) => settle(env, g, group, Some(store)).map(Some),
-    None => Ok(None),
-  }
-}
-
 pub fn home_group(env: napi_env, v: napi_value) -> Option<Rc<Group>> {
-  let g = data_of(env, v)?.place.home().group;
-  (!g.is_lone()).then_some(g)
+  data_of(env, v)?.place.linked_group()
 }
 
 /// The JS object for a global an instance exports.

@@ -205,6 +205,14 @@ pub struct Home<T> {
   pub ext: T,
 }
 
+pub enum Standing<T> {
+  Linked(T),
+  Lone(Home<T>),
+}
+
+pub const LINK_ACROSS: &str = "wasm-rt: this instance would link objects that live in two different wasmer stores \
+  (each made by another instance); wasmer cannot share a module-defined memory, table, global or tag across stores";
+
 /// Where a JS-visible table, global or tag lives; it changes once, when a lone object moves.
 pub struct Placed<T> {
   home: RefCell<Home<T>>,
@@ -218,6 +226,33 @@ impl<T: Clone> Placed<T> {
   /// A copy of the current home; no borrow outlives the call, since JS may run next.
   pub fn home(&self) -> Home<T> {
     self.home.borrow().clone()
+  }
+
+  /// The instance group this object is tied to; None while it is lone (and may still move).
+  pub fn linked_group(&self) -> Option<Rc<Group>> {
+    let group = self.home().group;
+    (!group.is_lone()).then_some(group)
+  }
+
+  /// Where the object stands before it is linked into `target`: already there, or lone and
+  /// free to move. LinkError if it lives in another instance group.
+  pub fn before_link(&self, env: napi_env, target: &Rc<Group>) -> JsResult<Standing<T>> {
+    let home = self.home();
+    if Rc::ptr_eq(&home.group, target) {
+      Ok(Standing::Linked(home.ext))
+    } else if home.group.is_lone() {
+      Ok(Standing::Lone(home))
+    } else {
+      Err(crate::state::throw_link_error(env, LINK_ACROSS))
+    }
+  }
+
+  /// The group a lone object must first move to before it can hold `v`: that of `v` when `v`
+  /// is a wasm function of another group.
+  pub fn drawn_by(&self, env: napi_env, v: napi_value) -> Option<Rc<Group>> {
+    let g = crate::bridge::exported::group_of(env, v)?;
+    let home = self.home();
+    (!Rc::ptr_eq(&home.group, &g) && home.group.is_lone()).then_some(g)
   }
 
   pub fn move_to(&self, home: Home<T>) {

@@ -25,15 +25,16 @@ fn choose_group(env: napi_env, values: &[napi_value], module: &crate::module::Na
       .or_else(|| global::home_group(env, *v))
       .or_else(|| tag::home_group(env, *v))
   });
-  let functions = values.iter().filter_map(|v| exported::data_of(env, *v).map(|d| d.group.clone()));
+  let functions = values.iter().filter_map(|v| exported::group_of(env, *v));
   objects
     .chain(functions)
     .find(|g| g.compiler() == module.compiler)
     .unwrap_or_else(|| Group::new(env, module.compiler))
 }
 
-fn memory_object(env: napi_env, v: napi_value) -> bool {
-  napi_raw::unwrap::<Rc<memory::MemoryData>>(env, v, &crate::napi_raw::TAG_MEMORY).is_some()
+/// lib/instance.js checks each import's kind first; this only guards the native entry.
+fn wrong_kind(env: napi_env, imp: &wasmer::ImportType) -> crate::napi_raw::Pending {
+  state::throw_link_error(env, &format!("WebAssembly.Instance(): Import \"{}\" \"{}\": the value has the wrong kind", imp.module(), imp.name()))
 }
 
 /// `instantiate(module, importValues)` → `[instance handle, anchor, name0, value0, name1, ...]`.
@@ -64,27 +65,32 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
           }
           None => host::host_function(env, &group, store, v, ft.clone())?.into(),
         },
-        ExternType::Global(_) if global::data_of(env, v).is_some() => global::for_import(env, &group, store, v)?.expect("a Global").into(),
-        ExternType::Memory(_) if memory_object(env, v) => memory::for_import(env, &group, store, v)?.expect("a Memory").into(),
-        ExternType::Table(_) if table::data_of(env, v).is_some() => table::for_import(env, &group, store, v)?.expect("a Table").into(),
-        ExternType::Tag(_) if tag::data_of(env, v).is_some() => tag::for_import(env, &group, store, v)?.expect("a Tag").into(),
-        ExternType::Global(gt) => {
-          if gt.ty == Type::FuncRef && exported::data_of(env, v).is_none() && napi_raw::type_of(env, v)? != napi::sys::ValueType::napi_null {
-            return Err(state::throw_link_error(
-              env,
-              &format!("WebAssembly.Instance(): funcref global import \"{}\".\"{}\" must be null or an exported wasm function", imp.module(), imp.name()),
-            ));
+        ExternType::Memory(_) => match memory::data_of(env, v) {
+          Some(m) => memory::for_import(env, &group, store, m)?.into(),
+          None => return Err(wrong_kind(env, &imp)),
+        },
+        ExternType::Table(_) => match table::data_of(env, v) {
+          Some(t) => table::settle(env, t, &group, Some(store))?.into(),
+          None => return Err(wrong_kind(env, &imp)),
+        },
+        ExternType::Tag(_) => match tag::data_of(env, v) {
+          Some(t) => tag::settle(env, t, &group, store)?.into(),
+          None => return Err(wrong_kind(env, &imp)),
+        },
+        ExternType::Global(gt) => match global::data_of(env, v) {
+          Some(g) => global::settle(env, g, &group, Some(store))?.into(),
+          None => {
+            if gt.ty == Type::FuncRef && exported::data_of(env, v).is_none() && napi_raw::type_of(env, v)? != napi::sys::ValueType::napi_null {
+              return Err(state::throw_link_error(
+                env,
+                &format!("WebAssembly.Instance(): funcref global import \"{}\".\"{}\" must be null or an exported wasm function", imp.module(), imp.name()),
+              ));
+            }
+            let coerced = values::coerce(env, gt.ty, v)?;
+            let value = values::from_js(env, &group, store, gt.ty, coerced)?;
+            Global::new(store, value).into()
           }
-          let coerced = values::coerce(env, gt.ty, v)?;
-          let value = values::from_js(env, &group, store, gt.ty, coerced)?;
-          Global::new(store, value).into()
-        }
-        _ => {
-          return Err(state::throw_link_error(
-            env,
-            &format!("WebAssembly.Instance(): Import \"{}\" \"{}\": the value has the wrong kind", imp.module(), imp.name()),
-          ))
-        }
+        },
       };
       imports.define(imp.module(), imp.name(), ext);
     }

@@ -122,7 +122,7 @@ pub fn sync_buffers() {
   WATCHED.with(|w| w.borrow_mut().extend(keep));
 }
 
-fn data_of<'a>(env: napi_env, v: napi_value) -> Option<&'a Rc<MemoryData>> {
+pub fn data_of<'a>(env: napi_env, v: napi_value) -> Option<&'a Rc<MemoryData>> {
   napi_raw::unwrap::<Rc<MemoryData>>(env, v, &TAG_MEMORY)
 }
 
@@ -136,18 +136,11 @@ fn attach(env: napi_env, obj: napi_value, data: MemoryData) -> JsResult<()> {
   identity::remember(env, key, obj)
 }
 
-fn optional_u32(env: napi_env, v: napi_value) -> JsResult<Option<u32>> {
-  if napi_raw::type_of(env, v)? == napi::sys::ValueType::napi_undefined {
-    return Ok(None);
-  }
-  Ok(Some(napi_raw::get_f64(env, v)? as u32))
-}
-
 /// `memoryNew(memory, initial, maximum | undefined, shared)`: attaches a new memory to the blank
 /// JS object `memory`. Limits are already checked by lib/memory.js.
 pub fn create(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let initial = napi_raw::get_f64(env, args[1])? as u32;
-  let maximum = optional_u32(env, args[2])?;
+  let maximum = napi_raw::get_optional_u32(env, args[2])?;
   let mut shared = false;
   napi_call!(env, napi_get_value_bool(env, args[3], &mut shared))?;
   let ty = MemoryType::new(Pages(initial), maximum.map(Pages), shared);
@@ -205,19 +198,14 @@ pub fn grow(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 }
 
 /// The memory to link for an import, in `group`'s store; LinkError if it cannot be linked there.
-pub fn for_import(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, v: napi_value) -> JsResult<Option<Memory>> {
-  let Some(m) = data_of(env, v) else { return Ok(None) };
+pub fn for_import(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, m: &MemoryData) -> JsResult<Memory> {
   match &m.backing {
     Backing::Free(shared) => crate::engine::attach_memory(store, shared)
-      .map(Some)
       .map_err(|e| state::throw_link_error(env, &format!("wasm-rt: could not link the memory: {e}"))),
-    Backing::Homed(g, memory) if Rc::ptr_eq(g, group) => Ok(Some(memory.clone())),
-    Backing::Homed(..) => Err(state::throw_link_error(env, LINK_ACROSS)),
+    Backing::Homed(g, memory) if Rc::ptr_eq(g, group) => Ok(memory.clone()),
+    Backing::Homed(..) => Err(state::throw_link_error(env, group::LINK_ACROSS)),
   }
 }
-
-pub const LINK_ACROSS: &str = "wasm-rt: this instance would link objects that live in two different wasmer stores \
-  (each made by another instance); wasmer cannot share a module-defined memory, table, global or tag across stores";
 
 /// The group a memory import ties the instance to, if any.
 pub fn home_group(env: napi_env, v: napi_value) -> Option<Rc<Group>> {

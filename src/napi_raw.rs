@@ -106,6 +106,14 @@ pub fn get_i32(env: napi_env, v: napi_value) -> JsResult<i32> {
   Ok(n)
 }
 
+/// An optional unsigned 32-bit number already range-checked in JS; None for undefined.
+pub fn get_optional_u32(env: napi_env, v: napi_value) -> JsResult<Option<u32>> {
+  if type_of(env, v)? == sys::ValueType::napi_undefined {
+    return Ok(None);
+  }
+  Ok(Some(get_f64(env, v)? as u32))
+}
+
 pub fn get_bool(env: napi_env, v: napi_value) -> JsResult<bool> {
   let mut b = false;
   napi_call!(env, napi_get_value_bool(env, v, &mut b))?;

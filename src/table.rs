@@ -8,9 +8,8 @@ use wasmer::{StoreMut, Table, TableType, Type, Value};
 
 use crate::bridge::{exported, values};
 use crate::engine::Compiler;
-use crate::group::{self, Group, Home, Placed};
+use crate::group::{self, Group, Home, Placed, Standing};
 use crate::identity::{self, Key};
-use crate::memory::LINK_ACROSS;
 use crate::napi_raw::{self, JsResult, TAG_TABLE};
 use crate::state;
 
@@ -48,11 +47,6 @@ fn element_type(env: napi_env, v: napi_value) -> JsResult<Type> {
   }
 }
 
-/// The group a value ties a table or global to: that of a wasm function, else none.
-pub fn value_group(env: napi_env, v: napi_value) -> Option<Rc<Group>> {
-  exported::data_of(env, v).map(|d| d.group.clone())
-}
-
 fn range_error(env: napi_env, what: &str) -> crate::napi_raw::Pending {
   napi_raw::throw_range_error(env, what)
 }
@@ -66,7 +60,7 @@ pub fn create(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     _ => Some(napi_raw::get_f64(env, args[3])? as u32),
   };
   let coerced = values::coerce(env, ty, args[4])?;
-  let group = value_group(env, coerced).unwrap_or_else(|| Group::new(env, Compiler::Cranelift));
+  let group = exported::group_of(env, coerced).unwrap_or_else(|| Group::new(env, Compiler::Cranelift));
   let obj = args[0];
   let made = group.enter(|store| {
     let init = values::from_js(env, &group, store, ty, coerced)?;
@@ -80,13 +74,10 @@ pub fn create(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 /// Moves a lone table into `target` (copying its elements), so that it can be linked there or
 /// hold a function of `target`. LinkError/TypeError if it already lives in another instance group.
 pub fn settle(env: napi_env, t: &TableData, target: &Rc<Group>, target_store: Option<&mut StoreMut<'_>>) -> JsResult<Table> {
-  let Home { group, ext } = t.place.home();
-  if Rc::ptr_eq(&group, target) {
-    return Ok(ext);
-  }
-  if !group.is_lone() {
-    return Err(state::throw_link_error(env, LINK_ACROSS));
-  }
+  let Home { group, ext } = match t.place.before_link(env, target)? {
+    Standing::Linked(table) => return Ok(table),
+    Standing::Lone(home) => home,
+  };
   let (ty, items) = group.enter(|store| {
     let ty = ext.ty(store);
     let mut items = Vec::with_capacity(ext.size(store) as usize);
@@ -145,13 +136,10 @@ pub fn get(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   })
 }
 
-/// The table's home for storing `v`: a function of another group draws a lone table there.
+/// A function of another group draws a lone table there before it can be stored.
 fn home_for(env: napi_env, t: &TableData, v: napi_value) -> JsResult<()> {
-  if let Some(g) = value_group(env, v) {
-    let home = t.place.home();
-    if !Rc::ptr_eq(&home.group, &g) && home.group.is_lone() {
-      settle(env, t, &g, None)?;
-    }
+  if let Some(g) = t.place.drawn_by(env, v) {
+    settle(env, t, &g, None)?;
   }
   Ok(())
 }
@@ -187,18 +175,9 @@ pub fn grow(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   napi_raw::uint32(env, old)
 }
 
-/// The table to link for an import into `group`, moving a lone one there.
-pub fn for_import(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, v: napi_value) -> JsResult<Option<Table>> {
-  match data_of(env, v) {
-    Some(t) => settle(env, t, group, Some(store)).map(Some),
-    None => Ok(None),
-  }
-}
-
 /// The instance group a table import ties the instance to, if any.
 pub fn home_group(env: napi_env, v: napi_value) -> Option<Rc<Group>> {
-  let g = data_of(env, v)?.place.home().group;
-  (!g.is_lone()).then_some(g)
+  data_of(env, v)?.place.linked_group()
 }
 
 /// The JS object for a table an instance exports.

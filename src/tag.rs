@@ -19,9 +19,8 @@ use wasmer::{AsStoreMut, Exception, StoreMut, Tag, Type, Value};
 use crate::bridge::exported::{signature, type_code_parse};
 use crate::bridge::values;
 use crate::engine::Compiler;
-use crate::group::{self, Group, Home, Placed};
+use crate::group::{self, Group, Home, Placed, Standing};
 use crate::identity::{self, Key};
-use crate::memory::LINK_ACROSS;
 use crate::napi_raw::{self, JsResult, TAG_TAG};
 use crate::state;
 
@@ -128,14 +127,12 @@ fn js_tag_object(env: napi_env) -> JsResult<napi_value> {
   JS_TAG.with(|t| t.get().and_then(|r| napi_raw::ref_value(env, *r))).ok_or_else(|| napi_raw::throw_error(env, "wasm-rt: JSTag missing"))
 }
 
-fn settle(env: napi_env, t: &TagData, target: &Rc<Group>, store: &mut StoreMut<'_>) -> JsResult<Tag> {
+/// The tag to link into `target`, moving a lone one there; LinkError if it lives in another
+/// instance group.
+pub fn settle(env: napi_env, t: &TagData, target: &Rc<Group>, store: &mut StoreMut<'_>) -> JsResult<Tag> {
   let Some(place) = &t.place else { return Ok(js_tag_in(store)) };
-  let Home { group, ext } = place.home();
-  if Rc::ptr_eq(&group, target) {
-    return Ok(ext);
-  }
-  if !group.is_lone() {
-    return Err(state::throw_link_error(env, LINK_ACROSS));
+  if let Standing::Linked(tag) = place.before_link(env, target)? {
+    return Ok(tag);
   }
   let tag = Tag::new(store, t.params.clone());
   let key = group::key_of(store, tag.clone());
@@ -146,16 +143,8 @@ fn settle(env: napi_env, t: &TagData, target: &Rc<Group>, store: &mut StoreMut<'
   Ok(tag)
 }
 
-pub fn for_import(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, v: napi_value) -> JsResult<Option<Tag>> {
-  match data_of(env, v) {
-    Some(t) => settle(env, t, group, store).map(Some),
-    None => Ok(None),
-  }
-}
-
 pub fn home_group(env: napi_env, v: napi_value) -> Option<Rc<Group>> {
-  let g = data_of(env, v)?.place.as_ref()?.home().group;
-  (!g.is_lone()).then_some(g)
+  data_of(env, v)?.place.as_ref()?.linked_group()
 }
 
 /// The JS object for a tag an instance exports (or an exception carries).

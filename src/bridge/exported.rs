@@ -38,6 +38,11 @@ pub fn data_of<'a>(env: napi_env, v: napi_value) -> Option<&'a FuncData> {
   napi_raw::unwrap::<FuncData>(env, v, &TAG_FUNCTION)
 }
 
+/// The group of `v` if it is an exported wasm function.
+pub fn group_of(env: napi_env, v: napi_value) -> Option<Rc<Group>> {
+  data_of(env, v).map(|d| d.group.clone())
+}
+
 fn type_code(t: Type) -> char {
   match t {
     Type::I32 => 'i',
