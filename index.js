@@ -1,5 +1,6 @@
 'use strict';
 // wasm-rt: the WebAssembly JS API on the wasmer engine.
 const { WebAssembly } = require('./lib/namespace');
+const { compile, compileSync, compilers, defaultCompiler } = require('./lib/extensions');
 
-module.exports = { WebAssembly };
+module.exports = { WebAssembly, compile, compileSync, compilers, defaultCompiler };

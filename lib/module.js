@@ -2,6 +2,7 @@
 // WebAssembly.Module (JS API §5.1).
 const native = require('./native');
 const { copyBufferSource, requireArgs, finishInterface } = require('./webidl');
+const { defaultCompiler } = require('./compiler');
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -22,7 +23,7 @@ class Module {
     }
     requireArgs(arguments.length, 1, 'WebAssembly.Module()');
     const copy = copyBufferSource(bytes, 'WebAssembly.Module()');
-    this.#handle = native.compile(copy);
+    this.#handle = native.compile(copy, defaultCompiler);
     this.#bytes = copy;
   }
 

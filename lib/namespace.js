@@ -9,9 +9,10 @@ const { Table, makeTable } = require('./table');
 const { Global, makeGlobal } = require('./global');
 const { Tag, Exception, JSTag, makeTag, makeException } = require('./tag');
 const { copyBufferSource, requireArgs, optionalObject, defineOperations } = require('./webidl');
+const { defaultCompiler } = require('./compiler');
 
-function compileBytes(bytes) {
-  return native.compileAsync(bytes).then((handle) => moduleFromHandle(handle, bytes));
+function compileBytes(bytes, compiler = defaultCompiler) {
+  return native.compileAsync(bytes, compiler).then((handle) => moduleFromHandle(handle, bytes));
 }
 
 /** "Asynchronously instantiate": the imports are read now, the instance is created in a later task. */
@@ -65,7 +66,7 @@ const WebAssembly = {};
 defineOperations(WebAssembly, {
   validate(bytes) {
     requireArgs(arguments.length, 1, 'WebAssembly.validate()');
-    return native.validate(copyBufferSource(bytes, 'WebAssembly.validate()'));
+    return native.validate(copyBufferSource(bytes, 'WebAssembly.validate()'), defaultCompiler);
   },
   compile(bytes) {
     try {
@@ -121,6 +122,7 @@ Object.defineProperty(WebAssembly, 'JSTag', { get: { get JSTag() { return JSTag;
 Object.defineProperty(WebAssembly, Symbol.toStringTag, { value: 'WebAssembly', configurable: true });
 
 native.init({
+  failure: native.failure,
   RuntimeError,
   CompileError,
   LinkError,
@@ -132,4 +134,4 @@ native.init({
   makeException,
 });
 
-module.exports = { WebAssembly };
+module.exports = { WebAssembly, compileBytes };
