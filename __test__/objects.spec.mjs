@@ -85,6 +85,15 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       expect(c.again).toBe(mine);
     });
 
+    // wasmer reserves 8 GiB of address space per memory, so about 16k can be alive at once: a
+    // synchronous loop finishes only if dropped instances are freed while it runs.
+    it('a synchronous loop of 20,000 instantiate-and-drop with a memory frees as it goes', () => {
+      const module = new W.Module(wat('(module (memory (export "mem") 1) (data (i32.const 0) "\\2a"))'));
+      let sum = 0;
+      for (let i = 0; i < 20000; i++) sum += new Uint8Array(new W.Instance(module).exports.mem.buffer)[0];
+      expect(sum).toBe(20000 * 42);
+    }, 120_000);
+
     it('one JS memory shared by two unrelated instances', () => {
       const memory = new W.Memory({ initial: 1 });
       const text = `(module (import "m" "mem" (memory 1))

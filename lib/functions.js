@@ -1,5 +1,6 @@
 'use strict';
 // Exported functions (JS API "Exported Function"): the JS side of bridge/exported.rs.
+const { failure, raise } = require('./native');
 // One wrapper per wasm function; it performs ToWebAssemblyValue's JS-visible coercions in
 // argument order and calls the native `nf`. Wrappers are generated once per signature so that
 // each call site stays monomorphic.
@@ -28,14 +29,16 @@ function compileFactory(signature) {
   // v128 and exnref have no JS value: calling such a function is a TypeError (JS API §5.6).
   const body = /[vx]/.test(signature)
     ? 'throw new TypeError("type incompatibility when transforming from/to JS");'
-    : `return nf(${[...params].map((c, i) => coercion(c, names[i])).join(', ')});`;
+    : `const r = nf(${[...params].map((c, i) => coercion(c, names[i])).join(', ')});
+       if (r === failure) raise();
+       return r;`;
   // A method is not a constructor and has no `prototype`, `arguments` or `caller`, like a
   // built-in function; its `length` is the parameter count.
   // Bound, it prints as `function () { [native code] }` like other built-ins.
   const source = `const f = { [name](${names.join(', ')}) { ${body} } }[name].bind(undefined);
     Object.defineProperty(f, 'name', { value: name });
     return f;`;
-  return new Function('nf', 'name', source);
+  return new Function('nf', 'name', 'failure', 'raise', source);
 }
 
 function makeExportedFunction(nf, name, signature, anchor) {
@@ -46,7 +49,7 @@ function makeExportedFunction(nf, name, signature, anchor) {
     factory = compileFactory(signature);
     factories.set(signature, factory);
   }
-  return factory(nf, name);
+  return factory(nf, name, failure, raise);
 }
 
 /** A multi-value import's return value, as a list of `count` values (JS API §5.7). */

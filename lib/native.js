@@ -1,5 +1,6 @@
 'use strict';
-// Loads the addon: the binary built in this checkout, else the per-platform npm package.
+// Loads the addon (the binary built in this checkout, else the per-platform npm package) and
+// wraps its functions so that failures throw from JS.
 const path = require('node:path');
 const fs = require('node:fs');
 
@@ -24,4 +25,25 @@ function load() {
   }
 }
 
-module.exports = load();
+// A native call that fails returns `failure`, its exception in `failure.error`, and JS throws it:
+// a Node-API call that ends in an exception can abort Node 20 when a garbage collection runs a
+// finalizer at that moment (see src/reclaim.rs).
+const failure = { error: undefined };
+
+function raise() {
+  const e = failure.error;
+  failure.error = undefined;
+  throw e;
+}
+
+const raw = load();
+const native = { failure, raise };
+for (const [name, f] of Object.entries(raw)) {
+  native[name] = (...args) => {
+    const r = f(...args);
+    if (r === failure) raise();
+    return r;
+  };
+}
+
+module.exports = native;

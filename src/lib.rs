@@ -24,19 +24,26 @@ use napi::bindgen_prelude::Object;
 use napi::{Env, JsValue};
 use napi_derive::napi;
 
-use napi_raw::{napi_call, JsResult, Pending};
+use napi_raw::JsResult;
 
 type NativeFn = fn(napi_env, &[napi_value]) -> JsResult<napi_value>;
 
 const MAX_ARGS: usize = 6;
 
+/// Declares the experimental Node-API version, under which Node runs finalizers inside garbage
+/// collection rather than later from the event loop; reclaim.rs explains why wasm-rt needs that.
+#[no_mangle]
+pub extern "C" fn node_api_module_get_api_version_v1() -> i32 {
+  i32::MAX
+}
 
 /// The one C entry for every registered function; the Rust function is its data pointer.
 unsafe extern "C" fn dispatch(env: napi_env, info: napi_callback_info) -> napi_value {
   let mut argc = MAX_ARGS;
   let mut args = [ptr::null_mut(); MAX_ARGS];
   let mut data: *mut c_void = ptr::null_mut();
-  if napi_call!(env, napi_get_cb_info(env, info, &mut argc, args.as_mut_ptr(), ptr::null_mut(), &mut data)).is_err() {
+  let status = unsafe { sys::napi_get_cb_info(env, info, &mut argc, args.as_mut_ptr(), ptr::null_mut(), &mut data) };
+  if status != sys::Status::napi_ok {
     return ptr::null_mut();
   }
   let undefined = napi_raw::undefined(env);
@@ -46,14 +53,12 @@ unsafe extern "C" fn dispatch(env: napi_env, info: napi_callback_info) -> napi_v
   // SAFETY: `data` was set from a `NativeFn` in `register`.
   let f: NativeFn = unsafe { std::mem::transmute::<*mut c_void, NativeFn>(data) };
   reclaim::drain();
-  match catch_unwind(AssertUnwindSafe(|| f(env, &args))) {
-    Ok(Ok(v)) => v,
-    Ok(Err(Pending)) => ptr::null_mut(),
-    Err(_) => {
-      napi_raw::throw_error(env, "wasm-rt: internal error (panic)");
-      ptr::null_mut()
-    }
-  }
+  let outer = napi_raw::start_native();
+  let result = match catch_unwind(AssertUnwindSafe(|| f(env, &args))) {
+    Ok(r) => r,
+    Err(_) => Err(napi_raw::throw_error(env, "wasm-rt: internal error (panic)")),
+  };
+  napi_raw::finish(env, outer, result)
 }
 
 /// `init(hooks)`: hands the native layer the JS pieces it throws and calls.
@@ -61,6 +66,7 @@ fn init(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let hooks = args[0];
   let r = |name: &std::ffi::CStr| -> JsResult<sys::napi_ref> { napi_raw::create_ref(env, napi_raw::get_named(env, hooks, name)?, 1) };
   let s = state::State {
+    failure: r(c"failure")?,
     runtime_error: r(c"RuntimeError")?,
     compile_error: r(c"CompileError")?,
     link_error: r(c"LinkError")?,

@@ -92,7 +92,7 @@ unsafe extern "C" fn compile_complete(env: napi_env, _status: sys::napi_status, 
   };
   let (ok, value) = match settled {
     Ok(pair) => pair,
-    Err(_) => (false, napi_raw::take_exception(env)),
+    Err(_) => (false, napi_raw::take_error(env)),
   };
   unsafe {
     if ok {

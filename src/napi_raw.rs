@@ -2,26 +2,78 @@
 //! the call path is measured in nanoseconds (see bridge/exported.rs); these helpers keep the
 //! status checks in one place.
 
+use std::cell::Cell;
 use std::ffi::c_void;
 use std::ptr;
 
 use napi::sys::{self, napi_env, napi_ref, napi_value};
 
-/// A JS exception is pending in the environment; the caller returns to JS to let it propagate.
+/// The native call is failing; the exception it ends with is recorded (see `fail`).
 #[derive(Debug)]
 pub struct Pending;
 
 pub type JsResult<T> = Result<T, Pending>;
 
-/// Turns a failed N-API status into a pending exception (throwing one if the call didn't).
+thread_local! {
+  static ERROR: Cell<napi_value> = const { Cell::new(ptr::null_mut()) };
+}
+
+/// Records `v` as the exception the current native call ends with. Nothing is thrown from
+/// native code: a Node-API call that ends in an exception keeps it in the env while Node
+/// rethrows it, and Node 20 aborts if a garbage collection runs a finalizer in that window —
+/// which it can under the Node-API version wasm-rt declares (see reclaim.rs). `finish` hands the
+/// exception to lib/native.js, which throws it.
+pub fn fail(v: napi_value) -> Pending {
+  ERROR.with(|e| e.set(v));
+  Pending
+}
+
+/// Takes the recorded exception (a generic Error if none was recorded).
+pub fn take_error(env: napi_env) -> napi_value {
+  let v = ERROR.with(|e| e.replace(ptr::null_mut()));
+  if !v.is_null() {
+    return v;
+  }
+  make_error(env, sys::napi_create_error, "wasm-rt: internal error (a failure without an exception)")
+}
+
+/// Called where a native call starts: returns the outer call's recorded exception, if any, which
+/// `finish` puts back.
+pub fn start_native() -> napi_value {
+  ERROR.with(|e| e.replace(ptr::null_mut()))
+}
+
+/// Where a native call returns to JS: a failed call returns the `failure` object of
+/// lib/native.js with its exception in `failure.error`.
+pub fn finish(env: napi_env, outer: napi_value, result: JsResult<napi_value>) -> napi_value {
+  let v = match result {
+    Ok(v) => v,
+    Err(Pending) => {
+      let e = take_error(env);
+      match crate::state::get(env, |s| s.failure) {
+        Ok(failure) if set_named(env, failure, c"error", e).is_ok() => failure,
+        // Before init there is no failure object: throw the Node-API way.
+        _ => {
+          unsafe { sys::napi_throw(env, e) };
+          ptr::null_mut()
+        }
+      }
+    }
+  };
+  ERROR.with(|e| e.set(outer));
+  v
+}
+
+/// Turns a failed N-API status into a recorded exception: the one JS threw, taken out of the env
+/// at once, or an Error naming the status.
 pub fn check(env: napi_env, status: sys::napi_status) -> JsResult<()> {
   if status == sys::Status::napi_ok {
     return Ok(());
   }
-  if !is_exception_pending(env) {
-    let _ = throw_error(env, &format!("wasm-rt: N-API call failed with status {status}"));
+  if is_exception_pending(env) {
+    return Err(fail(take_exception(env)));
   }
-  Err(Pending)
+  Err(throw_error(env, &format!("wasm-rt: N-API call failed with status {status}")))
 }
 
 macro_rules! napi_call {
@@ -31,13 +83,13 @@ macro_rules! napi_call {
 }
 pub(crate) use napi_call;
 
-pub fn is_exception_pending(env: napi_env) -> bool {
+fn is_exception_pending(env: napi_env) -> bool {
   let mut pending = false;
   unsafe { sys::napi_is_exception_pending(env, &mut pending) };
   pending
 }
 
-pub fn take_exception(env: napi_env) -> napi_value {
+fn take_exception(env: napi_env) -> napi_value {
   let mut v = ptr::null_mut();
   unsafe { sys::napi_get_and_clear_last_exception(env, &mut v) };
   v
@@ -227,31 +279,33 @@ pub fn delete_ref(env: napi_env, r: napi_ref) {
   unsafe { sys::napi_delete_reference(env, r) };
 }
 
-pub fn throw(env: napi_env, v: napi_value) -> Pending {
-  unsafe { sys::napi_throw(env, v) };
-  Pending
+/// Makes `v` the exception of the current native call (thrown when it returns; see `fail`).
+pub fn throw(_env: napi_env, v: napi_value) -> Pending {
+  fail(v)
 }
 
-fn c_message(msg: &str) -> std::ffi::CString {
-  std::ffi::CString::new(msg.replace('\0', "\\0")).unwrap_or_default()
+type CreateError = unsafe extern "C" fn(napi_env, napi_value, napi_value, *mut napi_value) -> sys::napi_status;
+
+fn make_error(env: napi_env, create: CreateError, msg: &str) -> napi_value {
+  let mut text = ptr::null_mut();
+  let mut err = ptr::null_mut();
+  unsafe {
+    sys::napi_create_string_utf8(env, msg.as_ptr().cast(), msg.len() as isize, &mut text);
+    create(env, ptr::null_mut(), text, &mut err);
+  }
+  err
 }
 
 pub fn throw_error(env: napi_env, msg: &str) -> Pending {
-  let m = c_message(msg);
-  unsafe { sys::napi_throw_error(env, ptr::null(), m.as_ptr()) };
-  Pending
+  fail(make_error(env, sys::napi_create_error, msg))
 }
 
 pub fn throw_type_error(env: napi_env, msg: &str) -> Pending {
-  let m = c_message(msg);
-  unsafe { sys::napi_throw_type_error(env, ptr::null(), m.as_ptr()) };
-  Pending
+  fail(make_error(env, sys::napi_create_type_error, msg))
 }
 
 pub fn throw_range_error(env: napi_env, msg: &str) -> Pending {
-  let m = c_message(msg);
-  unsafe { sys::napi_throw_range_error(env, ptr::null(), m.as_ptr()) };
-  Pending
+  fail(make_error(env, sys::napi_create_range_error, msg))
 }
 
 /// Tags distinguish wasm-rt's native objects from each other and from other addons' wraps.

@@ -1,14 +1,16 @@
-//! Freeing what JS drops.
+//! Freeing what JS drops, also inside a synchronous loop.
 //!
-//! A finalizer only queues its box here; the queue is emptied at the next safe point: the entry
-//! of any native function, or, if none comes, a `node_api_post_finalizer` callback. Dropping a
-//! store from inside a finalizer would be unsafe if finalizers ran inside garbage collection.
+//! Node 20 runs Node-API finalizers from the event loop, so a synchronous loop that creates and
+//! drops instances would keep every store (and its 8 GiB memory reservations) until the loop
+//! ends. A module that declares the experimental Node-API version has its finalizers run inside
+//! the garbage collection instead (see `node_api_module_get_api_version_v1` in lib.rs). There, a
+//! finalizer may not call into JS, and dropping a store can delete references, so a finalizer
+//! only queues its box here. The queue is emptied at the next safe point: the entry of any
+//! native function, or, if none comes, a `node_api_post_finalizer` callback on the event loop.
 //!
-//! Node 20 runs finalizers from the event loop, so a fully synchronous loop frees nothing until
-//! it yields. Declaring the experimental Node-API version makes Node run them inside GC (measured:
-//! a synchronous loop of 100k instances with memories then stays flat), but Node 20.20 then
-//! aborts the process when a GC happens while a Node-API call's exception is being rethrown
-//! (`AllowJavascriptExecution::IsAllowed`, seen on table/grow.any.js), so wasm-rt does not.
+//! Node aborts if such a finalizer runs while a Node-API exception waits in the env to be
+//! rethrown, so natives never leave one there: napi_raw.rs records a failing call's exception and
+//! throws it only as the call returns.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};

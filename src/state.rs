@@ -9,6 +9,8 @@ use napi::sys::{napi_env, napi_ref, napi_value};
 use crate::napi_raw::{self, JsResult, Pending};
 
 pub struct State {
+  /// What a failing native call returns, its exception in `error` (see `napi_raw::finish`).
+  pub failure: napi_ref,
   pub runtime_error: napi_ref,
   pub compile_error: napi_ref,
   pub link_error: napi_ref,

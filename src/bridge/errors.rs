@@ -68,7 +68,7 @@ impl std::error::Error for JsThrow {}
 /// reach the JS caller unchanged. (wasmer 7.4.2 does not deliver exceptions thrown by host
 /// functions to wasm's catch clauses, so making it a wasm exception would gain nothing.)
 pub fn pending_to_runtime(env: napi_env) -> RuntimeError {
-  let exception = napi_raw::take_exception(env);
+  let exception = napi_raw::take_error(env);
   RuntimeError::user(Box::new(JsThrow::new(env, exception)))
 }
 

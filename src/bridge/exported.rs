@@ -13,9 +13,10 @@ use std::rc::Rc;
 use napi::sys::{napi_callback_info, napi_env, napi_value};
 use wasmer::{Function, StoreMut, Type, Value};
 
+use super::raw_call::{self, RawCall};
 use super::{errors, values};
 use crate::group::{self, Group};
-use crate::napi_raw::{self, napi_call, JsResult, Pending, TAG_FUNCTION};
+use crate::napi_raw::{self, napi_call, JsResult, TAG_FUNCTION};
 use crate::state;
 
 pub struct FuncData {
@@ -23,6 +24,7 @@ pub struct FuncData {
   pub func: Function,
   pub params: Box<[Type]>,
   pub results: Box<[Type]>,
+  raw: Option<RawCall>,
   key: usize,
 }
 
@@ -90,6 +92,7 @@ pub fn wrapper(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func:
     func,
     params: ty.params().into(),
     results: ty.results().into(),
+    raw: raw_call::select(ty.params(), ty.results()),
     key,
   };
   let name = index.map(|i| i.to_string()).unwrap_or_default();
@@ -119,15 +122,12 @@ pub fn wrapper(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func:
 const INLINE_ARGS: usize = 8;
 
 unsafe extern "C" fn call(env: napi_env, info: napi_callback_info) -> napi_value {
-  let result = catch_unwind(AssertUnwindSafe(|| unsafe { call_inner(env, info) }));
-  match result {
-    Ok(Ok(v)) => v,
-    Ok(Err(Pending)) => ptr::null_mut(),
-    Err(_) => {
-      napi_raw::throw_error(env, "wasm-rt: internal error (panic) during a wasm call");
-      ptr::null_mut()
-    }
-  }
+  let outer = napi_raw::start_native();
+  let result = match catch_unwind(AssertUnwindSafe(|| unsafe { call_inner(env, info) })) {
+    Ok(r) => r,
+    Err(_) => Err(napi_raw::throw_error(env, "wasm-rt: internal error (panic) during a wasm call")),
+  };
+  napi_raw::finish(env, outer, result)
 }
 
 unsafe fn call_inner(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
@@ -150,6 +150,18 @@ unsafe fn call_inner(env: napi_env, info: napi_callback_info) -> JsResult<napi_v
     &heap
   };
   let group = fd.group.clone();
+  if let Some(raw) = fd.raw {
+    let mut slots = [0i64; raw_call::MAX_ARITY];
+    for ((slot, ty), v) in slots.iter_mut().zip(fd.params.iter()).zip(args) {
+      *slot = raw_call::arg(env, *ty, *v)?;
+    }
+    return group.enter(|store| {
+      let called = raw(&fd.func, store, &slots);
+      crate::memory::sync_buffers();
+      let r = called.map_err(|e| errors::throw_runtime(env, &group, store, e))?;
+      raw_call::result(env, fd.results.first().copied(), r)
+    });
+  }
   group.enter(|store| {
     let mut params = Vec::with_capacity(n);
     for (ty, v) in fd.params.iter().zip(args) {

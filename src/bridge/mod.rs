@@ -4,4 +4,5 @@
 pub mod errors;
 pub mod exported;
 pub mod host;
+pub mod raw_call;
 pub mod values;
