@@ -8,7 +8,7 @@ use wasmer::sys::{BaseTunables, CompilerConfig, Cranelift, EngineBuilder, Native
 use wasmer::{AsStoreMut, Engine, Memory, MemoryType, TableType};
 use wasmer_vm::{LinearMemory, MemoryError, MemoryStyle, TableStyle, VMMemory, VMMemoryDefinition, VMSharedMemory, VMTable, VMTableDefinition};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Compiler {
   Cranelift,
   Singlepass,

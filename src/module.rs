@@ -1,8 +1,11 @@
 //! WebAssembly.Module's engine side: validate, compile (on the calling thread or the libuv
 //! pool), and the module's import and export descriptions.
 
+use std::collections::HashMap;
 use std::ffi::c_void;
+use std::hash::{BuildHasher, RandomState};
 use std::ptr;
+use std::sync::{Mutex, OnceLock};
 
 use napi::sys::{self, napi_env, napi_value};
 use wasmer::{CompileError, ExternType, Module, Type};
@@ -33,6 +36,28 @@ fn compile_message(e: &CompileError) -> String {
   format!("WebAssembly.Module(): {e}")
 }
 
+/// Compiles `bytes`, or returns the module already compiled from the same bytes.
+///
+/// wasmer keeps an engine's code memory until the process ends, even after every module using it
+/// is dropped, so a loop of `new WebAssembly.Module(bytes)` would grow without bound (measured:
+/// out of memory after 32,681 modules). Sharing the compiled module is invisible to JS: each
+/// WebAssembly.Module is still its own object and each instance its own store. V8 shares code
+/// between modules of the same bytes too. The key is a 128-bit keyed hash of the bytes (two
+/// SipHash keys chosen at random per process), so the cache holds no copy of them.
+fn compile_shared(compiler: Compiler, bytes: &[u8]) -> Result<Module, CompileError> {
+  static HASHERS: OnceLock<(RandomState, RandomState)> = OnceLock::new();
+  static COMPILED: OnceLock<Mutex<HashMap<(Compiler, u64, u64), Module>>> = OnceLock::new();
+  let (a, b) = HASHERS.get_or_init(|| (RandomState::new(), RandomState::new()));
+  let key = (compiler, a.hash_one(bytes), b.hash_one(bytes));
+  let compiled = COMPILED.get_or_init(Default::default);
+  if let Some(m) = compiled.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+    return Ok(m.clone());
+  }
+  let module = Module::new(engine::engine(compiler), bytes)?;
+  let mut map = compiled.lock().unwrap_or_else(|e| e.into_inner());
+  Ok(map.entry(key).or_insert(module).clone())
+}
+
 fn module_object(env: napi_env, module: Module, compiler: Compiler) -> JsResult<napi_value> {
   let obj = napi_raw::object(env)?;
   napi_raw::wrap(env, obj, &TAG_MODULE, NativeModule { module, compiler })?;
@@ -50,7 +75,7 @@ pub fn validate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 pub fn compile(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let bytes = napi_raw::uint8array_bytes(env, args[0])?;
   let compiler = compiler_arg(env, args[1])?;
-  match Module::new(engine::engine(compiler), &bytes) {
+  match compile_shared(compiler, &bytes) {
     Ok(m) => module_object(env, m, compiler),
     Err(e) => Err(state::throw_compile_error(env, &compile_message(&e))),
   }
@@ -70,7 +95,7 @@ unsafe extern "C" fn compile_execute(_env: napi_env, data: *mut c_void) {
   let job = unsafe { &mut *(data as *mut CompileJob) };
   let bytes = std::mem::take(&mut job.bytes);
   job.result = Some(
-    std::panic::catch_unwind(|| Module::new(engine::engine(job.compiler), &bytes))
+    std::panic::catch_unwind(|| compile_shared(job.compiler, &bytes))
       .unwrap_or_else(|_| Err(CompileError::Validate("wasm-rt: internal error (panic) while compiling".into()))),
   );
 }
