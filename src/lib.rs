@@ -53,12 +53,11 @@ unsafe extern "C" fn dispatch(env: napi_env, info: napi_callback_info) -> napi_v
   // SAFETY: `data` was set from a `NativeFn` in `register`.
   let f: NativeFn = unsafe { std::mem::transmute::<*mut c_void, NativeFn>(data) };
   reclaim::drain();
-  let outer = napi_raw::start_native();
   let result = match catch_unwind(AssertUnwindSafe(|| f(env, &args))) {
     Ok(r) => r,
     Err(_) => Err(napi_raw::throw_error(env, "wasm-rt: internal error (panic)")),
   };
-  napi_raw::finish(env, outer, result)
+  napi_raw::finish(env, result)
 }
 
 /// `init(hooks)`: hands the native layer the JS pieces it throws and calls.

@@ -13,6 +13,7 @@ use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
 use std::ptr::{self, NonNull};
 use std::rc::{Rc, Weak};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use napi::sys::{napi_env, napi_ref, napi_value};
 use wasmer::{Memory, MemoryType, Pages, StoreMut};
@@ -100,13 +101,18 @@ thread_local! {
   static WATCHED: RefCell<Vec<Weak<MemoryData>>> = const { RefCell::new(Vec::new()) };
 }
 
+/// How many buffers all threads watch: a thread-local read in a dynamically loaded library goes
+/// through `__tls_get_addr`, which the call path cannot afford when nothing is watched.
+static WATCHING: AtomicUsize = AtomicUsize::new(0);
+
 /// Detaches the buffers of watched memories that wasm grew. Called whenever control returns to
-/// JS; costs one thread-local read when JS holds no buffer.
+/// JS; costs one atomic read when no thread holds a buffer.
 pub fn sync_buffers() {
-  if WATCHED.with(|w| w.borrow().is_empty()) {
+  if WATCHING.load(Ordering::Relaxed) == 0 || WATCHED.with(|w| w.borrow().is_empty()) {
     return;
   }
   let list = WATCHED.with(|w| std::mem::take(&mut *w.borrow_mut()));
+  let before = list.len();
   let mut keep = Vec::with_capacity(list.len());
   for weak in list {
     let Some(m) = weak.upgrade() else { continue };
@@ -119,6 +125,7 @@ pub fn sync_buffers() {
     }
     keep.push(weak);
   }
+  WATCHING.fetch_sub(before - keep.len(), Ordering::Relaxed);
   WATCHED.with(|w| w.borrow_mut().extend(keep));
 }
 
@@ -181,6 +188,7 @@ pub fn buffer(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   m.buffer.set(napi_raw::create_ref(env, ab, 0)?);
   m.buffer_len.set(len);
   WATCHED.with(|w| w.borrow_mut().push(Rc::downgrade(m)));
+  WATCHING.fetch_add(1, Ordering::Relaxed);
   Ok(ab)
 }
 

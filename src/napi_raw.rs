@@ -37,43 +37,47 @@ pub fn take_error(env: napi_env) -> napi_value {
   make_error(env, sys::napi_create_error, "wasm-rt: internal error (a failure without an exception)")
 }
 
-/// Called where a native call starts: returns the outer call's recorded exception, if any, which
-/// `finish` puts back.
-pub fn start_native() -> napi_value {
-  ERROR.with(|e| e.replace(ptr::null_mut()))
+/// Where a native call returns to JS: a failed call returns the `failure` object of
+/// lib/native.js with its exception in `failure.error`. The recorded exception is taken here or
+/// by whoever turns it into something else (a wasm error, a rejected promise), never left over,
+/// so the success path need not touch it.
+#[inline]
+pub fn finish(env: napi_env, result: JsResult<napi_value>) -> napi_value {
+  match result {
+    Ok(v) => v,
+    Err(Pending) => failed(env),
+  }
 }
 
-/// Where a native call returns to JS: a failed call returns the `failure` object of
-/// lib/native.js with its exception in `failure.error`.
-pub fn finish(env: napi_env, outer: napi_value, result: JsResult<napi_value>) -> napi_value {
-  let v = match result {
-    Ok(v) => v,
-    Err(Pending) => {
-      let e = take_error(env);
-      match crate::state::get(env, |s| s.failure) {
-        Ok(failure) if set_named(env, failure, c"error", e).is_ok() => failure,
-        // Before init there is no failure object: throw the Node-API way.
-        _ => {
-          unsafe { sys::napi_throw(env, e) };
-          ptr::null_mut()
-        }
-      }
+#[cold]
+fn failed(env: napi_env) -> napi_value {
+  let e = take_error(env);
+  match crate::state::get(env, |s| s.failure) {
+    Ok(failure) if set_named(env, failure, c"error", e).is_ok() => failure,
+    // Before init there is no failure object: throw the Node-API way.
+    _ => {
+      unsafe { sys::napi_throw(env, e) };
+      ptr::null_mut()
     }
-  };
-  ERROR.with(|e| e.set(outer));
-  v
+  }
 }
 
 /// Turns a failed N-API status into a recorded exception: the one JS threw, taken out of the env
 /// at once, or an Error naming the status.
+#[inline]
 pub fn check(env: napi_env, status: sys::napi_status) -> JsResult<()> {
   if status == sys::Status::napi_ok {
     return Ok(());
   }
+  Err(check_failed(env, status))
+}
+
+#[cold]
+fn check_failed(env: napi_env, status: sys::napi_status) -> Pending {
   if is_exception_pending(env) {
-    return Err(fail(take_exception(env)));
+    return fail(take_exception(env));
   }
-  Err(throw_error(env, &format!("wasm-rt: N-API call failed with status {status}")))
+  throw_error(env, &format!("wasm-rt: N-API call failed with status {status}"))
 }
 
 macro_rules! napi_call {

@@ -46,7 +46,7 @@ pub fn with<R>(env: napi_env, f: impl FnOnce(&State) -> JsResult<R>) -> JsResult
 }
 
 pub fn get(env: napi_env, r: fn(&State) -> napi_ref) -> JsResult<napi_value> {
-  with(env, |s| napi_raw::ref_value(env, r(s)).ok_or(Pending))
+  with(env, |s| napi_raw::ref_value(env, r(s)).ok_or_else(|| napi_raw::throw_error(env, "wasm-rt: a JS helper of the native layer was collected")))
 }
 
 /// Throws `new Ctor(message)` for one of the spec's error classes.

@@ -122,12 +122,11 @@ pub fn wrapper(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func:
 const INLINE_ARGS: usize = 8;
 
 unsafe extern "C" fn call(env: napi_env, info: napi_callback_info) -> napi_value {
-  let outer = napi_raw::start_native();
   let result = match catch_unwind(AssertUnwindSafe(|| unsafe { call_inner(env, info) })) {
     Ok(r) => r,
     Err(_) => Err(napi_raw::throw_error(env, "wasm-rt: internal error (panic) during a wasm call")),
   };
-  napi_raw::finish(env, outer, result)
+  napi_raw::finish(env, result)
 }
 
 unsafe fn call_inner(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {

@@ -3,7 +3,7 @@
 
 use std::rc::{Rc, Weak};
 
-use napi::sys::{napi_env, napi_value};
+use napi::sys::{napi_env, napi_ref, napi_value};
 use wasmer::{AsStoreMut, Function, FunctionEnv, FunctionEnvMut, FunctionType, RuntimeError, StoreMut, Type, Value};
 
 use super::errors::pending_to_runtime;
@@ -17,8 +17,9 @@ struct HostFn {
   env: napi_env,
   /// Weak: the store owns this closure, and a strong Rc would keep its own store alive.
   group: Weak<Group>,
-  /// The callable's slot in the group's anchor.
-  callable: u32,
+  /// A weak reference to the callable, which the group's anchor keeps alive (see group.rs):
+  /// reading it costs less than a lookup in the anchor.
+  callable: napi_ref,
   results: Box<[Type]>,
   /// v128 (and exnref) have no JS value: such an import throws TypeError without calling JS.
   unrepresentable: bool,
@@ -30,12 +31,21 @@ struct HostFn {
 unsafe impl Send for HostFn {}
 unsafe impl Sync for HostFn {}
 
+impl Drop for HostFn {
+  fn drop(&mut self) {
+    napi_raw::delete_ref(self.env, self.callable);
+  }
+}
+
 /// A wasm function of type `ty` that calls the JS `callable`.
 pub fn host_function(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, callable: napi_value, ty: FunctionType) -> JsResult<Function> {
   let h = HostFn {
     env,
     group: Rc::downgrade(group),
-    callable: group.hold(callable)?,
+    callable: {
+      group.hold(callable)?;
+      napi_raw::create_ref(env, callable, 0)?
+    },
     results: ty.results().into(),
     unrepresentable: ty.params().iter().chain(ty.results()).any(|t| matches!(t, Type::V128 | Type::ExceptionRef)),
   };
@@ -88,7 +98,7 @@ fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<V
     }
     // The JS call and the coercion of its result may run user code that re-enters this store.
     let coerced = store.parked(|| -> JsResult<Vec<napi_value>> {
-      let f = group.held(h.callable)?;
+      let f = napi_raw::ref_value(env, h.callable).ok_or_else(|| napi_raw::throw_error(env, "wasm-rt: an import was collected"))?;
       let ret = napi_raw::call(env, napi_raw::undefined(env), f, &js_args)?;
       match h.results.len() {
         0 => Ok(Vec::new()),
