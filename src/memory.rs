@@ -105,6 +105,25 @@ thread_local! {
 /// through `__tls_get_addr`, which the call path cannot afford when nothing is watched.
 static WATCHING: AtomicUsize = AtomicUsize::new(0);
 
+/// Adds `m` to the watch list. A program that reads buffers without calling wasm never reaches
+/// `sync_buffers`, so the list also drops dead entries whenever it has doubled.
+fn watch(m: &Rc<MemoryData>) {
+  thread_local! {
+    static PRUNE_AT: Cell<usize> = const { Cell::new(64) };
+  }
+  WATCHED.with(|w| {
+    let mut w = w.borrow_mut();
+    w.push(Rc::downgrade(m));
+    WATCHING.fetch_add(1, Ordering::Relaxed);
+    if w.len() >= PRUNE_AT.with(Cell::get) {
+      let before = w.len();
+      w.retain(|e| e.strong_count() > 0);
+      WATCHING.fetch_sub(before - w.len(), Ordering::Relaxed);
+      PRUNE_AT.with(|p| p.set((w.len() * 2).max(64)));
+    }
+  });
+}
+
 /// Detaches the buffers of watched memories that wasm grew. Called whenever control returns to
 /// JS; costs one atomic read when no thread holds a buffer.
 pub fn sync_buffers() {
@@ -187,8 +206,7 @@ pub fn buffer(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   napi_raw::wrap(env, ab, &TAG_BUFFER, m.clone())?;
   m.buffer.set(napi_raw::create_ref(env, ab, 0)?);
   m.buffer_len.set(len);
-  WATCHED.with(|w| w.borrow_mut().push(Rc::downgrade(m)));
-  WATCHING.fetch_add(1, Ordering::Relaxed);
+  watch(m);
   Ok(ab)
 }
 
