@@ -543,6 +543,33 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       expect(e.pair(1, 2)).toEqual([2, 1]);
     });
 
+    // wasm-rt passes every numeric signature of up to 8 parameters through one 64-bit slot per
+    // value (src/bridge/raw_call.rs), and longer ones through wasmer's generic call: both must
+    // give each type its own conversion.
+    it('mixed numeric signatures of 0 to 10 parameters convert every argument and the result', () => {
+      const types = ['i32', 'i64', 'f32', 'f64'];
+      const sample = { i32: -7, i64: -(2n ** 40n) - 3n, f32: 1.1, f64: 0.1 };
+      const expected = { i32: -7, i64: -(2n ** 40n) - 3n, f32: Math.fround(1.1), f64: 0.1 };
+      for (let arity = 0; arity <= 10; arity++) {
+        const params = Array.from({ length: arity }, (_, i) => types[i % 4]);
+        for (let pick = 0; pick < arity; pick++) {
+          const result = params[pick];
+          const e = instantiate(`(module (func (export "f") (param ${params.join(' ')}) (result ${result}) (local.get ${pick})))`);
+          expect(e.f(...params.map((t) => sample[t]))).toBe(expected[result]);
+        }
+      }
+    });
+
+    it('narrow results are exact when wider arguments came before them', () => {
+      const e = instantiate(`(module
+        (func (export "wrap") (param i64 i64) (result i32) (i32.wrap_i64 (i64.add (local.get 0) (local.get 1))))
+        (func (export "demote") (param f64 f64) (result f32) (f32.demote_f64 (f64.mul (local.get 0) (local.get 1)))))`);
+      expect(e.wrap(0x7fffffff00000000n, 0x80000005n)).toBe(-2147483643);
+      expect(e.wrap(-1n, 0n)).toBe(-1);
+      expect(e.demote(3, 1e39)).toBe(Infinity);
+      expect(e.demote(-0.1, 3)).toBe(Math.fround(-0.1 * 3));
+    });
+
     it('a single result is not wrapped in an array', () => {
       const e = instantiate('(module (func (export "one") (result i32) (i32.const 4)))');
       expect(e.one()).toBe(4);

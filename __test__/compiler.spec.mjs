@@ -1,0 +1,70 @@
+// Choosing wasmer's compiler: wasm-rt's own addition beside the JS API (index.js, lib/compiler.js).
+//   compileSync(bytes, { compiler }) -> WebAssembly.Module, compile(...) -> Promise of one;
+//   WASM_RT_COMPILER sets the compiler of everything the JS API compiles.
+// Not part of the spec, so these run on wasm-rt only.
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { expectThrow } from './helpers/assert.mjs';
+import { wat } from './helpers/wat.mjs';
+
+const require = createRequire(import.meta.url);
+const rt = require('../index.js');
+const { WebAssembly: W } = rt;
+
+const ADD = wat('(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))');
+const THROWS = wat('(module (tag $t) (func (export "f") (throw $t)))');
+
+describe('compiler choice', () => {
+  it('lists the compilers built in, cranelift by default', () => {
+    expect(rt.compilers).toEqual(['cranelift', 'singlepass']);
+    expect(Object.isFrozen(rt.compilers)).toBe(true);
+    expect(rt.defaultCompiler).toBe('cranelift');
+  });
+
+  it.each(['cranelift', 'singlepass'])('compileSync with %s gives a WebAssembly.Module that instantiates', (compiler) => {
+    const module = rt.compileSync(ADD, { compiler });
+    expect(module).toBeInstanceOf(W.Module);
+    expect(W.Module.exports(module)).toEqual([{ name: 'add', kind: 'function' }]);
+    expect(new W.Instance(module).exports.add(40, 2)).toBe(42);
+  });
+
+  it.each(['cranelift', 'singlepass'])('compile with %s resolves to a WebAssembly.Module', async (compiler) => {
+    const module = await rt.compile(ADD, { compiler });
+    expect(module).toBeInstanceOf(W.Module);
+    const instance = await W.instantiate(module);
+    expect(instance.exports.add(1, 2)).toBe(3);
+  });
+
+  it('without options, or without a compiler member, uses the default', () => {
+    expect(new W.Instance(rt.compileSync(ADD)).exports.add(2, 2)).toBe(4);
+    expect(new W.Instance(rt.compileSync(ADD, {})).exports.add(2, 3)).toBe(5);
+  });
+
+  it('an unknown compiler or non-object options are a TypeError; a bad module a CompileError', async () => {
+    expectThrow(() => rt.compileSync(ADD, { compiler: 'llvm' }), TypeError);
+    expectThrow(() => rt.compileSync(ADD, 'singlepass'), TypeError);
+    expectThrow(() => rt.compileSync(new Uint8Array([0, 97, 115, 109, 2, 0, 0, 0])), W.CompileError);
+    await expect(rt.compile(ADD, { compiler: 'llvm' })).rejects.toBeInstanceOf(TypeError);
+    await expect(rt.compile(new Uint8Array(3), { compiler: 'singlepass' })).rejects.toBeInstanceOf(W.CompileError);
+  });
+
+  it('a feature the chosen compiler lacks is a CompileError naming it', () => {
+    expect(rt.compileSync(THROWS, { compiler: 'cranelift' })).toBeInstanceOf(W.Module);
+    const e = expectThrow(() => rt.compileSync(THROWS, { compiler: 'singlepass' }), W.CompileError);
+    expect(e.message).toMatch(/exceptions/);
+  });
+
+  it('WASM_RT_COMPILER sets the compiler of the JS API, and rejects an unknown name', () => {
+    const script = `const rt = require(${JSON.stringify(require.resolve('../index.js'))});
+      const bytes = new Uint8Array(${JSON.stringify([...THROWS])});
+      let failed = '';
+      try { new rt.WebAssembly.Module(bytes); } catch (e) { failed = e.constructor.name; }
+      console.log(rt.defaultCompiler, failed, rt.WebAssembly.validate(bytes));`;
+    const run = (value) =>
+      execFileSync(process.execPath, ['-e', script], { env: { ...process.env, WASM_RT_COMPILER: value }, encoding: 'utf8', stdio: 'pipe' }).trim();
+    expect(run('singlepass')).toBe('singlepass CompileError false');
+    expect(run('cranelift')).toBe('cranelift  true');
+    expect(() => run('llvm')).toThrow(/unknown compiler 'llvm'/);
+  });
+});
