@@ -1,0 +1,69 @@
+'use strict';
+// JS → wasm calls of four signatures, and wasm → JS import calls.
+const { median, nowNs, V8, wasmRt, quick } = require('../measure');
+const { callsModule } = require('../modules');
+
+const N = quick ? 100_000 : 1_000_000;
+const REPEATS = 15;
+
+// A fresh loop function per engine and case, so that each call site sees one callee.
+const loops = {
+  // Small operands keep every result a small integer on both engines (no heap numbers).
+  'add(i32,i32)': 'let s = 0; for (let i = 0; i < n; i++) s = f(i & 1023, s & 1023); return s;',
+  'nop()': 'for (let i = 0; i < n; i++) f(); return 0;',
+  'sum4(f64×4)': 'let s = 0; for (let i = 0; i < n; i++) s = f(s, 1.5, i, 0.25); return s;',
+  'add64(i64,i64) BigInt': 'let s = 0n; for (let i = 0; i < n; i++) s = f(s, 3n); return s;',
+  'JS→wasm→JS callImport()': 'for (let i = 0; i < n; i++) f(); return 0;',
+};
+const exportOf = {
+  'add(i32,i32)': 'add',
+  'nop()': 'nop',
+  'sum4(f64×4)': 'sum4',
+  'add64(i64,i64) BigInt': 'add64',
+  'JS→wasm→JS callImport()': 'callImport',
+};
+
+/** ns per call of `label` on each engine, the engines taking turns for each of the repeats. */
+function nsPerCall(engines, label) {
+  const runs = engines.map((engine) => {
+    const { exports } = new engine.WebAssembly.Instance(engine.compile(callsModule()), { env: { f() {} } });
+    const loop = new Function('f', 'n', loops[label]);
+    const f = exports[exportOf[label]];
+    loop(f, 10_000);
+    return { run: () => loop(f, N), samples: [] };
+  });
+  return timeInTurns(runs);
+}
+
+/** wasm's `loop(n)` calls the JS import n times: the cost of one wasm → JS call. */
+function nsPerImport(engines) {
+  const runs = engines.map((engine) => {
+    const { exports } = new engine.WebAssembly.Instance(engine.compile(callsModule()), { env: { f() {} } });
+    exports.loop(10_000);
+    return { run: () => exports.loop(N), samples: [] };
+  });
+  return timeInTurns(runs);
+}
+
+function timeInTurns(runs) {
+  for (let r = 0; r < REPEATS; r++) {
+    for (const run of runs) {
+      const t = nowNs();
+      run.run();
+      run.samples.push((nowNs() - t) / N);
+    }
+  }
+  return runs.map((run) => median(run.samples));
+}
+
+module.exports = function run() {
+  const rows = [];
+  const engines = [V8, wasmRt('cranelift')];
+  for (const label of Object.keys(loops)) {
+    const [v8, rt] = nsPerCall(engines, label);
+    rows.push({ case: `call ${label}`, unit: 'ns/call', v8, 'wasm-rt': rt });
+  }
+  const [v8, rt] = nsPerImport(engines);
+  rows.push({ case: 'wasm→JS import, loop in wasm', unit: 'ns/call', v8, 'wasm-rt': rt });
+  return rows;
+};

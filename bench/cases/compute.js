@@ -1,0 +1,69 @@
+'use strict';
+// Compute: the C kernels in ../kernels, compiled now with clang-19 to wasm32, run on V8 and on
+// wasm-rt with each compiler; every engine must return the same result.
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { median, ms, V8, wasmRt, COMPILERS, quick } = require('../measure');
+
+const KERNELS = [
+  { name: 'sha256', arg: 64, quickArg: 4, what: 'SHA-256 of 64 MiB' },
+  { name: 'nbody', arg: 2_000_000, quickArg: 100_000, what: 'n-body, 2M steps' },
+  { name: 'matmul', arg: 512, quickArg: 128, what: '512×512 f64 matrix multiply' },
+  { name: 'fannkuch', arg: 10, quickArg: 8, what: 'fannkuch-redux n=10' },
+  { name: 'interp', arg: 300_000, quickArg: 10_000, what: 'bytecode interpreter, primes below 300k' },
+];
+const REPEATS = quick ? 1 : 7;
+const KERNEL_DIR = path.join(__dirname, '..', 'kernels');
+const OUT_DIR = path.join(__dirname, '..', 'out');
+
+function clang() {
+  for (const candidate of [process.env.CLANG, 'clang-19'].filter(Boolean)) {
+    try {
+      execFileSync(candidate, ['--version'], { stdio: 'ignore' });
+      return candidate;
+    } catch {}
+  }
+  throw new Error('bench: clang-19 is needed to build the compute kernels (apt-get install clang-19 lld-19), or set CLANG');
+}
+
+function build(cc, name) {
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  const out = path.join(OUT_DIR, `${name}.wasm`);
+  execFileSync(cc, [
+    '--target=wasm32', '-O2', '-nostdlib', '-Wl,--no-entry', '-Wl,-z,stack-size=1048576',
+    '-o', out, path.join(KERNEL_DIR, `${name}.c`), path.join(KERNEL_DIR, 'libc.c'),
+  ]);
+  return fs.readFileSync(out);
+}
+
+/** Times each engine `REPEATS` times, taking turns, so that a slow moment of the machine falls on all of them. */
+function timeKernel(engines, bytes, arg) {
+  const runs = engines.map((engine) => {
+    const { exports } = new engine.WebAssembly.Instance(engine.compile(bytes), {});
+    exports.run(1);
+    return { exports, samples: [], result: undefined };
+  });
+  for (let r = 0; r < REPEATS; r++) {
+    for (const run of runs) run.samples.push(ms(() => (run.result = run.exports.run(arg))));
+  }
+  return runs.map((run) => ({ ms: median(run.samples), result: run.result }));
+}
+
+module.exports = function run() {
+  const cc = clang();
+  const rows = [];
+  for (const k of KERNELS) {
+    const bytes = build(cc, k.name);
+    const arg = quick ? k.quickArg : k.arg;
+    const [v8, ...rts] = timeKernel([V8, ...COMPILERS.map(wasmRt)], bytes, arg);
+    COMPILERS.forEach((compiler, i) => {
+      const rt = rts[i];
+      if (!Object.is(rt.result, v8.result)) {
+        throw new Error(`bench: ${k.name} on ${compiler} returned ${rt.result}, V8 returned ${v8.result}`);
+      }
+      rows.push({ case: `compute ${k.name} [${compiler}]`, what: k.what, unit: 'ms', v8: v8.ms, 'wasm-rt': rt.ms, result: v8.result });
+    });
+  }
+  return rows;
+};
