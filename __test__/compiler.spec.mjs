@@ -55,6 +55,16 @@ describe('compiler choice', () => {
     expect(e.message).toMatch(/exceptions/);
   });
 
+  // wasmer 7.4.2's singlepass asserts while compiling the trampoline of an import with several
+  // results (machine_x64.rs); wasm-rt turns the panic into a CompileError.
+  it('a compiler panic is a CompileError, and the process carries on', () => {
+    const bytes = wat('(module (import "m" "f" (func $f (result i32 i64))) (func (export "g") (result i32 i64) (call $f)))');
+    const e = expectThrow(() => rt.compileSync(bytes, { compiler: 'singlepass' }), W.CompileError);
+    expect(e.message).toMatch(/singlepass compiler panicked/);
+    const module = rt.compileSync(bytes, { compiler: 'cranelift' });
+    expect(new W.Instance(module, { m: { f: () => [1, 2n] } }).exports.g()).toEqual([1, 2n]);
+  });
+
   it('WASM_RT_COMPILER sets the compiler of the JS API, and rejects an unknown name', () => {
     const script = `const rt = require(${JSON.stringify(require.resolve('../index.js'))});
       const bytes = new Uint8Array(${JSON.stringify([...THROWS])});

@@ -15,6 +15,13 @@ pub enum Compiler {
 }
 
 impl Compiler {
+  pub fn name(self) -> &'static str {
+    match self {
+      Self::Cranelift => "cranelift",
+      Self::Singlepass => "singlepass",
+    }
+  }
+
   pub fn parse(name: &str) -> Option<Self> {
     match name {
       "cranelift" => Some(Self::Cranelift),

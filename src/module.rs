@@ -53,7 +53,9 @@ fn compile_shared(compiler: Compiler, bytes: &[u8]) -> Result<Module, CompileErr
   if let Some(m) = compiled.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
     return Ok(m.clone());
   }
-  let module = Module::new(engine::engine(compiler), bytes)?;
+  // A compiler bug must not take the process down (seen: singlepass on a multi-value import).
+  let module = std::panic::catch_unwind(|| Module::new(engine::engine(compiler), bytes))
+    .unwrap_or_else(|_| Err(CompileError::Codegen(format!("wasm-rt: the {} compiler panicked on this module (a wasmer bug)", compiler.name()))))?;
   let mut map = compiled.lock().unwrap_or_else(|e| e.into_inner());
   Ok(map.entry(key).or_insert(module).clone())
 }
@@ -95,8 +97,7 @@ unsafe extern "C" fn compile_execute(_env: napi_env, data: *mut c_void) {
   let job = unsafe { &mut *(data as *mut CompileJob) };
   let bytes = std::mem::take(&mut job.bytes);
   job.result = Some(
-    std::panic::catch_unwind(|| compile_shared(job.compiler, &bytes))
-      .unwrap_or_else(|_| Err(CompileError::Validate("wasm-rt: internal error (panic) while compiling".into()))),
+    compile_shared(job.compiler, &bytes),
   );
 }
 
