@@ -108,6 +108,16 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
   });
 
   describe('Table', () => {
+    // JS API "Implementation-defined limits": a table holds at most 10,000,000 elements.
+    it('the 10,000,000-element limit: constructor, grow, and a table a module defines', () => {
+      expectThrow(() => new W.Table({ element: 'anyfunc', initial: 10000001 }), RangeError);
+      const table = new W.Table({ element: 'anyfunc', initial: 1, maximum: 10000001 });
+      expectThrow(() => table.grow(10000000), RangeError);
+      expect(table.length).toBe(1);
+      const module = new W.Module(wat('(module (table 10000001 funcref))'));
+      expectThrow(() => new W.Instance(module), RangeError);
+    });
+
     it('externref elements hold any JS value unchanged; default is undefined', () => {
       const table = new W.Table({ element: 'externref', initial: 2 });
       expect(table.get(0)).toBe(undefined);

@@ -58,7 +58,7 @@ class Table {
     requireArgs(arguments.length, 1, context);
     const n = addressValue(delta, this.#address, context, 'Argument 0');
     const init = elementValue(elementOf(this), arguments.length > 1, value);
-    if (n > ELEMENT_LIMIT) throw new RangeError(`${context}: failed to grow table by ${n}`);
+    if (n > ELEMENT_LIMIT - native.tableLength(this)) throw new RangeError(`${context}: failed to grow table by ${n}`);
     const old = native.tableGrow(this, Number(n), init);
     return this.#address === 'i64' ? BigInt(old) : old;
   }

@@ -37,6 +37,9 @@ fn wrong_kind(env: napi_env, imp: &wasmer::ImportType) -> crate::napi_raw::Pendi
   state::throw_link_error(env, &format!("WebAssembly.Instance(): Import \"{}\" \"{}\": the value has the wrong kind", imp.module(), imp.name()))
 }
 
+/// The largest table a JS embedding allocates (JS API, "Implementation-defined limits").
+const TABLE_SIZE_LIMIT: u32 = 10_000_000;
+
 /// `instantiate(module, importValues)` → `[instance handle, anchor, name0, value0, name1, ...]`.
 pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let nm = unwrap_module(env, args[0])?;
@@ -95,6 +98,13 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
       imports.define(imp.module(), imp.name(), ext);
     }
 
+    // The JS API's embedding limit on table size: allocating a bigger table fails (RangeError).
+    if let Some((_, t)) = info.tables.iter().skip(info.num_imported_tables).find(|(_, t)| t.minimum > TABLE_SIZE_LIMIT) {
+      return Err(napi_raw::throw_range_error(
+        env,
+        &format!("WebAssembly.Instance(): table of {} elements is above the limit of {TABLE_SIZE_LIMIT}", t.minimum),
+      ));
+    }
     let instance = Instance::new(store, &nm.module, &imports).map_err(|e| match e {
       InstantiationError::Start(rt) => errors::throw_runtime(env, &group, store, rt),
       other => state::throw_link_error(env, &format!("WebAssembly.Instance(): {other}")),

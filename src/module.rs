@@ -36,6 +36,9 @@ fn compile_message(e: &CompileError) -> String {
   format!("WebAssembly.Module(): {e}")
 }
 
+/// The largest module a JS embedding compiles (JS API, "Implementation-defined limits").
+const MODULE_SIZE_LIMIT: usize = 1 << 30;
+
 /// Compiles `bytes`, or returns the module already compiled from the same bytes.
 ///
 /// wasmer keeps an engine's code memory until the process ends, even after every module using it
@@ -45,6 +48,9 @@ fn compile_message(e: &CompileError) -> String {
 /// between modules of the same bytes too. The key is a 128-bit keyed hash of the bytes (two
 /// SipHash keys chosen at random per process), so the cache holds no copy of them.
 fn compile_shared(compiler: Compiler, bytes: &[u8]) -> Result<Module, CompileError> {
+  if bytes.len() > MODULE_SIZE_LIMIT {
+    return Err(CompileError::Validate(format!("module of {} bytes is above the limit of {MODULE_SIZE_LIMIT}", bytes.len())));
+  }
   static HASHERS: OnceLock<(RandomState, RandomState)> = OnceLock::new();
   static COMPILED: OnceLock<Mutex<HashMap<(Compiler, u64, u64), Module>>> = OnceLock::new();
   let (a, b) = HASHERS.get_or_init(|| (RandomState::new(), RandomState::new()));
@@ -70,7 +76,7 @@ fn module_object(env: napi_env, module: Module, compiler: Compiler) -> JsResult<
 pub fn validate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let bytes = napi_raw::uint8array_bytes(env, args[0])?;
   let compiler = compiler_arg(env, args[1])?;
-  napi_raw::boolean(env, Module::validate(engine::engine(compiler), &bytes).is_ok())
+  napi_raw::boolean(env, bytes.len() <= MODULE_SIZE_LIMIT && Module::validate(engine::engine(compiler), &bytes).is_ok())
 }
 
 /// `compile(bytes, compiler)`: a module handle, or throws CompileError.

@@ -22,7 +22,7 @@ const USAGE = `usage: wasm-rt wpt [options]
   --engine v8|wasm-rt|both   engines to run (default: both)
   --filter SUBSTR            only test files whose path contains SUBSTR
   --jobs N                   parallel child processes (default: number of CPUs)
-  --timeout MS               per file and engine (default: 60000)
+  --timeout MS               per file and engine (default: 60000; 5× for timeout=long files)
   --json FILE                JSON report (default: wpt-report.json)
   --update-expectations      rewrite wpt/expectations.json from wasm-rt's failures`;
 
@@ -92,6 +92,8 @@ function crashReason(code, signal, stderr) {
   if (line) return `${how}: ${line}`;
   return stderr.trim() ? `${how} (stderr tail in the JSON report)` : how;
 }
+
+const LONG_TIMEOUT_FACTOR = 5;
 
 function runChild(harness, scripts, engine, timeoutMs) {
   return new Promise((resolve) => {
@@ -353,7 +355,10 @@ async function main(argv) {
     ? () => process.stderr.write(`\rwpt: ${finished}/${jobs.length} runs`)
     : () => {};
   await pool(jobs, opts.jobs, async ({ plan, engine }) => {
-    runs.get(plan.file)[engine] = await runChild(found.harness, plan.scripts, engine, opts.timeoutMs);
+    // WPT gives `timeout=long` files several times the usual time; limits.any.js compiles
+    // modules of a million functions.
+    const timeoutMs = plan.long ? opts.timeoutMs * LONG_TIMEOUT_FACTOR : opts.timeoutMs;
+    runs.get(plan.file)[engine] = await runChild(found.harness, plan.scripts, engine, timeoutMs);
     finished++;
     progress();
   });
