@@ -117,6 +117,17 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
   describe('the import object', () => {
     const withImport = () => compile('(module (import "m" "f" (func)))');
 
+    it('two imports of the same name are linked one by one, each with its own type', () => {
+      const m = compile(`(module
+        (import "m" "f" (func $a (param i32) (result i32)))
+        (import "m" "f" (func $b (result f64)))
+        (func (export "a") (result i32) (call $a (i32.const 1)))
+        (func (export "b") (result f64) (call $b)))`);
+      const { exports } = new Instance(m, { m: { f: (x) => (x === undefined ? 2.5 : x + 1) } });
+      expect(exports.a()).toBe(2);
+      expect(exports.b()).toBe(2.5);
+    });
+
     it('TypeError when the module has imports and the import object is missing or undefined', () => {
       expectThrow(() => new Instance(withImport()), TypeError);
       expectThrow(() => new Instance(withImport(), undefined), TypeError);

@@ -11,12 +11,24 @@ const { isTag } = require('./tag');
 
 const isKind = { memory: isMemory, table: isTable, tag: isTag };
 
+// A module's import descriptions never change: read them from the engine once per module.
+const importLists = new WeakMap();
+
+function importsOf(handle) {
+  let list = importLists.get(handle);
+  if (list === undefined) {
+    list = native.moduleImports(handle);
+    importLists.set(handle, list);
+  }
+  return list;
+}
+
 /**
  * One value per import of the module, in module order, after the lookups and checks the spec
  * performs in JS-observable order; the first failure stops the walk.
  */
 function readImports(handle, importObject) {
-  const imports = native.moduleImports(handle);
+  const imports = importsOf(handle);
   if (imports.length > 0 && importObject === undefined) {
     throw new TypeError('WebAssembly.Instance(): Imports argument must be present and must be an object');
   }
@@ -27,25 +39,26 @@ function readImports(handle, importObject) {
       throw new TypeError(`WebAssembly.Instance(): Import #${values.length} "${moduleName}": module is not an object or function`);
     }
     const v = o[name];
-    const where = `Import #${values.length} "${moduleName}" "${name}"`;
+    // Built only for an error message: a module may have thousands of imports.
+    const where = () => `Import #${values.length} "${moduleName}" "${name}"`;
     switch (kind) {
       case 'function':
-        if (typeof v !== 'function') throw new LinkError(`WebAssembly.Instance(): ${where}: function import requires a callable`);
+        if (typeof v !== 'function') throw new LinkError(`WebAssembly.Instance(): ${where()}: function import requires a callable`);
         break;
       case 'global':
         if (isGlobal(v)) break;
         if (globalType === 'i64' && typeof v !== 'bigint') {
-          throw new LinkError(`WebAssembly.Instance(): ${where}: global import must be a BigInt`);
+          throw new LinkError(`WebAssembly.Instance(): ${where()}: global import must be a BigInt`);
         }
         if ((globalType === 'i32' || globalType === 'f32' || globalType === 'f64') && typeof v !== 'number') {
-          throw new LinkError(`WebAssembly.Instance(): ${where}: global import must be a number`);
+          throw new LinkError(`WebAssembly.Instance(): ${where()}: global import must be a number`);
         }
-        if (globalType === 'v128') throw new LinkError(`WebAssembly.Instance(): ${where}: v128 globals cannot be imported from JS`);
-        if (globalMutable) throw new LinkError(`WebAssembly.Instance(): ${where}: imported mutable global must be a WebAssembly.Global object`);
+        if (globalType === 'v128') throw new LinkError(`WebAssembly.Instance(): ${where()}: v128 globals cannot be imported from JS`);
+        if (globalMutable) throw new LinkError(`WebAssembly.Instance(): ${where()}: imported mutable global must be a WebAssembly.Global object`);
         break;
       default:
         if (isKind[kind]?.(v)) break;
-        throw new LinkError(`WebAssembly.Instance(): ${where}: ${kind} import requires a WebAssembly.${kind[0].toUpperCase()}${kind.slice(1)} object`);
+        throw new LinkError(`WebAssembly.Instance(): ${where()}: ${kind} import requires a WebAssembly.${kind[0].toUpperCase()}${kind.slice(1)} object`);
     }
     values.push(v);
   }

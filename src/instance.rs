@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use napi::sys::{napi_env, napi_value};
-use wasmer::{Extern, ExternType, Global, Imports, Instance, InstantiationError, Type};
+use wasmer::{Extern, ExternType, Global, Instance, InstantiationError, Type};
 use wasmer_types::ExportIndex;
 
 use crate::bridge::{errors, exported, host, values};
@@ -52,7 +52,8 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let info = nm.module.info();
 
   let out = group.enter(|store| {
-    let mut imports = Imports::new();
+    // By position, as the spec links them: two imports of the same name stay two imports.
+    let mut externs = Vec::with_capacity(values_in.len());
     for (imp, v) in nm.module.imports().zip(values_in.iter().copied()) {
       let ext: Extern = match imp.ty() {
         ExternType::Function(ft) => match exported::data_of(env, v) {
@@ -95,7 +96,7 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
           }
         },
       };
-      imports.define(imp.module(), imp.name(), ext);
+      externs.push(ext);
     }
 
     // The JS API's embedding limit on table size: allocating a bigger table fails (RangeError).
@@ -105,7 +106,7 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
         &format!("WebAssembly.Instance(): table of {} elements is above the limit of {TABLE_SIZE_LIMIT}", t.minimum),
       ));
     }
-    let instance = Instance::new(store, &nm.module, &imports).map_err(|e| match e {
+    let instance = Instance::new_by_index(store, &nm.module, &externs).map_err(|e| match e {
       InstantiationError::Start(rt) => errors::throw_runtime(env, &group, store, rt),
       other => state::throw_link_error(env, &format!("WebAssembly.Instance(): {other}")),
     })?;
