@@ -2,7 +2,7 @@
 
 use std::cell::RefCell;
 use std::ptr::NonNull;
-use std::sync::OnceLock;
+use std::sync::RwLock;
 
 use wasmer::sys::{BaseTunables, CompilerConfig, Cranelift, EngineBuilder, NativeEngineExt, Singlepass, Tunables};
 use wasmer::{AsStoreMut, Engine, Memory, MemoryType, TableType};
@@ -53,14 +53,29 @@ fn build(compiler: Compiler) -> Engine {
   }
 }
 
-pub fn engine(compiler: Compiler) -> &'static Engine {
-  static CRANELIFT: OnceLock<Engine> = OnceLock::new();
-  static SINGLEPASS: OnceLock<Engine> = OnceLock::new();
-  let cell = match compiler {
-    Compiler::Cranelift => &CRANELIFT,
-    Compiler::Singlepass => &SINGLEPASS,
-  };
-  cell.get_or_init(|| build(compiler))
+static ENGINES: RwLock<[Option<Engine>; 2]> = RwLock::new([None, None]);
+
+fn slot(compiler: Compiler) -> usize {
+  match compiler {
+    Compiler::Cranelift => 0,
+    Compiler::Singlepass => 1,
+  }
+}
+
+/// The engine of `compiler` (an `Arc` inside: cloning is cheap).
+pub fn engine(compiler: Compiler) -> Engine {
+  if let Some(e) = &ENGINES.read().unwrap_or_else(|e| e.into_inner())[slot(compiler)] {
+    return e.clone();
+  }
+  let mut engines = ENGINES.write().unwrap_or_else(|e| e.into_inner());
+  engines[slot(compiler)].get_or_insert_with(|| build(compiler)).clone()
+}
+
+/// Puts a fresh engine in place of one a compiler panic left unusable: wasmer compiles while
+/// holding the engine's lock, and a panic poisons it for every later compile. Stores made before
+/// keep the old engine; what they already run keeps working.
+pub fn renew(compiler: Compiler) {
+  ENGINES.write().unwrap_or_else(|e| e.into_inner())[slot(compiler)] = Some(build(compiler));
 }
 
 thread_local! {

@@ -66,7 +66,7 @@ impl Group {
     Rc::new(Self {
       env,
       compiler,
-      store: UnsafeCell::new(Store::new(engine::engine(compiler).clone())),
+      store: UnsafeCell::new(Store::new(engine::engine(compiler))),
       busy: Cell::new(false),
       anchor: Cell::new(std::ptr::null_mut()),
       functions: RefCell::new(HashMap::new()),

@@ -10,6 +10,7 @@ mod instance;
 mod memory;
 mod module;
 mod napi_raw;
+mod panics;
 mod reclaim;
 mod state;
 mod table;
@@ -55,7 +56,7 @@ unsafe extern "C" fn dispatch(env: napi_env, info: napi_callback_info) -> napi_v
   reclaim::drain();
   let result = match catch_unwind(AssertUnwindSafe(|| f(env, &args))) {
     Ok(r) => r,
-    Err(_) => Err(napi_raw::throw_error(env, "wasm-rt: internal error (panic)")),
+    Err(_) => Err(napi_raw::throw_error(env, &format!("wasm-rt: internal error: {}", panics::last()))),
   };
   napi_raw::finish(env, result)
 }
@@ -113,6 +114,7 @@ const FUNCTIONS: &[(&str, NativeFn)] = &[
 
 #[napi(module_exports)]
 pub fn register(exports: Object, env: Env) -> napi::Result<()> {
+  panics::install();
   let env = env.raw();
   for (name, f) in FUNCTIONS {
     let func = napi_raw::function(env, name, dispatch, *f as *mut c_void).map_err(|_| napi::Error::from_reason("function"))?;

@@ -59,11 +59,54 @@ fn compile_shared(compiler: Compiler, bytes: &[u8]) -> Result<Module, CompileErr
   if let Some(m) = compiled.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
     return Ok(m.clone());
   }
-  // A compiler bug must not take the process down (seen: singlepass on a multi-value import).
-  let module = std::panic::catch_unwind(|| Module::new(engine::engine(compiler), bytes))
-    .unwrap_or_else(|_| Err(CompileError::Codegen(format!("wasm-rt: the {} compiler panicked on this module (a wasmer bug)", compiler.name()))))?;
+  if compiler == Compiler::Singlepass {
+    singlepass_precheck(bytes)?;
+  }
+  // A compiler bug must not take the process down, nor leave the engine unusable.
+  let module = std::panic::catch_unwind(|| Module::new(&engine::engine(compiler), bytes)).unwrap_or_else(|_| {
+    let message = crate::panics::last();
+    engine::renew(compiler);
+    Err(CompileError::Codegen(format!("wasm-rt: the {} compiler panicked on this module (a wasmer bug): {message}", compiler.name())))
+  })?;
   let mut map = compiled.lock().unwrap_or_else(|e| e.into_inner());
   Ok(map.entry(key).or_insert(module).clone())
+}
+
+/// wasmer 7.4.2's singlepass panics (an assertion in machine_x64.rs) on an imported function with
+/// more than one result; refuse such a module before compiling it. A module that does not parse
+/// is left to the compiler, which reports it.
+fn singlepass_precheck(bytes: &[u8]) -> Result<(), CompileError> {
+  use wasmer_compiler::wasmparser::{CompositeInnerType, Parser, Payload, TypeRef};
+  let mut results = Vec::new();
+  for payload in Parser::new(0).parse_all(bytes) {
+    match payload {
+      Ok(Payload::TypeSection(reader)) => {
+        for group in reader.into_iter().flatten() {
+          for ty in group.types() {
+            results.push(match &ty.composite_type.inner {
+              CompositeInnerType::Func(f) => f.results().len(),
+              _ => 0,
+            });
+          }
+        }
+      }
+      Ok(Payload::ImportSection(reader)) => {
+        for import in reader.into_imports().flatten() {
+          if let TypeRef::Func(i) = import.ty {
+            if results.get(i as usize).is_some_and(|n| *n > 1) {
+              return Err(CompileError::Codegen(format!(
+                "wasm-rt: singlepass (wasmer 7.4.2) cannot compile the import \"{}\".\"{}\", which returns several values; use cranelift",
+                import.module, import.name
+              )));
+            }
+          }
+        }
+      }
+      Ok(Payload::CodeSectionStart { .. }) | Err(_) => break,
+      Ok(_) => {}
+    }
+  }
+  Ok(())
 }
 
 fn module_object(env: napi_env, module: Module, compiler: Compiler) -> JsResult<napi_value> {
@@ -76,7 +119,7 @@ fn module_object(env: napi_env, module: Module, compiler: Compiler) -> JsResult<
 pub fn validate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let bytes = napi_raw::uint8array_bytes(env, args[0])?;
   let compiler = compiler_arg(env, args[1])?;
-  napi_raw::boolean(env, bytes.len() <= MODULE_SIZE_LIMIT && Module::validate(engine::engine(compiler), &bytes).is_ok())
+  napi_raw::boolean(env, bytes.len() <= MODULE_SIZE_LIMIT && Module::validate(&engine::engine(compiler), &bytes).is_ok())
 }
 
 /// `compile(bytes, compiler)`: a module handle, or throws CompileError.

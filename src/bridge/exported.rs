@@ -124,7 +124,7 @@ const INLINE_ARGS: usize = 8;
 unsafe extern "C" fn call(env: napi_env, info: napi_callback_info) -> napi_value {
   let result = match catch_unwind(AssertUnwindSafe(|| unsafe { call_inner(env, info) })) {
     Ok(r) => r,
-    Err(_) => Err(napi_raw::throw_error(env, "wasm-rt: internal error (panic) during a wasm call")),
+    Err(_) => Err(napi_raw::throw_error(env, &format!("wasm-rt: internal error during a wasm call: {}", crate::panics::last()))),
   };
   napi_raw::finish(env, result)
 }
