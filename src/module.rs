@@ -66,6 +66,8 @@ fn compile_shared(compiler: Compiler, bytes: &[u8]) -> Result<Module, CompileErr
   let module = std::panic::catch_unwind(|| Module::new(&engine::engine(compiler), bytes)).unwrap_or_else(|_| {
     let message = crate::panics::last();
     engine::renew(compiler);
+    // Modules of the old engine would bring its poisoned lock into new stores.
+    compiled.lock().unwrap_or_else(|e| e.into_inner()).retain(|k, _| k.0 != compiler);
     Err(CompileError::Codegen(format!("wasm-rt: the {} compiler panicked on this module (a wasmer bug): {message}", compiler.name())))
   })?;
   let mut map = compiled.lock().unwrap_or_else(|e| e.into_inner());
