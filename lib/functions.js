@@ -1,9 +1,9 @@
 'use strict';
 // Exported functions (JS API "Exported Function"): the JS side of bridge/exported.rs.
-const { failure, raise } = require('./native');
 // One wrapper per wasm function; it performs ToWebAssemblyValue's JS-visible coercions in
 // argument order and calls the native `nf`. Wrappers are generated once per signature so that
 // each call site stays monomorphic.
+const { failure, raise } = require('./native');
 
 // Signature letters, as bridge/exported.rs writes them: i i32, I i64, f f32, F f64, v v128,
 // e externref, r funcref, x exnref.
