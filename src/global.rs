@@ -1,7 +1,6 @@
 //! WebAssembly.Global's engine side. A global made in JS starts in a lone group and moves into
 //! the first group that links it (see group.rs); one holding a wasm function starts in its group.
 
-use std::cell::Cell;
 use std::rc::Rc;
 
 use napi::sys::{napi_env, napi_value};
@@ -10,22 +9,15 @@ use wasmer::{Global, Mutability, StoreMut, Type};
 use crate::bridge::values;
 use crate::engine::Compiler;
 use crate::group::{self, Group, Home, Placed, Standing};
-use crate::identity::{self, Key};
+use crate::identity::{self, Key, Tracked};
 use crate::module::type_name;
 use crate::napi_raw::{self, JsResult, TAG_GLOBAL};
 use crate::state;
 use crate::bridge::exported;
 
 pub struct GlobalData {
-  env: napi_env,
   place: Placed<Global>,
-  key: Cell<Key>,
-}
-
-impl Drop for GlobalData {
-  fn drop(&mut self) {
-    identity::forget(self.env, self.key.get());
-  }
+  id: Tracked,
 }
 
 pub fn data_of<'a>(env: napi_env, v: napi_value) -> Option<&'a GlobalData> {
@@ -38,7 +30,7 @@ fn this_global<'a>(env: napi_env, v: napi_value) -> JsResult<&'a GlobalData> {
 
 fn attach(env: napi_env, obj: napi_value, group: Rc<Group>, store: &mut StoreMut<'_>, global: Global) -> JsResult<()> {
   let key = group::key_of(store, global.clone());
-  napi_raw::wrap(env, obj, &TAG_GLOBAL, GlobalData { env, place: Placed::new(group, global), key: Cell::new(key) })?;
+  napi_raw::wrap(env, obj, &TAG_GLOBAL, GlobalData { place: Placed::new(group, global), id: Tracked::new(env, key) })?;
   identity::remember(env, key, obj)
 }
 
@@ -131,8 +123,7 @@ pub fn settle(env: napi_env, g: &GlobalData, target: &Rc<Group>, target_store: O
     Some(store) => build(store)?,
     None => target.enter(build)?,
   };
-  identity::rekey(env, g.key.get(), key);
-  g.key.set(key);
+  g.id.rekey(key);
   g.place.move_to(Home { group: target.clone(), ext: global.clone() });
   Ok(global)
 }

@@ -3,7 +3,7 @@
 //! The map holds weak references, keyed by what wasmer keeps stable for the object's life: the
 //! address of its VM definition (memories, tables, globals) or its store slot (tags).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use napi::sys::{napi_env, napi_ref, napi_value};
@@ -51,8 +51,31 @@ pub fn forget(env: napi_env, key: Key) {
   }
 }
 
+/// The identity entry of one native object: forgotten when the object is dropped, moved when
+/// the object moves to another store.
+pub struct Tracked {
+  env: napi_env,
+  key: Cell<Key>,
+}
+
+impl Tracked {
+  pub fn new(env: napi_env, key: Key) -> Self {
+    Self { env, key: Cell::new(key) }
+  }
+
+  pub fn rekey(&self, to: Key) {
+    rekey(self.env, self.key.replace(to), to);
+  }
+}
+
+impl Drop for Tracked {
+  fn drop(&mut self) {
+    forget(self.env, self.key.get());
+  }
+}
+
 /// Moves the entry of a migrated object to its new key.
-pub fn rekey(env: napi_env, from: Key, to: Key) {
+fn rekey(env: napi_env, from: Key, to: Key) {
   let r = OBJECTS.with(|m| m.borrow_mut().remove(&from));
   if let Some(r) = r {
     if let Some(old) = OBJECTS.with(|m| m.borrow_mut().insert(to, r)) {

@@ -9,20 +9,13 @@ use wasmer::{StoreMut, Table, TableType, Type, Value};
 use crate::bridge::{exported, values};
 use crate::engine::Compiler;
 use crate::group::{self, Group, Home, Placed, Standing};
-use crate::identity::{self, Key};
+use crate::identity::{self, Key, Tracked};
 use crate::napi_raw::{self, JsResult, TAG_TABLE};
 use crate::state;
 
 pub struct TableData {
-  env: napi_env,
   place: Placed<Table>,
-  key: std::cell::Cell<Key>,
-}
-
-impl Drop for TableData {
-  fn drop(&mut self) {
-    identity::forget(self.env, self.key.get());
-  }
+  id: Tracked,
 }
 
 pub fn data_of<'a>(env: napi_env, v: napi_value) -> Option<&'a TableData> {
@@ -35,7 +28,7 @@ fn this_table<'a>(env: napi_env, v: napi_value) -> JsResult<&'a TableData> {
 
 fn attach(env: napi_env, obj: napi_value, group: Rc<Group>, store: &mut StoreMut<'_>, table: Table) -> JsResult<()> {
   let key = group::key_of(store, table.clone());
-  napi_raw::wrap(env, obj, &TAG_TABLE, TableData { env, place: Placed::new(group, table), key: std::cell::Cell::new(key) })?;
+  napi_raw::wrap(env, obj, &TAG_TABLE, TableData { place: Placed::new(group, table), id: Tracked::new(env, key) })?;
   identity::remember(env, key, obj)
 }
 
@@ -101,8 +94,7 @@ pub fn settle(env: napi_env, t: &TableData, target: &Rc<Group>, target_store: Op
     Some(store) => build(store)?,
     None => target.enter(build)?,
   };
-  identity::rekey(env, t.key.get(), key);
-  t.key.set(key);
+  t.id.rekey(key);
   t.place.move_to(Home { group: target.clone(), ext: table.clone() });
   Ok(table)
 }

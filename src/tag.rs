@@ -9,7 +9,7 @@
 //! (see bridge/errors.rs): wasmer 7.4.2 does not deliver exceptions thrown by host functions to
 //! wasm's catch clauses, so wasm cannot catch JS exceptions, whatever their tag.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -20,24 +20,16 @@ use crate::bridge::exported::{signature, type_code_parse};
 use crate::bridge::values;
 use crate::engine::Compiler;
 use crate::group::{self, Group, Home, Placed, Standing};
-use crate::identity::{self, Key};
+use crate::identity::{self, Tracked};
 use crate::napi_raw::{self, JsResult, TAG_TAG};
 use crate::state;
 
 pub struct TagData {
-  env: napi_env,
   /// None for JSTag, which lives in every group.
   place: Option<Placed<Tag>>,
   params: Box<[Type]>,
-  key: Cell<Option<Key>>,
-}
-
-impl Drop for TagData {
-  fn drop(&mut self) {
-    if let Some(k) = self.key.get() {
-      identity::forget(self.env, k);
-    }
-  }
+  /// None for JSTag, which has no store slot.
+  id: Option<Tracked>,
 }
 
 pub fn data_of<'a>(env: napi_env, v: napi_value) -> Option<&'a TagData> {
@@ -51,7 +43,7 @@ fn this_tag<'a>(env: napi_env, v: napi_value) -> JsResult<&'a TagData> {
 fn attach(env: napi_env, obj: napi_value, group: Rc<Group>, store: &mut StoreMut<'_>, tag: Tag) -> JsResult<()> {
   let key = group::key_of(store, tag.clone());
   let params = tag.ty(store).params.clone();
-  napi_raw::wrap(env, obj, &TAG_TAG, TagData { env, place: Some(Placed::new(group, tag)), params, key: Cell::new(Some(key)) })?;
+  napi_raw::wrap(env, obj, &TAG_TAG, TagData { place: Some(Placed::new(group, tag)), params, id: Some(Tracked::new(env, key)) })?;
   identity::remember(env, key, obj)
 }
 
@@ -75,7 +67,7 @@ pub fn create(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 
 /// `tagNewJS(tag)`: makes `tag` the JSTag.
 pub fn create_js_tag(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
-  napi_raw::wrap(env, args[0], &TAG_TAG, TagData { env, place: None, params: Box::new([Type::ExternRef]), key: Cell::new(None) })?;
+  napi_raw::wrap(env, args[0], &TAG_TAG, TagData { place: None, params: Box::new([Type::ExternRef]), id: None })?;
   JS_TAG.with(|t| t.set(napi_raw::create_ref(env, args[0], 1)?).map_err(|_| napi_raw::throw_error(env, "wasm-rt: JSTag made twice")))?;
   Ok(napi_raw::undefined(env))
 }
@@ -136,8 +128,8 @@ pub fn settle(env: napi_env, t: &TagData, target: &Rc<Group>, store: &mut StoreM
   }
   let tag = Tag::new(store, t.params.clone());
   let key = group::key_of(store, tag.clone());
-  if let Some(old) = t.key.replace(Some(key)) {
-    identity::rekey(env, old, key);
+  if let Some(id) = &t.id {
+    id.rekey(key);
   }
   place.move_to(Home { group: target.clone(), ext: tag.clone() });
   Ok(tag)
