@@ -2,7 +2,7 @@
 // WebAssembly.Memory (JS API §5.3); the engine side is src/memory.rs.
 const native = require('./native');
 const { ADOPT, requireArgs, isObject, finishInterface } = require('./webidl');
-const { addressValue, readAddress } = require('./values');
+const { addressValue, readLimits } = require('./values');
 
 const PAGE_LIMIT = 65536;
 
@@ -18,12 +18,7 @@ class Memory {
     requireArgs(arguments.length, 1, context);
     if (!isObject(descriptor)) throw new TypeError(`${context}: Argument 0 must be a memory descriptor`);
     // Dictionary members are read and converted in lexicographic order.
-    const address = readAddress(descriptor, context);
-    const rawInitial = descriptor.initial;
-    if (rawInitial === undefined) throw new TypeError(`${context}: Property 'initial' is required`);
-    const initial = addressValue(rawInitial, address, context, "Property 'initial'");
-    const rawMaximum = descriptor.maximum;
-    const maximum = rawMaximum === undefined ? undefined : addressValue(rawMaximum, address, context, "Property 'maximum'");
+    const { address, initial, maximum } = readLimits(descriptor, context);
     const shared = Boolean(descriptor.shared);
     if (initial > PAGE_LIMIT) throw new RangeError(`${context}: Property 'initial': value ${initial} is above the upper bound ${PAGE_LIMIT}`);
     if (maximum !== undefined && maximum > PAGE_LIMIT) {

@@ -2,7 +2,7 @@
 // WebAssembly.Table (JS API §5.4); the engine side is src/table.rs.
 const native = require('./native');
 const { ADOPT, requireArgs, isObject, finishInterface } = require('./webidl');
-const { toWasmValue, defaultValue, addressValue, readAddress } = require('./values');
+const { toWasmValue, defaultValue, addressValue, readLimits } = require('./values');
 
 const ELEMENT_LIMIT = 10000000;
 
@@ -29,12 +29,7 @@ class Table {
     if (element !== 'anyfunc' && element !== 'funcref' && element !== 'externref') {
       throw new TypeError(`${context}: Descriptor property 'element' must be a WebAssembly reference type`);
     }
-    const address = readAddress(descriptor, context);
-    const rawInitial = descriptor.initial;
-    if (rawInitial === undefined) throw new TypeError(`${context}: Property 'initial' is required`);
-    const initial = addressValue(rawInitial, address, context, "Property 'initial'");
-    const rawMaximum = descriptor.maximum;
-    const maximum = rawMaximum === undefined ? undefined : addressValue(rawMaximum, address, context, "Property 'maximum'");
+    const { address, initial, maximum } = readLimits(descriptor, context);
     if (initial > ELEMENT_LIMIT) throw new RangeError(`${context}: Property 'initial': value ${initial} is above the upper bound ${ELEMENT_LIMIT}`);
     if (maximum !== undefined && maximum < initial) {
       throw new RangeError(`${context}: Property 'maximum': value ${maximum} is below the lower bound ${initial}`);

@@ -61,17 +61,24 @@ function addressValue(v, address, context, what) {
   return address === 'i64' ? enforceU64(v, context, what) : enforceU32(v, context, what);
 }
 
-/** The `address` member of a memory or table descriptor. */
-function readAddress(descriptor, context) {
+/**
+ * The members a memory and a table descriptor share, read and converted in the order the spec's
+ * tests observe: `address`, then `initial` (required), then `maximum`.
+ */
+function readLimits(descriptor, context) {
   const a = descriptor.address;
-  if (a === undefined) return 'i32';
-  const s = `${a}`;
-  if (s !== 'i32' && s !== 'i64') throw new TypeError(`${context}: address must be 'i32' or 'i64'`);
-  return s;
+  const address = a === undefined ? 'i32' : `${a}`;
+  if (address !== 'i32' && address !== 'i64') throw new TypeError(`${context}: address must be 'i32' or 'i64'`);
+  const rawInitial = descriptor.initial;
+  if (rawInitial === undefined) throw new TypeError(`${context}: Property 'initial' is required`);
+  const initial = addressValue(rawInitial, address, context, "Property 'initial'");
+  const rawMaximum = descriptor.maximum;
+  const maximum = rawMaximum === undefined ? undefined : addressValue(rawMaximum, address, context, "Property 'maximum'");
+  return { address, initial, maximum };
 }
 
 // Value types as the native layer's signature letters.
 const typeLetters = { i32: 'i', i64: 'I', f32: 'f', f64: 'F', v128: 'v', externref: 'e', funcref: 'r', anyfunc: 'r', exnref: 'x' };
 const letterTypes = { i: 'i32', I: 'i64', f: 'f32', F: 'f64', v: 'v128', e: 'externref', r: 'funcref', x: 'exnref' };
 
-module.exports = { toWasmValue, defaultValue, enforceU32, addressValue, readAddress, typeLetters, letterTypes, incompatible };
+module.exports = { toWasmValue, defaultValue, enforceU32, addressValue, readLimits, typeLetters, letterTypes, incompatible };
