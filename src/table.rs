@@ -128,21 +128,22 @@ pub fn get(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   })
 }
 
-/// A function of another group draws a lone table there before it can be stored.
-fn home_for(env: napi_env, t: &TableData, v: napi_value) -> JsResult<()> {
+/// `v` coerced for `t`'s element type. A function of another group draws a lone table there
+/// before it can be stored.
+fn element_arg(env: napi_env, t: &TableData, v: napi_value) -> JsResult<(Type, napi_value)> {
+  let ty = t.place.enter(|_, table, store| Ok(table.ty(store).ty))?;
+  let v = values::coerce(env, ty, v)?;
   if let Some(g) = t.place.drawn_by(env, v) {
     settle(env, t, &g, None)?;
   }
-  Ok(())
+  Ok((ty, v))
 }
 
 /// `tableSet(table, index, value)`; `value` already defaulted.
 pub fn set(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let t = this_table(env, args[0])?;
   let index = napi_raw::get_f64(env, args[1])? as u32;
-  let ty = t.place.enter(|_, table, store| Ok(table.ty(store).ty))?;
-  let v = values::coerce(env, ty, args[2])?;
-  home_for(env, t, v)?;
+  let (ty, v) = element_arg(env, t, args[2])?;
   t.place.enter(|group, table, store| {
     if index >= table.size(store) {
       return Err(range_error(env, "WebAssembly.Table.set(): invalid address"));
@@ -157,9 +158,7 @@ pub fn set(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 pub fn grow(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let t = this_table(env, args[0])?;
   let delta = napi_raw::get_f64(env, args[1])? as u32;
-  let ty = t.place.enter(|_, table, store| Ok(table.ty(store).ty))?;
-  let v = values::coerce(env, ty, args[2])?;
-  home_for(env, t, v)?;
+  let (ty, v) = element_arg(env, t, args[2])?;
   let old = t.place.enter(|group, table, store| {
     let value = values::from_js(env, group, store, ty, v)?;
     table.grow(store, delta, value).map_err(|_| range_error(env, "WebAssembly.Table.grow(): failed to grow table"))
