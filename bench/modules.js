@@ -1,6 +1,6 @@
 'use strict';
 // The modules the benchmark cases run, built with ./wasm.js.
-const { encode, sleb, uleb, I32, I64, F64 } = require('./wasm');
+const { encode, customSection, sleb, uleb, I32, I64, F64 } = require('./wasm');
 
 const GET = 0x20;
 const SET = 0x21;
@@ -145,26 +145,23 @@ function largeModule(megabytes, tag) {
     });
     generated.set(megabytes, base);
   }
-  return Buffer.concat([base, customSection('wasm-rt-bench', String(tag))]);
+  return withTag(base, tag);
 }
 
-function customSection(name, text) {
-  const body = [];
-  uleb(body, Buffer.byteLength(name));
-  body.push(...Buffer.from(name), ...Buffer.from(text));
-  const out = [0];
-  uleb(out, body.length);
-  return Uint8Array.from([...out, ...body]);
+/** `bytes` with a custom section naming `tag`: new bytes for every engine's cache. */
+function withTag(bytes, tag) {
+  return Buffer.concat([bytes, customSection('wasm-rt-bench', String(tag))]);
 }
+
+const SMALL = encode({
+  types: [[[I32, I32], [I32]]],
+  functions: [{ type: 0, body: [GET, 0, GET, 1, 0x6a] }],
+  exports: [{ name: 'main', func: 0 }],
+});
 
 /** The `add` module of the README's demo, with a custom section naming `tag`. */
 function smallModule(tag) {
-  return encode({
-    types: [[[I32, I32], [I32]]],
-    functions: [{ type: 0, body: [GET, 0, GET, 1, 0x6a] }],
-    exports: [{ name: 'main', func: 0 }],
-    custom: [{ name: 'wasm-rt-bench', bytes: [...Buffer.from(String(tag))] }],
-  });
+  return withTag(SMALL, tag);
 }
 
 module.exports = { callsModule, importsModule, largeModule, smallModule };

@@ -42,9 +42,9 @@ function section(out, id, body) {
 /**
  * types: [[params, results]]; imports: [{ module, name, type }] (functions);
  * functions: [{ type, locals: [[count, valtype]], body: number[] (without the final `end`) }];
- * memory: { min, max? }; exports: [{ name, func } | { name, memory }]; custom: [{ name, bytes }].
+ * memory: { min, max? }; exports: [{ name, func } | { name, memory }].
  */
-function encode({ types, imports = [], functions, memory, exports = [], custom = [] }) {
+function encode({ types, imports = [], functions, memory, exports = [] }) {
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   let s = [];
   uleb(s, types.length);
@@ -106,13 +106,17 @@ function encode({ types, imports = [], functions, memory, exports = [], custom =
     for (let i = 0; i < body.length; i++) s.push(body[i]);
   }
   section(out, 10, s);
-  for (const c of custom) {
-    s = [];
-    name(s, c.name);
-    s.push(...c.bytes);
-    section(out, 0, s);
-  }
   return Uint8Array.from(out);
 }
 
-module.exports = { encode, uleb, sleb, I32, I64, F32, F64 };
+/** A custom section `name` holding `text`, to append to a module's bytes. */
+function customSection(sectionName, text) {
+  const s = [];
+  name(s, sectionName);
+  s.push(...Buffer.from(text, 'utf8'));
+  const out = [];
+  section(out, 0, s);
+  return Uint8Array.from(out);
+}
+
+module.exports = { encode, customSection, uleb, sleb, I32, I64, F32, F64 };
