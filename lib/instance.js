@@ -1,7 +1,7 @@
 'use strict';
 // WebAssembly.Instance (JS API §5.2) and the spec's "read the imports".
 const native = require('./native');
-const { moduleHandle } = require('./module');
+const { moduleHandle, importsOf } = require('./module');
 const { LinkError } = require('./errors');
 const { requireArgs, isObject, optionalObject, finishInterface } = require('./webidl');
 const { isMemory } = require('./memory');
@@ -10,18 +10,6 @@ const { isGlobal } = require('./global');
 const { isTag } = require('./tag');
 
 const isKind = { memory: isMemory, table: isTable, tag: isTag };
-
-// A module's import descriptions never change: read them from the engine once per module.
-const importLists = new WeakMap();
-
-function importsOf(handle) {
-  let list = importLists.get(handle);
-  if (list === undefined) {
-    list = native.moduleImports(handle);
-    importLists.set(handle, list);
-  }
-  return list;
-}
 
 /**
  * One value per import of the module, in module order, after the lookups and checks the spec

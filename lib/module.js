@@ -37,7 +37,7 @@ class Module {
   static imports(moduleObject) {
     requireArgs(arguments.length, 1, 'WebAssembly.Module.imports()');
     const handle = moduleHandle(moduleObject, 'WebAssembly.Module.imports()');
-    return native.moduleImports(handle).map(([module, name, kind]) => ({ kind, module, name }));
+    return importsOf(handle).map(([module, name, kind]) => ({ kind, module, name }));
   }
 
   static customSections(moduleObject, sectionName) {
@@ -63,6 +63,18 @@ class Module {
       }
     };
   }
+}
+
+// A module's import descriptions never change: read them from the engine once per module.
+const importLists = new WeakMap();
+
+function importsOf(handle) {
+  let list = importLists.get(handle);
+  if (list === undefined) {
+    list = native.moduleImports(handle);
+    importLists.set(handle, list);
+  }
+  return list;
 }
 
 /** Walks the section headers; returns every custom section's name and a copy of its payload. */
@@ -101,4 +113,4 @@ for (const name of ['exports', 'imports', 'customSections']) {
   Object.defineProperty(Module, name, { enumerable: true });
 }
 
-module.exports = { Module, moduleHandle, moduleFromHandle };
+module.exports = { Module, moduleHandle, moduleFromHandle, importsOf };
