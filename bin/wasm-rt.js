@@ -3,12 +3,16 @@
 
 // Subcommands load lazily so one command's dependencies never slow another.
 const COMMANDS = {
-  wpt: () => require('../lib/wpt/runner.js').main,
+  wpt: () => require('../lib/cli/wpt/runner.js').main,
+  run: () => require('../lib/cli/run.js').main,
+  'wasi-test': () => require('../lib/cli/wasi-test.js').main,
 };
 
 const USAGE = `usage: wasm-rt <command> [options]
 commands:
-  wpt    run the WebAssembly JS API conformance tests on V8 and wasm-rt (wasm-rt wpt --help)`;
+  wpt        run the WebAssembly JS API conformance tests on V8 and wasm-rt (wasm-rt wpt --help)
+  run        run a WASI program (wasm-rt run --help)
+  wasi-test  run the WASI testsuite on node:wasi and wasm-rt (wasm-rt wasi-test --help)`;
 
 async function main([name, ...args]) {
   if (name === undefined) {

@@ -62,6 +62,7 @@ function link(handle, values) {
 }
 
 let instanceFromParts;
+let handleOf;
 
 class Instance {
   #handle;
@@ -87,6 +88,8 @@ class Instance {
   }
 
   static {
+    // The native instance behind a wasm-rt Instance (WASI's start needs it); undefined otherwise.
+    handleOf = (v) => (typeof v === 'object' && v !== null && #handle in v ? v.#handle : undefined);
     instanceFromParts = (parts) => {
       adopting = parts;
       try {
@@ -103,4 +106,4 @@ let adopting = null;
 
 finishInterface(Instance, { length: 1, tag: 'WebAssembly.Instance', attributes: ['exports'] });
 
-module.exports = { Instance, readImports, link, instanceFromParts };
+module.exports = { Instance, readImports, link, instanceFromParts, handleOf };

@@ -32,6 +32,17 @@ fn choose_group(env: napi_env, values: &[napi_value], module: &crate::module::Na
     .unwrap_or_else(|| Group::new(env, module.compiler))
 }
 
+/// What an Instance's handle holds: its store, and the instance (WASI's start needs it).
+pub struct InstanceData {
+  pub group: Rc<Group>,
+  pub instance: Instance,
+}
+
+/// The instance behind an Instance's handle (`instanceHandle` in lib/instance.js).
+pub fn data_of<'a>(env: napi_env, v: napi_value) -> Option<&'a InstanceData> {
+  napi_raw::unwrap::<InstanceData>(env, v, &TAG_INSTANCE)
+}
+
 /// lib/instance.js checks each import's kind first; this only guards the native entry.
 fn wrong_kind(env: napi_env, imp: &wasmer::ImportType) -> crate::napi_raw::Pending {
   state::throw_link_error(env, &format!("WebAssembly.Instance(): Import \"{}\" \"{}\": the value has the wrong kind", imp.module(), imp.name()))
@@ -51,6 +62,7 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let group = choose_group(env, &values_in, nm);
   let info = nm.module.info();
 
+  let mut wasmer_instance = None;
   let out = group.enter(|store| {
     // By position, as the spec links them: two imports of the same name stay two imports.
     let mut externs = Vec::with_capacity(values_in.len());
@@ -67,7 +79,11 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
             }
             host::proxy(env, &group, store, v, d)?.into()
           }
-          None => host::host_function(env, &group, store, v, ft.clone())?.into(),
+          // A wasiImport function links natively; anything else calls JS.
+          None => match crate::wasi::import_for(env, &group, store, v, ft)? {
+            Some(f) => f.into(),
+            None => host::host_function(env, &group, store, v, ft.clone())?.into(),
+          },
         },
         ExternType::Memory(_) => match memory::data_of(env, v) {
           Some(m) => memory::for_import(env, &group, store, m)?.into(),
@@ -119,6 +135,7 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     group.note_instance(&defined);
 
     let mut out = vec![napi_raw::null(env), group.anchor()?];
+    wasmer_instance = Some(instance.clone());
     for (name, index) in &info.exports {
       let value = match (instance.exports.get_extern(name), index) {
         (Some(Extern::Function(f)), ExportIndex::Function(fi)) => exported::wrapper(env, &group, store, f.clone(), Some(fi.as_u32()))?,
@@ -137,7 +154,8 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let mut out = out;
   let handle = napi_raw::object(env)?;
   // The handle keeps the instance's store alive as long as the JS Instance object lives.
-  napi_raw::wrap(env, handle, &TAG_INSTANCE, group)?;
+  let instance = wasmer_instance.expect("set by a successful instantiation");
+  napi_raw::wrap(env, handle, &TAG_INSTANCE, InstanceData { group, instance })?;
   out[0] = handle;
   napi_raw::array_of(env, &out)
 }

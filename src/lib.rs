@@ -15,6 +15,7 @@ mod reclaim;
 mod state;
 mod table;
 mod tag;
+mod wasi;
 
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -110,6 +111,11 @@ const FUNCTIONS: &[(&str, NativeFn)] = &[
   ("tagNew", tag::create),
   ("tagNewJS", tag::create_js_tag),
   ("tagParams", tag::params),
+  ("wasiFunctions", wasi::functions),
+  ("wasiNew", wasi::create),
+  ("wasiBind", wasi::bind),
+  ("wasiCall", wasi::call),
+  ("wasiExitCode", wasi::exit_code),
 ];
 
 #[napi(module_exports)]

@@ -51,6 +51,11 @@ impl MemoryData {
     unsafe { self.def.as_ref().base }
   }
 
+  /// The memory's bytes as they are now: base and length.
+  pub fn raw(&self) -> (*mut u8, usize) {
+    (self.base(), self.byte_len())
+  }
+
   fn key(&self) -> Key {
     Key::Memory(self.def.as_ptr() as usize)
   }

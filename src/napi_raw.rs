@@ -288,9 +288,9 @@ pub fn throw(_env: napi_env, v: napi_value) -> Pending {
   fail(v)
 }
 
-type CreateError = unsafe extern "C" fn(napi_env, napi_value, napi_value, *mut napi_value) -> sys::napi_status;
+pub type CreateError = unsafe extern "C" fn(napi_env, napi_value, napi_value, *mut napi_value) -> sys::napi_status;
 
-fn make_error(env: napi_env, create: CreateError, msg: &str) -> napi_value {
+pub fn make_error(env: napi_env, create: CreateError, msg: &str) -> napi_value {
   let mut text = ptr::null_mut();
   let mut err = ptr::null_mut();
   unsafe {

@@ -1,7 +1,7 @@
 'use strict';
 // Runs one js-api test file on one engine in this process and reports the
 // harness result over IPC (or as JSON on stdout when started by hand):
-//   node lib/wpt/child.js '{"engine":"v8","harness":"...","scripts":["..."],"softTimeoutMs":54000}'
+//   node lib/cli/wpt/child.js '{"engine":"v8","harness":"...","scripts":["..."],"softTimeoutMs":54000}'
 
 const fs = require('fs');
 const path = require('path');
@@ -15,7 +15,7 @@ const HARNESS_STATUS = ['OK', 'ERROR', 'TIMEOUT', 'PRECONDITION_FAILED'];
 function installEngine(engine) {
   if (engine === 'v8') return;
   if (engine !== 'wasm-rt') throw new Error(`unknown engine ${engine}`);
-  const { WebAssembly } = require(path.join(__dirname, '..', '..', 'index.js'));
+  const { WebAssembly } = require(path.join(__dirname, '..', '..', '..', 'index.js'));
   if (typeof WebAssembly !== 'object' || WebAssembly === null) {
     throw new Error('wasm-rt index.js does not export a WebAssembly object');
   }

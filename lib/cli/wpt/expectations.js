@@ -9,7 +9,7 @@ const fs = require('fs');
 const path = require('path');
 
 const NAME = 'wpt/expectations.json';
-const FILE = path.join(__dirname, '..', '..', NAME);
+const FILE = path.join(__dirname, '..', '..', '..', NAME);
 const NEW_REASON = 'TODO: triage';
 
 function load() {

@@ -1,0 +1,97 @@
+'use strict';
+// `wasm-rt run`: runs a WASI program, as `wasmtime run` does, on wasm-rt (or on V8 with
+// node:wasi, to compare); the program's exit code becomes the process's.
+const fs = require('node:fs');
+const path = require('node:path');
+const { parseArgs } = require('node:util');
+
+const USAGE = `usage: wasm-rt run [options] PROGRAM.wasm [ARGS...]
+  --dir HOST[::GUEST]         preopen the host directory HOST as GUEST (default: HOST); repeatable
+  --env NAME=VALUE            set a guest environment variable; repeatable (nothing else is set)
+  --engine wasm-rt|v8         wasm-rt (default), or V8 with node:wasi
+  --compiler NAME             wasm-rt's compiler: cranelift (default) or singlepass
+The program sees PROGRAM as argv[0], then ARGS. Exit code: the program's; 2 on a usage error.`;
+
+class UsageError extends Error {}
+
+function parse(argv) {
+  // Options end at the program: what follows belongs to the guest.
+  const at = argv.findIndex((a, i) => !a.startsWith('-') && !['--dir', '--env', '--engine', '--compiler'].includes(argv[i - 1]));
+  const own = at < 0 ? argv : argv.slice(0, at);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: own,
+      options: {
+        dir: { type: 'string', multiple: true, default: [] },
+        env: { type: 'string', multiple: true, default: [] },
+        engine: { type: 'string', default: 'wasm-rt' },
+        compiler: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(e.message);
+  }
+  if (values.help) return { help: true };
+  if (at < 0) throw new UsageError('a program to run is required');
+  if (!['wasm-rt', 'v8'].includes(values.engine)) throw new UsageError(`--engine must be wasm-rt or v8, got ${values.engine}`);
+  if (values.compiler !== undefined && values.engine !== 'wasm-rt') throw new UsageError('--compiler applies to --engine wasm-rt');
+  const preopens = {};
+  for (const d of values.dir) {
+    const [host, guest = host] = d.split('::');
+    if (!host) throw new UsageError(`--dir needs HOST[::GUEST], got ${d}`);
+    preopens[guest] = host;
+  }
+  const env = {};
+  for (const e of values.env) {
+    const eq = e.indexOf('=');
+    if (eq < 1) throw new UsageError(`--env needs NAME=VALUE, got ${e}`);
+    env[e.slice(0, eq)] = e.slice(eq + 1);
+  }
+  return { program: argv[at], args: argv.slice(at), preopens, env, engine: values.engine, compiler: values.compiler };
+}
+
+/** node:wasi, without the experimental warning it prints when first loaded. */
+function nodeWasi() {
+  const emit = process.emitWarning;
+  process.emitWarning = (warning, ...rest) => {
+    if (!String(warning).includes('WASI')) emit.call(process, warning, ...rest);
+  };
+  try {
+    return require('node:wasi').WASI;
+  } finally {
+    process.emitWarning = emit;
+  }
+}
+
+async function main(argv) {
+  let o;
+  try {
+    o = parse(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`wasm-rt run: ${e.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (o.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  let bytes;
+  try {
+    bytes = fs.readFileSync(o.program);
+  } catch (e) {
+    process.stderr.write(`wasm-rt run: cannot read ${o.program}: ${e.message}\n`);
+    return 2;
+  }
+  const rt = o.engine === 'wasm-rt' ? require(path.join(__dirname, '..', '..', 'index.js')) : undefined;
+  const [W, WASI] = rt ? [rt.WebAssembly, rt.WASI] : [globalThis.WebAssembly, nodeWasi()];
+  const module = o.compiler ? rt.compileSync(bytes, { compiler: o.compiler }) : new W.Module(bytes);
+  const version = W.Module.imports(module).some((i) => i.module === 'wasi_unstable') ? 'unstable' : 'preview1';
+  const wasi = new WASI({ version, args: o.args, env: o.env, preopens: o.preopens });
+  const instance = new W.Instance(module, wasi.getImportObject());
+  return wasi.start(instance);
+}
+
+module.exports = { main };

@@ -1,0 +1,203 @@
+'use strict';
+// `wasm-rt wasi-test`: runs the wasi-testsuite's preview1 programs on node:wasi and on
+// wasm-rt side by side, each in a fresh process with its own copy of the test's directory,
+// and checks them as the suite's doc/specification.md says (exit code, stdout/stderr prefix).
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { parseArgs } = require('node:util');
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'wasm-rt.js');
+const EXPECTATIONS = path.join(__dirname, '..', '..', 'wasi-test', 'expectations.json');
+const ENGINES = { node: 'v8', 'wasm-rt': 'wasm-rt' };
+
+const USAGE = `usage: wasm-rt wasi-test [options]
+  --tests DIR          the wasi-testsuite (a folder holding tests/<lang>/testsuite/wasm32-wasip1),
+                       or a .tar.gz of it (default: $WASI_TESTSUITE)
+  --if-present         without a suite, print a note and exit 0
+  --filter SUBSTR      only tests whose name contains SUBSTR
+  --jobs N             parallel runs (default: number of CPUs)
+  --timeout MS         per test and engine (default: 60000)
+  --json FILE          JSON report (default: wasi-test-report.json)
+Exit code: 0 when every wasm-rt result is as wasi-test/expectations.json predicts, 1 otherwise,
+2 on a usage or environment error.`;
+
+class UsageError extends Error {}
+
+function options(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        tests: { type: 'string' },
+        'if-present': { type: 'boolean', default: false },
+        filter: { type: 'string' },
+        jobs: { type: 'string' },
+        timeout: { type: 'string', default: '60000' },
+        json: { type: 'string', default: 'wasi-test-report.json' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(e.message);
+  }
+  const int = (v, name) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} needs a positive integer, got ${v}`);
+    return n;
+  };
+  return {
+    help: values.help,
+    tests: values.tests ?? process.env.WASI_TESTSUITE,
+    ifPresent: values['if-present'],
+    filter: values.filter,
+    jobs: values.jobs === undefined ? os.availableParallelism() : int(values.jobs, 'jobs'),
+    timeoutMs: int(values.timeout, 'timeout'),
+    json: path.resolve(values.json),
+  };
+}
+
+/** The suite's root folder; a tarball is unpacked into a temporary folder first. */
+function suiteRoot(given, scratch) {
+  if (fs.statSync(given).isDirectory()) return given;
+  const out = path.join(scratch, 'suite');
+  fs.mkdirSync(out);
+  const r = require('node:child_process').spawnSync('tar', ['-xzf', given, '-C', out]);
+  if (r.status !== 0) throw new UsageError(`cannot unpack ${given}: ${r.stderr}`);
+  return out;
+}
+
+function findTests(root, filter) {
+  const tests = [];
+  const langs = path.join(root, 'tests');
+  for (const lang of fs.readdirSync(langs).sort()) {
+    const dir = path.join(langs, lang, 'testsuite', 'wasm32-wasip1');
+    if (!fs.existsSync(dir)) continue;
+    for (const f of fs.readdirSync(dir).sort()) {
+      if (!f.endsWith('.wasm')) continue;
+      const name = `${lang}/${f.slice(0, -5)}`;
+      if (filter && !name.includes(filter)) continue;
+      const json = path.join(dir, `${f.slice(0, -5)}.json`);
+      const spec = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, 'utf8')) : {};
+      tests.push({ name, dir, wasm: path.join(dir, f), spec });
+    }
+  }
+  return tests;
+}
+
+function run(test, engine, scratch, timeoutMs) {
+  const { spec } = test;
+  const args = ['--no-warnings', BIN, 'run', '--engine', ENGINES[engine]];
+  if (spec.root) {
+    // Each run gets its own copy: programs create, rename and delete inside the root.
+    const copy = fs.mkdtempSync(path.join(scratch, `${engine}-`));
+    fs.cpSync(path.join(test.dir, spec.root), copy, { recursive: true, verbatimSymlinks: true });
+    for (const f of fs.readdirSync(copy, { recursive: true })) {
+      if (String(f).endsWith('.cleanup')) fs.rmSync(path.join(copy, String(f)), { recursive: true, force: true });
+    }
+    args.push('--dir', `${copy}::/`);
+  }
+  for (const [k, v] of Object.entries(spec.env || {})) args.push('--env', `${k}=${v}`);
+  args.push(test.wasm, ...(spec.args || []));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: test.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const stdout = Buffer.concat(out).toString();
+      const stderr = Buffer.concat(err).toString();
+      const problems = [];
+      const expected = spec.exit_code ?? 0;
+      if (signal) problems.push(`killed by ${signal}${signal === 'SIGKILL' ? ' (timeout)' : ''}`);
+      else if (code !== expected) problems.push(`exit code ${code}, expected ${expected}`);
+      if (spec.stdout != null && !stdout.startsWith(spec.stdout)) problems.push(`stdout ${JSON.stringify(stdout.slice(0, 200))}, expected ${JSON.stringify(spec.stdout)}`);
+      if (spec.stderr != null && !stderr.startsWith(spec.stderr)) problems.push(`stderr does not start with ${JSON.stringify(spec.stderr)}`);
+      resolve({ pass: problems.length === 0, problems, code, stderr: stderr.slice(-2000) });
+    });
+  });
+}
+
+async function pool(items, jobs, work) {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(jobs, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]);
+  });
+  await Promise.all(workers);
+}
+
+async function main(argv) {
+  let o;
+  try {
+    o = options(argv);
+  } catch (e) {
+    process.stderr.write(`wasm-rt wasi-test: ${e.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (o.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!o.tests || !fs.existsSync(o.tests)) {
+    if (o.ifPresent) {
+      process.stdout.write('wasi-test: no suite given (--tests or WASI_TESTSUITE); skipped\n');
+      return 0;
+    }
+    process.stderr.write(`wasm-rt wasi-test: no suite at ${o.tests ?? '(none given)'}\n${USAGE}\n`);
+    return 2;
+  }
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-rt-wasi-test-'));
+  try {
+    const tests = findTests(suiteRoot(o.tests, scratch), o.filter);
+    const expected = JSON.parse(fs.readFileSync(EXPECTATIONS, 'utf8')).failures;
+    const results = new Map();
+    const started = Date.now();
+    let done = 0;
+    await pool(tests, o.jobs, async (t) => {
+      const r = {};
+      for (const engine of Object.keys(ENGINES)) r[engine] = await run(t, engine, scratch, o.timeoutMs);
+      results.set(t.name, r);
+      done += 1;
+      if (process.stderr.isTTY) process.stderr.write(`\r${done}/${tests.length} ${((Date.now() - started) / 1000).toFixed(0)} s ${t.name}\x1b[K`);
+    });
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+
+    const mark = (r) => (r.pass ? 'pass' : 'FAIL');
+    const width = Math.max(...tests.map((t) => t.name.length));
+    let node = 0;
+    let rt = 0;
+    let differ = 0;
+    const unexpected = [];
+    process.stdout.write(`${'test'.padEnd(width)}  node  wasm-rt\n`);
+    for (const t of tests) {
+      const r = results.get(t.name);
+      node += r.node.pass;
+      rt += r['wasm-rt'].pass;
+      if (r.node.pass !== r['wasm-rt'].pass) differ += 1;
+      const reason = expected[t.name];
+      if (!r['wasm-rt'].pass && reason === undefined) unexpected.push(`${t.name}: wasm-rt fails: ${r['wasm-rt'].problems.join('; ')}`);
+      if (r['wasm-rt'].pass && reason !== undefined) unexpected.push(`${t.name}: wasm-rt passes, but wasi-test/expectations.json expects a failure`);
+      const note = reason !== undefined && !r['wasm-rt'].pass ? `  (expected: ${reason})` : '';
+      process.stdout.write(`${t.name.padEnd(width)}  ${mark(r.node)}  ${mark(r['wasm-rt'])}${note}\n`);
+    }
+    for (const t of tests) {
+      const r = results.get(t.name);
+      for (const engine of Object.keys(ENGINES)) {
+        if (!r[engine].pass) process.stdout.write(`\n${engine} ${t.name}: ${r[engine].problems.join('; ')}\n${r[engine].stderr.trim()}\n`);
+      }
+    }
+    fs.writeFileSync(o.json, `${JSON.stringify({ total: tests.length, node, wasmRt: rt, differ, results: Object.fromEntries(results) }, null, 2)}\n`);
+    for (const u of unexpected) process.stdout.write(`\nUNEXPECTED ${u}`);
+    process.stdout.write(`\nwasi-test: node ${node}/${tests.length} wasm-rt ${rt}/${tests.length} differ ${differ}\n`);
+    return unexpected.length ? 1 : 0;
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+module.exports = { main };

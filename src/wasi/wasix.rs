@@ -1,0 +1,72 @@
+//! The preview1 functions wasm-rt takes from wasmer-wasix as they are: args, environ, random
+//! and sched_yield. Each is wasmer-wasix's own host function, linked in the instance's store and
+//! called through a guard that answers "not started" as node:wasi does (wasmer-wasix panics when
+//! called before its environment knows the instance).
+
+use std::rc::{Rc, Weak};
+use std::sync::OnceLock;
+
+use wasmer::{AsStoreMut, Extern, Function, Imports, Instance, StoreMut};
+use wasmer_wasix::{WasiEnv, WasiEnvBuilder, WasiFunctionEnv, WasiModuleInstanceHandles, WasiModuleTreeHandles, WasiVersion};
+
+use crate::engine::{self, Compiler};
+use crate::group::Group;
+
+pub const NAMES: &[&str] = &["args_get", "args_sizes_get", "environ_get", "environ_sizes_get", "random_get", "sched_yield"];
+
+/// wasmer-wasix needs a tokio runtime entered while it builds an environment. The functions
+/// wasm-rt uses from it never wait on tokio, so one current-thread runtime, never driven,
+/// serves every thread of the process and starts no thread of its own.
+fn runtime() -> &'static tokio::runtime::Runtime {
+  static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+  RT.get_or_init(|| tokio::runtime::Builder::new_current_thread().build().expect("a current-thread tokio runtime"))
+}
+
+/// The environment a WASI object gives the guest: exactly its args and env.
+pub fn build(args: &[String], env: &[String]) -> Result<WasiEnv, String> {
+  let _entered = runtime().enter();
+  let mut b = WasiEnvBuilder::new("");
+  *b.get_args_mut() = args.to_vec();
+  for pair in env {
+    let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+    b.add_env(k, v);
+  }
+  b.set_engine(engine::engine(Compiler::Cranelift));
+  b.build().map_err(|e| e.to_string())
+}
+
+/// wasmer-wasix's functions in one group's store.
+pub struct Linked {
+  pub group: Weak<Group>,
+  fenv: WasiFunctionEnv,
+  imports: Imports,
+  pub initialized: bool,
+}
+
+impl Linked {
+  pub fn new(group: &Rc<Group>, store: &mut StoreMut<'_>, env: &WasiEnv) -> Self {
+    let _entered = runtime().enter();
+    let fenv = WasiFunctionEnv::new(store, env.clone());
+    let imports = wasmer_wasix::generate_import_object_from_env(store, &fenv.env, WasiVersion::Snapshot1);
+    Self { group: Rc::downgrade(group), fenv, imports, initialized: false }
+  }
+
+  pub fn function(&self, name: &str) -> Option<Function> {
+    match self.imports.get_export("wasi_snapshot_preview1", name) {
+      Some(Extern::Function(f)) => Some(f),
+      _ => None,
+    }
+  }
+
+  /// Tells wasmer-wasix which instance and memory its functions serve.
+  pub fn initialize(&mut self, store: &mut impl AsStoreMut, instance: &Instance) -> Result<(), String> {
+    let memory = instance.exports.get_memory("memory").map_err(|e| e.to_string())?.clone();
+    let handles = WasiModuleInstanceHandles::new(memory, store, instance.clone(), None);
+    self
+      .fenv
+      .initialize_handles_and_layout(store, instance.clone(), WasiModuleTreeHandles::Static(handles), None, false)
+      .map_err(|e| e.to_string())?;
+    self.initialized = true;
+    Ok(())
+  }
+}
