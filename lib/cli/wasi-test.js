@@ -5,7 +5,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const { parseArgs } = require('node:util');
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'wasm-rt.js');
@@ -64,7 +64,7 @@ function suiteRoot(given, scratch) {
   if (fs.statSync(given).isDirectory()) return given;
   const out = path.join(scratch, 'suite');
   fs.mkdirSync(out);
-  const r = require('node:child_process').spawnSync('tar', ['-xzf', given, '-C', out]);
+  const r = spawnSync('tar', ['-xzf', given, '-C', out]);
   if (r.status !== 0) throw new UsageError(`cannot unpack ${given}: ${r.stderr}`);
   return out;
 }
@@ -101,17 +101,19 @@ function run(test, engine, scratch, timeoutMs) {
   }
   for (const [k, v] of Object.entries(spec.env || {})) args.push('--env', `${k}=${v}`);
   args.push(test.wasm, ...(spec.args || []));
+  // Output goes to files: Node's 'pipe' stdio is a socket pair, which the socket tests would
+  // take for a real socket (the suite's own runner gives pipes, not sockets).
+  const outFile = path.join(scratch, `${engine}-${test.name.replace(/\W/g, '_')}.out`);
+  const errFile = `${outFile}.err`;
+  const fds = [fs.openSync(outFile, 'w'), fs.openSync(errFile, 'w')];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: test.dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
+    const child = spawn(process.execPath, args, { cwd: test.dir, stdio: ['ignore', fds[0], fds[1]] });
+    fds.forEach((fd) => fs.closeSync(fd));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const stdout = Buffer.concat(out).toString();
-      const stderr = Buffer.concat(err).toString();
+      const stdout = fs.readFileSync(outFile, 'utf8');
+      const stderr = fs.readFileSync(errFile, 'utf8');
       const problems = [];
       const expected = spec.exit_code ?? 0;
       if (signal) problems.push(`killed by ${signal}${signal === 'SIGKILL' ? ' (timeout)' : ''}`);

@@ -364,7 +364,7 @@ pub fn fd_prestat_dir_name(cx: &Cx, fd: i32, path: i32, len: i32) -> R {
   let t = cx.fds.borrow();
   let name = t.get(fd)?.preopen.as_ref().ok_or(errno::BADF)?;
   if (len as u32 as usize) < name.len() {
-    return Err(42); // ENOBUFS, as uvwasi
+    return Err(errno::NAMETOOLONG);
   }
   cx.mem.put(path as u32, name)
 }
@@ -539,14 +539,7 @@ pub fn path_open(cx: &Cx, fd: i32, dirflags: i32, path: i32, len: i32, of: i32, 
       flags |= libc::O_NOFOLLOW;
     }
     let p = path_arg(cx, path, len)?;
-    match sandbox::open_beneath(dfd, &p, flags, 0o666) {
-      // A directory asked for write access: open it for reading, as the rights decide what
-      // the guest may do with it.
-      Err(errno::ISDIR) if flags & libc::O_ACCMODE != libc::O_RDONLY && of & oflags::CREAT == 0 => {
-        sandbox::open_beneath(dfd, &p, (flags & !libc::O_ACCMODE) | libc::O_RDONLY | libc::O_DIRECTORY, 0)?
-      }
-      r => r?,
-    }
+    sandbox::open_beneath(dfd, &p, flags, 0o666)?
   };
   let st = sandbox::fstat(host.as_raw_fd())?;
   let ft = abi::filetype_of(st.st_mode);

@@ -227,8 +227,12 @@ pub fn link(old_dir: RawFd, old: &[u8], follow: bool, new_dir: RawFd, new: &[u8]
   if is_dir(&src) {
     return Err(errno::PERM);
   }
-  if ot || nt {
+  if ot {
     return Err(errno::NOTDIR);
+  }
+  if nt {
+    // A new name with a trailing slash asks for a directory that does not exist yet.
+    return Err(if lstat_at(&np, &nn).is_ok() { errno::EXIST } else { errno::NOENT });
   }
   ok(unsafe { libc::linkat(op.as_raw_fd(), on.as_ptr(), np.as_raw_fd(), nn.as_ptr(), 0) })
 }
