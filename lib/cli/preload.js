@@ -1,0 +1,15 @@
+'use strict';
+// `node -r wasm-rt/lib/cli/preload.js program.js`: runs an unchanged program on wasm-rt. Before
+// anything else loads, wasm-rt's WebAssembly becomes globalThis.WebAssembly and its WASI is what
+// `require('wasi')` / `require('node:wasi')` return.
+const Module = require('node:module');
+const path = require('node:path');
+const rt = require(path.join(__dirname, '..', '..', 'index.js'));
+
+Object.defineProperty(globalThis, 'WebAssembly', { value: rt.WebAssembly, writable: true, configurable: true, enumerable: false });
+const wasi = Object.freeze({ WASI: rt.WASI });
+const load = Module._load;
+Module._load = function loadWithWasmRt(request, parent, isMain) {
+  if (request === 'wasi' || request === 'node:wasi') return wasi;
+  return load.call(this, request, parent, isMain);
+};
