@@ -23,11 +23,14 @@ const hooks = {
   },
 };
 
-// [name, parameter types] of the 46 preview1 functions, in the native layer's order.
+// [name, parameter types, native index] of the 46 preview1 functions, in the order of the
+// preview1 definitions (node:wasi's order; the native layer keeps proc_exit last).
 const FUNCTIONS = (() => {
   const flat = native.wasiFunctions();
   const out = [];
-  for (let i = 0; i < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i], flat[i + 1], i / 2]);
+  const exit = out.pop();
+  out.splice(out.findIndex(([name]) => name === 'proc_raise'), 0, exit);
   return out;
 })();
 
@@ -85,14 +88,15 @@ class WASI {
     // a box filled right after.
     const box = { handle: undefined };
     const wrap = Object.create(bindingPrototype);
-    const calls = FUNCTIONS.map(([name, params], i) => {
+    const calls = [];
+    for (const [name, params, i] of FUNCTIONS) {
       const shown = name === 'proc_exit' && returnOnExit ? 'wasiReturnOnProcExit' : name;
       const f = { [shown]: (...a) => native.wasiCall(box.handle, i, a) }[shown];
       Object.defineProperty(f, 'name', { value: `bound ${shown}` });
       Object.defineProperty(f, 'length', { value: params.length });
       wrap[name] = f;
-      return f;
-    });
+      calls[i] = f;
+    }
     box.handle = native.wasiNew([args, env, preopens, [stdin, stdout, stderr]], returnOnExit, hooks, calls);
     this.#handle = box.handle;
     this.wasiImport = wrap;

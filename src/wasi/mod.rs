@@ -208,10 +208,10 @@ mod calls {
 preview1! {
   wasix args_get(argv: i32, buf: i32),
   wasix args_sizes_get(argc: i32, size: i32),
-  wasix environ_get(environ: i32, buf: i32),
-  wasix environ_sizes_get(count: i32, size: i32),
   own clock_res_get(id: i32, res: i32),
   own clock_time_get(id: i32, precision: i64, time: i32),
+  wasix environ_get(environ: i32, buf: i32),
+  wasix environ_sizes_get(count: i32, size: i32),
   own fd_advise(fd: i32, offset: i64, len: i64, advice: i32),
   own fd_allocate(fd: i32, offset: i64, len: i64),
   own fd_close(fd: i32),

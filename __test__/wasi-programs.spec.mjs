@@ -1,0 +1,165 @@
+// C programs (clang-19 + wasi-libc, compiled at test time) run on node:wasi and on wasm-rt: the
+// differential set must print the same and exit the same; the escape battery must reach
+// nothing outside its preopen on wasm-rt (and reports what escapes on node:wasi).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, programs, runProgram } from './helpers/wasi.mjs';
+
+let wasm;
+beforeAll(() => {
+  wasm = programs();
+}, 120_000);
+
+function tmp(name) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `wasm-rt-${name}-`));
+}
+
+/** Runs a program on both implementations, each in a fresh copy of `setup`'s directory. */
+function onBoth(program, options = {}, setup) {
+  const out = {};
+  for (const engine of ['node', 'wasm-rt']) {
+    const dir = tmp(program);
+    setup?.(dir);
+    out[engine] = runProgram(engine, wasm[program], { ...options, dirs: [`${dir}::/work`] });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+describe('the same output and exit code as node:wasi', () => {
+  it('arguments and environment', () => {
+    const r = onBoth('args_env', { args: ['one', 'two words', ''], env: { HOME: '/home/guest', A: 'x=y' } });
+    expect(r['wasm-rt']).toEqual(r.node);
+    expect(r.node.stdout).toContain('argv[2]=[two words]');
+    expect(r.node.stdout).toContain('env [A=x=y]');
+  });
+
+  it('file I/O', () => {
+    const r = onBoth('files');
+    expect(r['wasm-rt']).toEqual(r.node);
+    expect(r.node.stdout).toContain('content=[hello+tail]');
+  });
+
+  it('directories, renames and their errors', () => {
+    const r = onBoth('dirs');
+    expect(r['wasm-rt']).toEqual(r.node);
+    expect(r.node.stdout).toContain('rmdir nonempty: ENOTEMPTY');
+  });
+
+  it('clocks, sleeping and random bytes', () => {
+    const r = onBoth('clocks');
+    expect(r['wasm-rt']).toEqual(r.node);
+    expect(r.node.stdout).not.toMatch(/: 0$/m);
+  });
+
+  it('stdin, stdout and stderr', () => {
+    const input = 'hello wasi\nsecond line\n';
+    const r = onBoth('stdio', { input });
+    expect(r['wasm-rt']).toEqual(r.node);
+    expect(r.node.stdout.startsWith('HELLO WASI\nSECOND LINE\n')).toBe(true);
+    expect(r.node.stderr).toBe(`read ${input.length} bytes\n`);
+  });
+
+  for (const code of ['0', '3', '255', '256', '1000']) {
+    it(`exit code ${code}`, () => {
+      const r = onBoth('exit', { args: [code] });
+      expect(r['wasm-rt']).toEqual(r.node);
+      expect(r.node.status).toBe(Number(code) & 255);
+    });
+  }
+});
+
+/** Every entry under `dir` (symlinks not followed): kind, size, content hash, mode, mtime. */
+function snapshot(dir, out = {}, prefix = '') {
+  for (const name of fs.readdirSync(dir).sort()) {
+    const p = path.join(dir, name);
+    const st = fs.lstatSync(p);
+    const hash = st.isFile() ? crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex') : '';
+    out[prefix + name] = [st.isDirectory() ? 'dir' : st.isSymbolicLink() ? `link ${fs.readlinkSync(p)}` : 'file', st.size, hash, st.mode, st.mtimeMs];
+    if (st.isDirectory()) snapshot(p, out, `${prefix}${name}/`);
+  }
+  return out;
+}
+
+/** Lays out the sandbox and what lies outside it (see escape.c). */
+function escapeFixture() {
+  const top = tmp('escape');
+  const sandbox = path.join(top, 'sandbox');
+  const outside = path.join(top, 'outside');
+  fs.mkdirSync(path.join(sandbox, 'sub'), { recursive: true });
+  fs.mkdirSync(path.join(sandbox, 'mover'));
+  fs.mkdirSync(path.join(sandbox, 'swap'));
+  fs.mkdirSync(outside);
+  fs.writeFileSync(path.join(outside, 'target.txt'), 'SECRET');
+  fs.writeFileSync(path.join(sandbox, 'file.txt'), 'inside');
+  fs.symlinkSync('../../outside/target.txt', path.join(sandbox, 'sub', 'outlink'));
+  fs.symlinkSync(path.join(outside, 'target.txt'), path.join(sandbox, 'abslink'));
+  fs.symlinkSync('../outside', path.join(sandbox, 'dirlink'));
+  fs.symlinkSync('../outside/created.txt', path.join(sandbox, 'dangling'));
+  fs.symlinkSync('loop2', path.join(sandbox, 'loop1'));
+  fs.symlinkSync('loop1', path.join(sandbox, 'loop2'));
+  fs.symlinkSync('../../outside', path.join(sandbox, 'mover', 'evil'));
+  // Set the outside times in the past so that any touch shows.
+  const past = new Date('2020-01-01T00:00:00Z');
+  fs.utimesSync(path.join(outside, 'target.txt'), past, past);
+  fs.utimesSync(outside, past, past);
+  return { top, sandbox, outside };
+}
+
+/** Runs escape.wasm in a child; swaps sandbox/swap for a symlink to outside mid-run. */
+function runEscape(engine) {
+  const f = escapeFixture();
+  const before = snapshot(f.outside);
+  const args = ['--no-warnings', BIN, 'run', '--engine', engine === 'node' ? 'v8' : 'wasm-rt', '--dir', `${f.sandbox}::/sandbox`, wasm.escape, path.join(f.outside, 'target.txt')];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const swap = setInterval(() => {
+      if (!fs.existsSync(path.join(f.sandbox, 'ready'))) return;
+      clearInterval(swap);
+      fs.rmSync(path.join(f.sandbox, 'swap'), { recursive: true });
+      fs.symlinkSync(f.outside, path.join(f.sandbox, 'swap'));
+      fs.writeFileSync(path.join(f.sandbox, 'go'), '');
+    }, 5);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearInterval(swap);
+      const after = snapshot(f.outside);
+      fs.rmSync(f.top, { recursive: true, force: true });
+      resolve({ status, stdout, stderr, before, after });
+    });
+  });
+}
+
+describe('the sandbox', () => {
+  it('wasm-rt: every escape attempt is refused and nothing outside is read or changed', async () => {
+    const r = await runEscape('wasm-rt');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain('SECRET');
+    expect(r.stdout).not.toMatch(/wrote \d/);
+    expect(r.after).toEqual(r.before);
+    // Each attempt ran and was answered.
+    expect(r.stdout).toContain('read after host swapped a dir for a symlink: ENOTCAPABLE');
+    expect(r.stdout).toContain('dotdot: ENOTCAPABLE');
+    expect(r.stdout).toContain('host symlink relative: ENOTCAPABLE');
+    expect(r.stdout).toContain('create through dangling symlink: ENOTCAPABLE');
+    expect(r.stdout).toContain('symlink loop: ELOOP');
+    expect(r.stdout).toContain('rename in from outside: ENOTCAPABLE');
+  }, 60_000);
+
+  it('node:wasi: the same battery, reported (node:wasi is not a sandbox)', async () => {
+    const r = await runEscape('node');
+    const escaped = r.stdout.split('\n').filter((l) => l.includes('SECRET') || /wrote \d/.test(l));
+    const changed = Object.keys({ ...r.before, ...r.after }).filter((k) => JSON.stringify(r.before[k]) !== JSON.stringify(r.after[k]));
+    console.log(`node:wasi escapes (${escaped.length} reads/writes, outside entries changed: ${changed.join(', ') || 'none'}):\n${escaped.join('\n')}`);
+    expect(r.stdout).toContain('dotdot:');
+  }, 60_000);
+});
