@@ -73,6 +73,32 @@ describe('the same output and exit code as node:wasi', () => {
   }
 });
 
+describe('where wasmer-wasix 0.704 is wrong by reading, wasm-rt is right', () => {
+  it('set-times, fd_renumber, path_symlink on a file, relative symlinks, poll_oneoff clocks', () => {
+    const dir = tmp('claims');
+    const r = runProgram('wasm-rt', wasm.claims, { dirs: [`${dir}::/work`] });
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')).toEqual([
+      'futimens: OK',
+      'fd times: 1000000000 1200000000',
+      'utimensat: OK',
+      'path times: 1300000000 1400000000',
+      'renumber: 0',
+      'old fd after renumber: closed',
+      'write to renumbered fd: 3',
+      'symlink on a file fd: ENOTDIR',
+      'relative symlink: OK',
+      'symlink climbing out: ENOTCAPABLE',
+      'rename relative symlink across dirs: OK',
+      'moved link reads: ../nowhere',
+      'poll zero timeouts: 2 events, quick=1',
+      'poll 5s and 20ms: 1 event(s), first userdata 2, waited 20ms..1s: 1',
+      '',
+    ]);
+  });
+});
+
 /** Every entry under `dir` (symlinks not followed): kind, size, content hash, mode, mtime. */
 function snapshot(dir, out = {}, prefix = '') {
   for (const name of fs.readdirSync(dir).sort()) {

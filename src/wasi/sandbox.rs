@@ -185,10 +185,28 @@ pub fn rename(old_dir: RawFd, old: &[u8], new_dir: RawFd, new: &[u8]) -> Result<
   ok(unsafe { libc::renameat(op.as_raw_fd(), on.as_ptr(), np.as_raw_fd(), nn.as_ptr()) })
 }
 
-/// Creates a symlink. Its target is only text, but an absolute one could never resolve inside
-/// the sandbox and would point host programs outside it, so it is refused.
+/// How deep `path`'s parent lies below the directory it is relative to, if it stays beneath.
+fn parent_depth(path: &[u8]) -> Option<usize> {
+  let mut parts: Vec<&[u8]> = path.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
+  parts.pop();
+  parts.into_iter().try_fold(0usize, |depth, c| match c {
+    b"." => Some(depth),
+    b".." => depth.checked_sub(1),
+    _ => Some(depth + 1),
+  })
+}
+
+/// Creates a symlink. Its target is only text that the guest can never follow out (lookups are
+/// confined), but host programs would: a target that is absolute or climbs above the
+/// directory descriptor is refused, as node:wasi refuses it.
 pub fn symlink(target_text: &[u8], dir: RawFd, path: &[u8]) -> Result<(), Errno> {
-  if target_text.first() == Some(&b'/') {
+  let depth = parent_depth(path).ok_or(errno::NOTCAPABLE)?;
+  let climbs_out = target_text.split(|&b| b == b'/').filter(|c| !c.is_empty()).try_fold(depth, |d, c| match c {
+    b"." => Some(d),
+    b".." => d.checked_sub(1),
+    _ => Some(d + 1),
+  });
+  if target_text.first() == Some(&b'/') || climbs_out.is_none() {
     return Err(errno::NOTCAPABLE);
   }
   let t = CString::new(target_text).map_err(|_| errno::INVAL)?;
