@@ -202,14 +202,37 @@ describe('start and initialize', () => {
     });
   });
 
+  it('starts no thread: wasmer-wasix’s runtime is a current-thread one that is never driven', () => {
+    const { WASI, WebAssembly } = implementations['wasm-rt']();
+    const threads = () => fs.readdirSync('/proc/self/task').length;
+    const module = new WebAssembly.Module(wat(`(module
+      (import "wasi_snapshot_preview1" "args_sizes_get" (func $args (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "sched_yield" (func $yield (result i32)))
+      (memory (export "memory") 1)
+      (func (export "_start")
+        (if (i32.or (i32.or (call $args (i32.const 0) (i32.const 4)) (call $random (i32.const 8) (i32.const 32))) (call $yield))
+          (then unreachable))
+        (if (i32.ne (i32.load (i32.const 0)) (i32.const 1)) (then unreachable))))`));
+    const devNull = fs.openSync('/dev/null', 'w');
+    const before = threads();
+    for (let i = 0; i < 3; i++) {
+      const w = new WASI({ version: 'preview1', args: ['a'], env: { K: 'v' }, stdout: devNull });
+      w.start(new WebAssembly.Instance(module, w.getImportObject()));
+    }
+    fs.closeSync(devNull);
+    expect(threads()).toBe(before);
+  });
+
   it('runs in a worker thread, and two programs at once', async () => {
     const body = `
       const { parentPort } = require('node:worker_threads');
       const rt = require(${JSON.stringify(path.join(ROOT, 'index.js'))});
       const bytes = Buffer.from(${JSON.stringify(Buffer.from(exitModule(42)).toString('base64'))}, 'base64');
       const codes = [];
+      const devNull = require('node:fs').openSync('/dev/null', 'w');
       for (let i = 0; i < 2; i++) {
-        const w = new rt.WASI({ version: 'preview1', stdout: 2 });
+        const w = new rt.WASI({ version: 'preview1', stdout: devNull });
         codes.push(w.start(new rt.WebAssembly.Instance(new rt.WebAssembly.Module(bytes), w.getImportObject())));
       }
       parentPort.postMessage(codes);`;

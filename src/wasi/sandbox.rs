@@ -114,6 +114,19 @@ fn check_trailing(parent: &OwnedFd, name: &CString, trailing_slash: bool) -> Res
 
 /// stat of what `path` names, following a final symlink or not.
 pub fn stat(dir: RawFd, path: &[u8], follow: bool) -> Result<libc::stat, Errno> {
+  // A plain name in `dir` needs no resolution: one fstatat that follows nothing, unless it
+  // finds a symlink to follow.
+  if !path.contains(&b'/') && path != b"." && path != b".." && !path.is_empty() {
+    let name = CString::new(path).map_err(|_| errno::INVAL)?;
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid descriptor, C string and stat buffer.
+    if unsafe { libc::fstatat(dir, name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } != 0 {
+      return Err(last());
+    }
+    if !follow || st.st_mode & libc::S_IFMT != libc::S_IFLNK {
+      return Ok(st);
+    }
+  }
   if follow {
     let fd = open_beneath(dir, path, libc::O_PATH, 0)?;
     return fstat(fd.as_raw_fd());
