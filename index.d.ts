@@ -7,8 +7,34 @@ interface CompileOptions {
   compiler?: Compiler;
 }
 
+interface WASIOptions {
+  /** Required: `'preview1'`, or `'unstable'` (the same functions under `wasi_unstable`). */
+  version: 'preview1' | 'unstable';
+  args?: readonly string[];
+  env?: Record<string, string | undefined>;
+  /** Guest path → host directory. */
+  preopens?: Record<string, string>;
+  /** Default true: `start` returns proc_exit's code; false: proc_exit ends the process. */
+  returnOnExit?: boolean;
+  stdin?: number;
+  stdout?: number;
+  stderr?: number;
+}
+
+/** Node's `node:wasi` WASI class, on wasm-rt, sandboxed to its preopens. */
+declare class WASI {
+  constructor(options: WASIOptions);
+  readonly wasiImport: Record<string, (...args: (number | bigint)[]) => number>;
+  getImportObject(): Record<string, Record<string, (...args: (number | bigint)[]) => number>>;
+  /** Calls `_start`; returns the exit code given to proc_exit (0 if none). */
+  start(instance: WebAssembly.Instance): number;
+  /** Calls `_initialize` if exported. */
+  initialize(instance: WebAssembly.Instance): void;
+}
+
 declare const wasmRt: {
   WebAssembly: typeof globalThis.WebAssembly;
+  WASI: typeof WASI;
   /** Like `WebAssembly.compile`, with a chosen compiler. */
   compile(bytes: BufferSource, options?: CompileOptions): Promise<WebAssembly.Module>;
   /** Like `new WebAssembly.Module`, with a chosen compiler. */
