@@ -224,6 +224,45 @@ describe('start and initialize', () => {
     expect(threads()).toBeLessThanOrEqual(before);
   });
 
+  it('hostile arguments to every function answer an errno, never crash or hang', () => {
+    const { WASI, WebAssembly } = implementations['wasm-rt']();
+    const devNull = fs.openSync('/dev/null', 'r+');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-rt-hostile-'));
+    try {
+      const w = new WASI({ version: 'preview1', preopens: { '/d': dir }, stdin: devNull, stdout: devNull, stderr: devNull });
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(clockModule), w.getImportObject());
+      w.start(instance);
+      const bytes = new Uint8Array(instance.exports.memory.buffer);
+      let seed = 12345;
+      // xorshift32: deterministic, so a failure replays.
+      const random = () => {
+        seed ^= seed << 13;
+        seed ^= seed >>> 17;
+        seed ^= seed << 5;
+        return seed >>> 0;
+      };
+      const interesting = [0, 1, 3, 4, 8, 65535, 65536, 0x7fffffff, 0x80000000, 0xffffffff];
+      const answers = new Set();
+      for (const [name, f] of Object.entries(w.wasiImport)) {
+        // proc_exit throws by design; poll_oneoff with random clocks would sleep for years.
+        if (name === 'proc_exit' || name === 'poll_oneoff') continue;
+        for (let i = 0; i < 300; i++) {
+          for (let b = 0; b < 256; b++) bytes[b] = random() & 0xff;
+          const args = Array.from({ length: f.length }, () => (random() & 1 ? interesting[random() % interesting.length] : random() % 512));
+          // i64 parameters take BigInts: a wrong type answers EINVAL, which is also fine here.
+          const r = f(...args.map((a, k) => (random() % 4 === 0 && k > 0 ? BigInt(a) : a)));
+          expect(typeof r).toBe('number');
+          answers.add(r);
+        }
+      }
+      // Out-of-bounds pointers, bad descriptors and bad arguments were all met.
+      expect([...answers]).toEqual(expect.arrayContaining([8, 28, 61]));
+    } finally {
+      fs.closeSync(devNull);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('runs in a worker thread, and two programs at once', async () => {
     const body = `
       const { parentPort } = require('node:worker_threads');

@@ -383,10 +383,17 @@ pub fn bind(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   *w.memory.borrow_mut() = Some(memory.clone());
   if let Some(instance) = crate::instance::data_of(env, args[2]) {
     let mut linked = w.wasix.borrow_mut();
-    if let Some(l) = linked.as_mut().filter(|l| l.group.upgrade().is_some_and(|g| Rc::ptr_eq(&g, &instance.group))) {
-      instance
-        .group
-        .enter(|store| l.initialize(store, &instance.instance).map_err(|e| napi_raw::throw_error(env, &format!("wasm-rt: WASI start: {e}"))))?;
+    let current = linked.as_ref().and_then(|l| l.group.upgrade());
+    // Unless another live instance holds them, wasmer-wasix's functions serve this instance,
+    // also when it imports none of them (wasiImport's JS calls still reach them).
+    if current.as_ref().is_none_or(|g| Rc::ptr_eq(g, &instance.group)) {
+      instance.group.enter(|store| {
+        let l = match linked.as_mut() {
+          Some(l) if current.is_some() => l,
+          _ => linked.insert(wasix::Linked::new(&instance.group, store, &w.wasix_env)),
+        };
+        l.initialize(store, &instance.instance).map_err(|e| napi_raw::throw_error(env, &format!("wasm-rt: WASI start: {e}")))
+      })?;
     }
   }
   Ok(napi_raw::undefined(env))
