@@ -3,5 +3,9 @@
 const { WebAssembly } = require('./lib/namespace');
 const { compile, compileSync, compilers, defaultCompiler } = require('./lib/extensions');
 const { WASI } = require('./lib/wasi');
+const native = require('./lib/native');
 
-module.exports = { WebAssembly, WASI, compile, compileSync, compilers, defaultCompiler };
+/** The compiled-code cache of this process: its folder (null when off) and what it did. */
+const codeCache = () => native.cacheInfo();
+
+module.exports = { WebAssembly, WASI, compile, compileSync, compilers, defaultCompiler, codeCache };

@@ -31,6 +31,10 @@ impl Compiler {
   }
 }
 
+/// What each compiler's engine is configured with beyond wasmer's defaults (`build`), part of
+/// the code cache's key: an artifact compiled under other settings must not be found.
+pub const SETTINGS: [&str; 2] = ["all supported features", "all supported features, nan canonicalization off"];
+
 /// Each compiler gets every wasm feature it supports on this target, so that a module using
 /// one it lacks fails to compile with a CompileError naming that feature.
 fn build(compiler: Compiler) -> Engine {

@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use napi::sys::{napi_env, napi_value};
-use wasmer::{Extern, ExternType, Global, Instance, InstantiationError, Type};
+use wasmer::{Extern, ExternType, Global, Instance, InstantiationError, Module, Type};
 use wasmer_types::ExportIndex;
 
 use crate::bridge::{errors, exported, host, values};
@@ -15,10 +15,13 @@ use crate::module::unwrap_module;
 use crate::napi_raw::{self, JsResult, TAG_INSTANCE};
 use crate::state;
 
-/// The group the new instance joins: that of the first imported wasm object that lives in an
-/// instance group of the same engine (memories, tables, globals and tags first: they cannot be
-/// proxied), else a new one. Lone objects then move into it (see group.rs).
-fn choose_group(env: napi_env, values: &[napi_value], module: &crate::module::NativeModule) -> Rc<Group> {
+/// The group the new instance joins, and the compiled module to instantiate there: the group of
+/// the first imported wasm object that lives in an instance group of the module's compiler
+/// (memories, tables, globals and tags first: they cannot be proxied), else a new one. A module
+/// compiled tiered follows its imports to a group of either compiler, recompiled for it (the
+/// code cache and the process's map make that cheap after the first time). Lone objects then
+/// move into the group (see group.rs).
+fn choose_group(env: napi_env, values: &[napi_value], nm: &crate::module::NativeModule) -> JsResult<(Rc<Group>, Module)> {
   let objects = values.iter().filter_map(|v| {
     memory::home_group(env, *v)
       .or_else(|| table::home_group(env, *v))
@@ -26,10 +29,20 @@ fn choose_group(env: napi_env, values: &[napi_value], module: &crate::module::Na
       .or_else(|| tag::home_group(env, *v))
   });
   let functions = values.iter().filter_map(|v| exported::group_of(env, *v));
-  objects
-    .chain(functions)
-    .find(|g| g.compiler() == module.compiler)
-    .unwrap_or_else(|| Group::new(env, module.compiler))
+  let mut candidates = objects.chain(functions);
+  let Some(bytes) = &nm.tiered else {
+    let group = candidates.find(|g| g.compiler() == nm.compiler).unwrap_or_else(|| Group::new(env, nm.compiler));
+    return Ok((group, nm.module.clone()));
+  };
+  match candidates.next() {
+    Some(g) if g.compiler() != nm.compiler => {
+      let module = crate::module::compile_shared(g.compiler(), bytes)
+        .map_err(|e| state::throw_link_error(env, &format!("WebAssembly.Instance(): recompiling for the store of its imports failed: {e}")))?;
+      Ok((g, module))
+    }
+    Some(g) => Ok((g, nm.module.clone())),
+    None => Ok((Group::new(env, nm.compiler), nm.module.clone())),
+  }
 }
 
 /// What an Instance's handle holds: its store, and the instance (WASI's start needs it).
@@ -59,14 +72,14 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   for i in 0..count {
     values_in.push(napi_raw::get_element(env, args[1], i)?);
   }
-  let group = choose_group(env, &values_in, nm);
-  let info = nm.module.info();
+  let (group, module) = choose_group(env, &values_in, nm)?;
+  let info = module.info();
 
   let mut wasmer_instance = None;
   let out = group.enter(|store| {
     // By position, as the spec links them: two imports of the same name stay two imports.
     let mut externs = Vec::with_capacity(values_in.len());
-    for (imp, v) in nm.module.imports().zip(values_in.iter().copied()) {
+    for (imp, v) in module.imports().zip(values_in.iter().copied()) {
       let ext: Extern = match imp.ty() {
         ExternType::Function(ft) => match exported::data_of(env, v) {
           Some(d) if Rc::ptr_eq(&d.group, &group) => d.func.clone().into(),
@@ -122,7 +135,7 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
         &format!("WebAssembly.Instance(): table of {} elements is above the limit of {TABLE_SIZE_LIMIT}", t.minimum),
       ));
     }
-    let instance = Instance::new_by_index(store, &nm.module, &externs).map_err(|e| match e {
+    let instance = Instance::new_by_index(store, &module, &externs).map_err(|e| match e {
       InstantiationError::Start(rt) => errors::throw_runtime(env, &group, store, rt),
       other => state::throw_link_error(env, &format!("WebAssembly.Instance(): {other}")),
     })?;

@@ -2,6 +2,7 @@
 //! and calls the functions registered here.
 
 mod bridge;
+mod cache;
 mod engine;
 mod global;
 mod group;
@@ -111,6 +112,7 @@ const FUNCTIONS: &[(&str, NativeFn)] = &[
   ("tagNew", tag::create),
   ("tagNewJS", tag::create_js_tag),
   ("tagParams", tag::params),
+  ("cacheInfo", cache::info),
   ("wasiFunctions", wasi::functions),
   ("wasiNew", wasi::create),
   ("wasiBind", wasi::bind),

@@ -1,11 +1,11 @@
 //! WebAssembly.Module's engine side: validate, compile (on the calling thread or the libuv
 //! pool), and the module's import and export descriptions.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::c_void;
 use std::hash::{BuildHasher, RandomState};
 use std::ptr;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use napi::sys::{self, napi_env, napi_value};
 use wasmer::{CompileError, ExternType, Module, Type};
@@ -17,6 +17,16 @@ use crate::state;
 pub struct NativeModule {
   pub module: Module,
   pub compiler: Compiler,
+  /// The bytes of a module compiled tiered: an instance that must join a store of the other
+  /// compiler (it links a memory, table, global or tag living there) recompiles it for that one.
+  pub tiered: Option<Arc<[u8]>>,
+}
+
+/// How the JS API compiles: with one compiler, or tiered (see `compile_tiered`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+  Exact(Compiler),
+  Tiered,
 }
 
 pub fn unwrap_module<'a>(env: napi_env, v: napi_value) -> JsResult<&'a NativeModule> {
@@ -25,11 +35,24 @@ pub fn unwrap_module<'a>(env: napi_env, v: napi_value) -> JsResult<&'a NativeMod
 }
 
 pub fn compiler_arg(env: napi_env, v: napi_value) -> JsResult<Compiler> {
+  match mode_arg(env, v)? {
+    Mode::Exact(c) => Ok(c),
+    Mode::Tiered => Ok(Compiler::Cranelift),
+  }
+}
+
+/// A compiler name, or "tiered" (also when none is given).
+pub fn mode_arg(env: napi_env, v: napi_value) -> JsResult<Mode> {
   if napi_raw::type_of(env, v)? != sys::ValueType::napi_string {
-    return Ok(Compiler::Cranelift);
+    return Ok(Mode::Tiered);
   }
   let name = napi_raw::get_string(env, v)?;
-  Compiler::parse(&name).ok_or_else(|| napi_raw::throw_type_error(env, &format!("wasm-rt: unknown compiler '{name}' (cranelift, singlepass)")))
+  if name == "tiered" {
+    return Ok(Mode::Tiered);
+  }
+  Compiler::parse(&name)
+    .map(Mode::Exact)
+    .ok_or_else(|| napi_raw::throw_type_error(env, &format!("wasm-rt: unknown compiler '{name}' (cranelift, singlepass, tiered)")))
 }
 
 fn compile_message(e: &CompileError) -> String {
@@ -39,25 +62,48 @@ fn compile_message(e: &CompileError) -> String {
 /// The largest module a JS embedding compiles (JS API, "Implementation-defined limits").
 const MODULE_SIZE_LIMIT: usize = 1 << 30;
 
-/// Compiles `bytes`, or returns the module already compiled from the same bytes.
+type SharedKey = (Compiler, u64, u64);
+
+fn shared() -> &'static Mutex<HashMap<SharedKey, Module>> {
+  static COMPILED: OnceLock<Mutex<HashMap<SharedKey, Module>>> = OnceLock::new();
+  COMPILED.get_or_init(Default::default)
+}
+
+/// The in-process key of `bytes`: a 128-bit keyed hash (two SipHash keys chosen at random per
+/// process), so the map holds no copy of the bytes.
+fn shared_key(compiler: Compiler, bytes: &[u8]) -> SharedKey {
+  static HASHERS: OnceLock<(RandomState, RandomState)> = OnceLock::new();
+  let (a, b) = HASHERS.get_or_init(|| (RandomState::new(), RandomState::new()));
+  (compiler, a.hash_one(bytes), b.hash_one(bytes))
+}
+
+fn shared_get(key: &SharedKey) -> Option<Module> {
+  shared().lock().unwrap_or_else(|e| e.into_inner()).get(key).cloned()
+}
+
+fn shared_put(key: SharedKey, module: Module) -> Module {
+  shared().lock().unwrap_or_else(|e| e.into_inner()).entry(key).or_insert(module).clone()
+}
+
+/// Compiles `bytes` with `compiler`, or returns the module already compiled from the same bytes
+/// in this process, or loads it from the code cache on disk (cache.rs).
 ///
 /// wasmer keeps an engine's code memory until the process ends, even after every module using it
 /// is dropped, so a loop of `new WebAssembly.Module(bytes)` would grow without bound (measured:
 /// out of memory after 32,681 modules). Sharing the compiled module is invisible to JS: each
 /// WebAssembly.Module is still its own object and each instance its own store. V8 shares code
-/// between modules of the same bytes too. The key is a 128-bit keyed hash of the bytes (two
-/// SipHash keys chosen at random per process), so the cache holds no copy of them.
-fn compile_shared(compiler: Compiler, bytes: &[u8]) -> Result<Module, CompileError> {
+/// between modules of the same bytes too.
+pub fn compile_shared(compiler: Compiler, bytes: &[u8]) -> Result<Module, CompileError> {
   if bytes.len() > MODULE_SIZE_LIMIT {
     return Err(CompileError::Validate(format!("module of {} bytes is above the limit of {MODULE_SIZE_LIMIT}", bytes.len())));
   }
-  static HASHERS: OnceLock<(RandomState, RandomState)> = OnceLock::new();
-  static COMPILED: OnceLock<Mutex<HashMap<(Compiler, u64, u64), Module>>> = OnceLock::new();
-  let (a, b) = HASHERS.get_or_init(|| (RandomState::new(), RandomState::new()));
-  let key = (compiler, a.hash_one(bytes), b.hash_one(bytes));
-  let compiled = COMPILED.get_or_init(Default::default);
-  if let Some(m) = compiled.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-    return Ok(m.clone());
+  let key = shared_key(compiler, bytes);
+  if let Some(m) = shared_get(&key) {
+    return Ok(m);
+  }
+  let disk_key = crate::cache::key(compiler, bytes);
+  if let Some(m) = crate::cache::load(&engine::engine(compiler), &disk_key) {
+    return Ok(shared_put(key, m));
   }
   if compiler == Compiler::Singlepass {
     singlepass_precheck(bytes)?;
@@ -67,11 +113,82 @@ fn compile_shared(compiler: Compiler, bytes: &[u8]) -> Result<Module, CompileErr
     let message = crate::panics::last();
     engine::renew(compiler);
     // Modules of the old engine would bring its poisoned lock into new stores.
-    compiled.lock().unwrap_or_else(|e| e.into_inner()).retain(|k, _| k.0 != compiler);
+    shared().lock().unwrap_or_else(|e| e.into_inner()).retain(|k, _| k.0 != compiler);
     Err(CompileError::Codegen(format!("wasm-rt: the {} compiler panicked on this module (a wasmer bug): {message}", compiler.name())))
   })?;
-  let mut map = compiled.lock().unwrap_or_else(|e| e.into_inner());
-  Ok(map.entry(key).or_insert(module).clone())
+  crate::cache::store(&disk_key, &module);
+  Ok(shared_put(key, module))
+}
+
+/// The JS API's default: usable after singlepass's fast compile, optimized later. Cranelift's
+/// code is used at once when this process or the code cache already has it; otherwise singlepass
+/// compiles the module now and cranelift compiles it on a background thread, into the code
+/// cache (for the next process) and this process's map (for later modules of the same bytes).
+/// A module singlepass cannot compile (exception handling, relaxed SIMD, an import with several
+/// results) goes to cranelift at once, and so does a small one, which cranelift compiles in
+/// milliseconds.
+fn compile_tiered(bytes: &[u8]) -> Result<(Module, Compiler), CompileError> {
+  if !(TIER_MIN_BYTES..=MODULE_SIZE_LIMIT).contains(&bytes.len()) {
+    return compile_shared(Compiler::Cranelift, bytes).map(|m| (m, Compiler::Cranelift));
+  }
+  let optimized = shared_key(Compiler::Cranelift, bytes);
+  if let Some(m) = shared_get(&optimized) {
+    return Ok((m, Compiler::Cranelift));
+  }
+  if let Some(m) = crate::cache::load(&engine::engine(Compiler::Cranelift), &crate::cache::key(Compiler::Cranelift, bytes)) {
+    return Ok((shared_put(optimized, m), Compiler::Cranelift));
+  }
+  let quick = shared_key(Compiler::Singlepass, bytes);
+  if let Some(m) = shared_get(&quick) {
+    return Ok((m, Compiler::Singlepass));
+  }
+  let fast = singlepass_precheck(bytes).and_then(|()| {
+    std::panic::catch_unwind(|| Module::new(&engine::engine(Compiler::Singlepass), bytes)).unwrap_or_else(|_| {
+      engine::renew(Compiler::Singlepass);
+      Err(CompileError::Codegen("singlepass panicked".into()))
+    })
+  });
+  match fast {
+    Ok(m) => {
+      tier_up(optimized, bytes);
+      Ok((shared_put(quick, m), Compiler::Singlepass))
+    }
+    // Cranelift compiles what singlepass cannot, and reports what nobody can with its own words.
+    Err(_) => compile_shared(Compiler::Cranelift, bytes).map(|m| (m, Compiler::Cranelift)),
+  }
+}
+
+/// Below this size cranelift compiles a module in about 0.1 s or less (bench/README.md): tiering
+/// would gain little and cost a second compile.
+const TIER_MIN_BYTES: usize = 128 << 10;
+
+/// Queues `bytes` for cranelift on the one background thread, once per module and process.
+fn tier_up(key: SharedKey, bytes: &[u8]) {
+  static STARTED: OnceLock<Mutex<HashSet<SharedKey>>> = OnceLock::new();
+  static QUEUE: OnceLock<Mutex<Option<std::sync::mpsc::Sender<Vec<u8>>>>> = OnceLock::new();
+  if !STARTED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner()).insert(key) {
+    return;
+  }
+  let queue = QUEUE.get_or_init(|| {
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let spawned = std::thread::Builder::new().name("wasm-rt tier-up".into()).spawn(move || {
+      for bytes in rx {
+        let _ = compile_shared(Compiler::Cranelift, &bytes);
+      }
+    });
+    Mutex::new(spawned.ok().map(|_| tx))
+  });
+  if let Some(tx) = queue.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+    let _ = tx.send(bytes.to_vec());
+  }
+}
+
+/// Compiles as the JS API asked: tiered, or with one compiler.
+pub fn compile_mode(mode: Mode, bytes: &[u8]) -> Result<NativeModule, CompileError> {
+  match mode {
+    Mode::Exact(compiler) => compile_shared(compiler, bytes).map(|module| NativeModule { module, compiler, tiered: None }),
+    Mode::Tiered => compile_tiered(bytes).map(|(module, compiler)| NativeModule { module, compiler, tiered: Some(bytes.into()) }),
+  }
 }
 
 /// wasmer 7.4.2's singlepass panics (an assertion in machine_x64.rs) on an imported function with
@@ -111,9 +228,9 @@ fn singlepass_precheck(bytes: &[u8]) -> Result<(), CompileError> {
   Ok(())
 }
 
-fn module_object(env: napi_env, module: Module, compiler: Compiler) -> JsResult<napi_value> {
+fn module_object(env: napi_env, module: NativeModule) -> JsResult<napi_value> {
   let obj = napi_raw::object(env)?;
-  napi_raw::wrap(env, obj, &TAG_MODULE, NativeModule { module, compiler })?;
+  napi_raw::wrap(env, obj, &TAG_MODULE, module)?;
   Ok(obj)
 }
 
@@ -127,17 +244,17 @@ pub fn validate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 /// `compile(bytes, compiler)`: a module handle, or throws CompileError.
 pub fn compile(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let bytes = napi_raw::uint8array_bytes(env, args[0])?;
-  let compiler = compiler_arg(env, args[1])?;
-  match compile_shared(compiler, &bytes) {
-    Ok(m) => module_object(env, m, compiler),
+  let mode = mode_arg(env, args[1])?;
+  match compile_mode(mode, &bytes) {
+    Ok(m) => module_object(env, m),
     Err(e) => Err(state::throw_compile_error(env, &compile_message(&e))),
   }
 }
 
 struct CompileJob {
   bytes: Vec<u8>,
-  compiler: Compiler,
-  result: Option<Result<Module, CompileError>>,
+  mode: Mode,
+  result: Option<Result<NativeModule, CompileError>>,
   deferred: sys::napi_deferred,
   work: sys::napi_async_work,
 }
@@ -147,9 +264,7 @@ unsafe extern "C" fn compile_execute(_env: napi_env, data: *mut c_void) {
   // `compile_complete` runs.
   let job = unsafe { &mut *(data as *mut CompileJob) };
   let bytes = std::mem::take(&mut job.bytes);
-  job.result = Some(
-    compile_shared(job.compiler, &bytes),
-  );
+  job.result = Some(compile_mode(job.mode, &bytes));
 }
 
 unsafe extern "C" fn compile_complete(env: napi_env, _status: sys::napi_status, data: *mut c_void) {
@@ -157,7 +272,7 @@ unsafe extern "C" fn compile_complete(env: napi_env, _status: sys::napi_status, 
   let job = unsafe { Box::from_raw(data as *mut CompileJob) };
   unsafe { sys::napi_delete_async_work(env, job.work) };
   let settled = match job.result {
-    Some(Ok(m)) => module_object(env, m, job.compiler).map(|v| (true, v)),
+    Some(Ok(m)) => module_object(env, m).map(|v| (true, v)),
     Some(Err(e)) => {
       let build = || -> JsResult<napi_value> {
         let ctor = state::get(env, |s| s.compile_error)?;
@@ -184,11 +299,11 @@ unsafe extern "C" fn compile_complete(env: napi_env, _status: sys::napi_status, 
 /// the event loop keeps turning.
 pub fn compile_async(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let bytes = napi_raw::uint8array_bytes(env, args[0])?;
-  let compiler = compiler_arg(env, args[1])?;
+  let mode = mode_arg(env, args[1])?;
   let mut promise = ptr::null_mut();
   let mut deferred = ptr::null_mut();
   napi_call!(env, napi_create_promise(env, &mut deferred, &mut promise))?;
-  let job = Box::into_raw(Box::new(CompileJob { bytes, compiler, result: None, deferred, work: ptr::null_mut() }));
+  let job = Box::into_raw(Box::new(CompileJob { bytes, mode, result: None, deferred, work: ptr::null_mut() }));
   let name = napi_raw::string(env, "WebAssembly.compile")?;
   let queued = (|| {
     // SAFETY: `job` stays valid until `compile_complete` frees it.

@@ -1,0 +1,249 @@
+//! The compiled-code cache on disk: a module compiled once is loaded by later processes instead
+//! of compiled again.
+//!
+//! **What it trusts.** An entry is machine code that wasmer maps executable, and wasmer checks
+//! nothing in it (research/code-cache.md). So the cache lives in a folder of the user's own
+//! (0700, owned by the user; a folder or entry owned by someone else, or writable by group or
+//! others, is not used): whoever can write there can already run code as the user. Against
+//! truncation, corruption and mix-ups each entry carries the BLAKE3 hash of its payload and the
+//! key it was stored under, both checked before wasmer sees a byte. The key covers the wasm bytes,
+//! the compiler and its settings, the wasm-rt and wasmer versions and the CPU's features, so a
+//! stale or foreign entry is never found, and one that is found but fails a check is ignored
+//! (and replaced): a bad entry costs a compile, never a crash.
+//!
+//! **Writes** go to a temporary file of a unique name, then `rename` into place: a concurrent
+//! reader sees a whole entry or none. A read-only folder or a full disk just means no caching.
+//! **Size**: entries beyond the cap (`WASM_RT_CACHE_MAX_MB`, default 2048) are evicted, least
+//! recently used first (a load touches its entry's mtime).
+//!
+//! Where: `WASM_RT_CACHE_DIR`, else `$XDG_CACHE_HOME/wasm-rt/code`, else `~/.cache/wasm-rt/code`;
+//! `WASM_RT_CACHE=off` turns it off.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+use wasmer::{Engine, Module};
+
+use crate::engine::Compiler;
+
+const MAGIC: &[u8; 8] = b"WASMRTC1";
+/// magic, payload length (u64 LE), BLAKE3 of the payload, the entry's key.
+const HEADER: usize = 8 + 8 + 32 + 32;
+
+pub type Key = [u8; 32];
+
+/// What this process's cache did: entries loaded, stored, and found unsound (and removed).
+static LOADED: AtomicU64 = AtomicU64::new(0);
+static STORED: AtomicU64 = AtomicU64::new(0);
+static REJECTED: AtomicU64 = AtomicU64::new(0);
+
+struct Cache {
+  dir: PathBuf,
+  max_bytes: u64,
+}
+
+fn euid() -> u32 {
+  // SAFETY: geteuid cannot fail.
+  unsafe { libc::geteuid() }
+}
+
+/// A folder the cache may use: ours, not group- or world-writable, not a symlink.
+fn trusted_dir(dir: &Path) -> bool {
+  match fs::symlink_metadata(dir) {
+    Ok(m) => m.is_dir() && m.uid() == euid() && m.mode() & 0o022 == 0,
+    Err(_) => false,
+  }
+}
+
+fn open_cache() -> Option<Cache> {
+  if std::env::var_os("WASM_RT_CACHE").is_some_and(|v| v == "off" || v == "0") {
+    return None;
+  }
+  let dir = match std::env::var_os("WASM_RT_CACHE_DIR") {
+    Some(d) if !d.is_empty() => PathBuf::from(d),
+    _ => {
+      let base = match std::env::var_os("XDG_CACHE_HOME") {
+        Some(x) if !x.is_empty() => PathBuf::from(x),
+        _ => PathBuf::from(std::env::var_os("HOME")?).join(".cache"),
+      };
+      base.join("wasm-rt").join("code")
+    }
+  };
+  if !dir.exists() {
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir).ok()?;
+  }
+  if !trusted_dir(&dir) {
+    return None;
+  }
+  let max_mb = std::env::var("WASM_RT_CACHE_MAX_MB").ok().and_then(|v| v.parse::<u64>().ok()).unwrap_or(2048);
+  Some(Cache { dir, max_bytes: max_mb << 20 })
+}
+
+fn cache() -> Option<&'static Cache> {
+  static CACHE: OnceLock<Option<Cache>> = OnceLock::new();
+  CACHE.get_or_init(open_cache).as_ref()
+}
+
+/// What a compiled artifact depends on besides the bytes.
+fn settings(compiler: Compiler) -> String {
+  let target = wasmer::sys::Target::default();
+  format!(
+    "wasm-rt {} wasmer 7.4.2 {} {} cpu {:?} {}",
+    env!("CARGO_PKG_VERSION"),
+    compiler.name(),
+    crate::engine::SETTINGS[compiler as usize],
+    target.cpu_features(),
+    target.triple()
+  )
+}
+
+pub fn key(compiler: Compiler, bytes: &[u8]) -> Key {
+  let mut h = blake3::Hasher::new();
+  h.update(b"wasm-rt code cache\0");
+  h.update(settings(compiler).as_bytes());
+  h.update(b"\0");
+  h.update(bytes);
+  *h.finalize().as_bytes()
+}
+
+fn hex(key: &Key) -> String {
+  key.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn entry_path(c: &Cache, key: &Key) -> PathBuf {
+  c.dir.join(format!("{}.wasmrt", hex(key)))
+}
+
+/// Checks an entry's bytes and returns its payload: the header, the key, the length and the hash.
+fn payload<'a>(data: &'a [u8], key: &Key) -> Option<&'a [u8]> {
+  if data.len() < HEADER || &data[..8] != MAGIC || &data[48..80] != key {
+    return None;
+  }
+  let len = u64::from_le_bytes(data[8..16].try_into().ok()?) as usize;
+  let body = &data[HEADER..];
+  if body.len() != len || blake3::hash(body).as_bytes()[..] != data[16..48] {
+    return None;
+  }
+  Some(body)
+}
+
+/// Deserializes a checked entry's payload. None when the payload is not an artifact for `engine`.
+fn deserialize(engine: &Engine, body: &[u8]) -> Option<Module> {
+  // SAFETY: the payload is what this cache wrote for this key (hash and key checked above) in a
+  // folder only this user can write; see the module comment for what that trusts.
+  std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { Module::deserialize(engine, body) })).ok()?.ok()
+}
+
+/// The module stored for `key`, if there is a sound entry.
+pub fn load(engine: &Engine, key: &Key) -> Option<Module> {
+  let c = cache()?;
+  let path = entry_path(c, key);
+  let file = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(&path).ok()?;
+  let meta = file.metadata().ok()?;
+  if !meta.is_file() || meta.uid() != euid() || meta.mode() & 0o077 != 0 {
+    // Not ours, or open to others: neither used nor touched.
+    REJECTED.fetch_add(1, Ordering::Relaxed);
+    return None;
+  }
+  // SAFETY: a read-only private mapping of our own file; entries are never written in place
+  // (a new entry replaces the old by rename), so its bytes do not change under us.
+  let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+  let module = payload(&map, key).and_then(|body| deserialize(engine, body));
+  match &module {
+    Some(_) => {
+      LOADED.fetch_add(1, Ordering::Relaxed);
+      // Recently used: eviction goes by mtime.
+      let _ = file.set_modified(std::time::SystemTime::now());
+    }
+    None => {
+      REJECTED.fetch_add(1, Ordering::Relaxed);
+      let _ = fs::remove_file(&path);
+    }
+  }
+  module
+}
+
+/// Stores `module` under `key`. Failures (read-only folder, full disk) leave no entry behind.
+pub fn store(key: &Key, module: &Module) {
+  let Some(c) = cache() else { return };
+  let Ok(body) = module.serialize() else { return };
+  let tmp = c.dir.join(format!(".tmp-{}-{}-{:x}", hex(key), std::process::id(), rand_suffix()));
+  let written = (|| -> std::io::Result<()> {
+    let mut f = OpenOptions::new().write(true).create_new(true).mode(0o600).custom_flags(libc::O_NOFOLLOW).open(&tmp)?;
+    let mut header = Vec::with_capacity(HEADER);
+    header.extend_from_slice(MAGIC);
+    header.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    header.extend_from_slice(blake3::hash(&body).as_bytes());
+    header.extend_from_slice(key);
+    f.write_all(&header)?;
+    f.write_all(&body)?;
+    f.set_permissions(fs::Permissions::from_mode(0o600))?;
+    fs::rename(&tmp, entry_path(c, key))
+  })();
+  if written.is_err() {
+    let _ = fs::remove_file(&tmp);
+    return;
+  }
+  STORED.fetch_add(1, Ordering::Relaxed);
+  evict(c);
+}
+
+fn rand_suffix() -> u64 {
+  let mut b = [0u8; 8];
+  // SAFETY: getrandom fills the buffer it is given.
+  unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) };
+  u64::from_ne_bytes(b)
+}
+
+/// Keeps the folder under its cap, dropping the least recently used entries first; also clears
+/// temporary files a process left behind (killed while writing) after an hour.
+fn evict(c: &Cache) {
+  let Ok(dir) = fs::read_dir(&c.dir) else { return };
+  let now = std::time::SystemTime::now();
+  let mut entries = Vec::new();
+  let mut total = 0u64;
+  for e in dir.flatten() {
+    let (Ok(meta), name) = (e.metadata(), e.file_name()) else { continue };
+    let name = name.to_string_lossy().into_owned();
+    let modified = meta.modified().unwrap_or(now);
+    if name.starts_with(".tmp-") {
+      if now.duration_since(modified).is_ok_and(|d| d.as_secs() > 3600) {
+        let _ = fs::remove_file(e.path());
+      }
+      continue;
+    }
+    if name.ends_with(".wasmrt") && meta.is_file() {
+      total += meta.len();
+      entries.push((modified, meta.len(), e.path()));
+    }
+  }
+  entries.sort();
+  for (_, len, path) in entries {
+    if total <= c.max_bytes {
+      break;
+    }
+    if fs::remove_file(&path).is_ok() {
+      total -= len;
+    }
+  }
+}
+
+/// `cacheInfo()` → `{ dir, loaded, stored, rejected }`; `dir` is null when the cache is off or its
+/// folder cannot be trusted.
+pub fn info(env: napi::sys::napi_env, _args: &[napi::sys::napi_value]) -> crate::napi_raw::JsResult<napi::sys::napi_value> {
+  use crate::napi_raw;
+  let o = napi_raw::object(env)?;
+  let dir = match cache() {
+    Some(c) => napi_raw::string(env, &c.dir.to_string_lossy())?,
+    None => napi_raw::null(env),
+  };
+  napi_raw::set_named(env, o, c"dir", dir)?;
+  for (name, n) in [(c"loaded", &LOADED), (c"stored", &STORED), (c"rejected", &REJECTED)] {
+    napi_raw::set_named(env, o, name, napi_raw::double(env, n.load(Ordering::Relaxed) as f64)?)?;
+  }
+  Ok(o)
+}
