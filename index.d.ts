@@ -3,8 +3,20 @@
 type Compiler = 'cranelift' | 'singlepass';
 
 interface CompileOptions {
-  /** The wasmer compiler for this module; default `defaultCompiler`. */
-  compiler?: Compiler;
+  /**
+   * The wasmer compiler for this module, or 'tiered' (singlepass now, cranelift in the
+   * background into the code cache); default `defaultCompiler`.
+   */
+  compiler?: Compiler | 'tiered';
+}
+
+interface CodeCacheInfo {
+  /** The cache folder, or null when the cache is off or its folder cannot be trusted. */
+  dir: string | null;
+  /** Entries this process loaded, stored, and found unsound (and removed). */
+  loaded: number;
+  stored: number;
+  rejected: number;
 }
 
 interface WASIOptions {
@@ -39,9 +51,15 @@ declare const wasmRt: {
   compile(bytes: BufferSource, options?: CompileOptions): Promise<WebAssembly.Module>;
   /** Like `new WebAssembly.Module`, with a chosen compiler. */
   compileSync(bytes: BufferSource, options?: CompileOptions): WebAssembly.Module;
+  /** A module's compiled code as bytes, for `deserialize` in a worker or a later process. */
+  serialize(module: WebAssembly.Module): Uint8Array;
+  /** The module `serialize` made bytes of; a TypeError for damaged or foreign bytes. */
+  deserialize(bytes: BufferSource): WebAssembly.Module;
+  /** The code cache on disk: where it is and what this process did with it. */
+  codeCache(): CodeCacheInfo;
   /** The compilers built into this binary. */
   compilers: readonly Compiler[];
-  /** The compiler the JS API uses: `WASM_RT_COMPILER`, else cranelift. */
-  defaultCompiler: Compiler;
+  /** What the JS API uses: `WASM_RT_COMPILER`, else 'tiered'. */
+  defaultCompiler: Compiler | 'tiered';
 };
 export = wasmRt;

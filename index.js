@@ -1,11 +1,11 @@
 'use strict';
 // wasm-rt: the WebAssembly JS API on the wasmer engine.
 const { WebAssembly } = require('./lib/namespace');
-const { compile, compileSync, compilers, defaultCompiler } = require('./lib/extensions');
+const { compile, compileSync, serialize, deserialize, compilers, defaultCompiler } = require('./lib/extensions');
 const { WASI } = require('./lib/wasi');
 const native = require('./lib/native');
 
 /** The compiled-code cache of this process: its folder (null when off) and what it did. */
 const codeCache = () => native.cacheInfo();
 
-module.exports = { WebAssembly, WASI, compile, compileSync, compilers, defaultCompiler, codeCache };
+module.exports = { WebAssembly, WASI, compile, compileSync, serialize, deserialize, compilers, defaultCompiler, codeCache };

@@ -2,7 +2,7 @@
 // What wasm-rt offers beside the JS API: compiling a module with a chosen wasmer compiler.
 // The result is an ordinary WebAssembly.Module of wasm-rt's namespace.
 const native = require('./native');
-const { moduleFromHandle } = require('./module');
+const { moduleFromHandle, moduleHandle, moduleBytes } = require('./module');
 const { compileBytes } = require('./namespace');
 const { COMPILERS, checkCompiler, defaultCompiler } = require('./compiler');
 const { copyBufferSource } = require('./webidl');
@@ -30,4 +30,20 @@ function compileSync(bytes, options) {
   return moduleFromHandle(native.compile(copy, compiler), copy);
 }
 
-module.exports = { compile, compileSync, compilers: COMPILERS, defaultCompiler };
+/**
+ * A module's compiled code as bytes, for `deserialize` in another thread or a later process of
+ * the same wasm-rt build on the same kind of CPU. The bytes are code: `deserialize` checks that
+ * they are whole and made for this build, not who made them.
+ */
+function serialize(module) {
+  const handle = moduleHandle(module, 'wasm-rt serialize()');
+  return native.moduleSerialize(handle, moduleBytes(module));
+}
+
+/** The WebAssembly.Module that `serialize` made bytes of, without compiling it again. */
+function deserialize(bytes) {
+  const [handle, wasm] = native.moduleDeserialize(copyBufferSource(bytes, 'wasm-rt deserialize()'));
+  return moduleFromHandle(handle, wasm);
+}
+
+module.exports = { compile, compileSync, serialize, deserialize, compilers: COMPILERS, defaultCompiler };

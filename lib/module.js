@@ -10,6 +10,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 let adopting = null;
 let moduleHandle;
 let moduleFromHandle;
+let moduleBytes;
 
 class Module {
   #handle;
@@ -48,6 +49,7 @@ class Module {
   }
 
   static {
+    moduleBytes = (module) => module.#bytes;
     moduleHandle = (value, context) => {
       if (typeof value !== 'object' || value === null || !(#handle in value)) {
         throw new TypeError(`${context}: Argument 0 must be a WebAssembly.Module`);
@@ -113,4 +115,4 @@ for (const name of ['exports', 'imports', 'customSections']) {
   Object.defineProperty(Module, name, { enumerable: true });
 }
 
-module.exports = { Module, moduleHandle, moduleFromHandle, importsOf };
+module.exports = { Module, moduleHandle, moduleFromHandle, moduleBytes, importsOf };

@@ -247,3 +247,51 @@ pub fn info(env: napi::sys::napi_env, _args: &[napi::sys::napi_value]) -> crate:
   }
   Ok(o)
 }
+
+/// `serialize(module)`'s bytes: magic, compiler, the lengths of the wasm and of wasmer's
+/// artifact, the hash of the settings they were compiled under, the BLAKE3 of both, then both.
+const SERIAL_MAGIC: &[u8; 8] = b"WASMRTS1";
+const SERIAL_HEADER: usize = 8 + 8 + 8 + 8 + 32 + 32;
+
+pub fn serialize(compiler: Compiler, wasm: &[u8], module: &Module) -> Result<Vec<u8>, String> {
+  let artifact = module.serialize().map_err(|e| e.to_string())?;
+  let mut out = Vec::with_capacity(SERIAL_HEADER + wasm.len() + artifact.len());
+  out.extend_from_slice(SERIAL_MAGIC);
+  out.extend_from_slice(&(compiler as u64).to_le_bytes());
+  out.extend_from_slice(&(wasm.len() as u64).to_le_bytes());
+  out.extend_from_slice(&(artifact.len() as u64).to_le_bytes());
+  out.extend_from_slice(blake3::hash(settings(compiler).as_bytes()).as_bytes());
+  let mut h = blake3::Hasher::new();
+  h.update(wasm);
+  h.update(&artifact);
+  out.extend_from_slice(h.finalize().as_bytes());
+  out.extend_from_slice(wasm);
+  out.extend_from_slice(&artifact);
+  Ok(out)
+}
+
+/// The module `serialize` made, after the same checks as a cache entry's: format, settings (the
+/// same wasm-rt, wasmer, compiler settings and CPU features), lengths and hash.
+pub fn deserialize_checked(data: &[u8]) -> Result<(Compiler, Vec<u8>, Module), String> {
+  let bad = || "wasm-rt deserialize(): these bytes are not a module serialized by wasm-rt".to_string();
+  if data.len() < SERIAL_HEADER || &data[..8] != SERIAL_MAGIC {
+    return Err(bad());
+  }
+  let word = |at: usize| u64::from_le_bytes(data[at..at + 8].try_into().expect("8 bytes")) as usize;
+  let compiler = match word(8) {
+    0 => Compiler::Cranelift,
+    1 => Compiler::Singlepass,
+    _ => return Err(bad()),
+  };
+  let (wasm_len, artifact_len) = (word(16), word(24));
+  if blake3::hash(settings(compiler).as_bytes()).as_bytes()[..] != data[32..64] {
+    return Err("wasm-rt deserialize(): serialized by another version of wasm-rt or wasmer, or for another CPU; compile the module again".into());
+  }
+  let body = &data[SERIAL_HEADER..];
+  if wasm_len.checked_add(artifact_len) != Some(body.len()) || blake3::hash(body).as_bytes()[..] != data[64..96] {
+    return Err("wasm-rt deserialize(): the bytes are damaged (length or hash does not match)".into());
+  }
+  let (wasm, artifact) = body.split_at(wasm_len);
+  let module = deserialize(&crate::engine::engine(compiler), artifact).ok_or_else(bad)?;
+  Ok((compiler, wasm.to_vec(), module))
+}

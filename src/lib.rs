@@ -94,6 +94,8 @@ const FUNCTIONS: &[(&str, NativeFn)] = &[
   ("compileAsync", module::compile_async),
   ("moduleImports", module::imports),
   ("moduleExports", module::exports),
+  ("moduleSerialize", module::serialize),
+  ("moduleDeserialize", module::deserialize),
   ("instantiate", instance::instantiate),
   ("memoryNew", memory::create),
   ("memoryBuffer", memory::buffer),
