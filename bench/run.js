@@ -2,14 +2,14 @@
 // `npm run bench`: every case on V8 and on wasm-rt in one run, side by side, with the ratio
 // wasm-rt / V8 of the medians (above 1: wasm-rt takes longer or uses more). Each section runs in
 // a Node process of its own. Writes bench/out/report.json.
-//   node bench/run.js [section...]     sections: calls, instantiate, compile, compute, memory, wasi
+//   node bench/run.js [section...]     sections: calls, instantiate, compile, compute, memory, wasi, startup
 //   BENCH_QUICK=1 node bench/run.js    smaller sizes, for trying the harness out
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
-const SECTIONS = ['calls', 'instantiate', 'compile', 'compute', 'memory', 'wasi'];
+const SECTIONS = ['calls', 'instantiate', 'compile', 'compute', 'memory', 'wasi', 'startup'];
 
 if (process.argv[2] === '--section') {
   Promise.resolve(require(`./cases/${process.argv[3]}`)()).then((rows) => process.stdout.write(JSON.stringify(rows)));
@@ -54,6 +54,16 @@ for (const compiler of ['cranelift', 'singlepass']) {
 }
 const first = rows.find((r) => /^to first call large .*\[singlepass\]$/.test(r.case));
 if (first) target('singlepass time to first call, large module', `${fmt(first['wasm-rt'])} ms (V8 ${fmt(first.v8)} ms)`, '≤ V8', first['wasm-rt'] <= first.v8);
+
+const startup = (kind) => rows.filter((r) => r.section === 'startup' && r.case.endsWith(`${kind} cache`));
+for (const [kind, goal] of [['warm', 1.0], ['cold', 25]]) {
+  const list = startup(kind);
+  if (list.length === 0) continue;
+  const ratio = geomean(list.map((r) => r.ratio));
+  target(`start-up to a compiled Module, ${kind} code cache, geometric mean vs V8`, `${ratio.toFixed(2)}×`, `≤ ${goal}×`, ratio <= goal);
+}
+const wasiRows = rows.filter((r) => r.section === 'wasi');
+for (const r of wasiRows) target(`${r.case} vs node:wasi`, `${r.ratio.toFixed(2)}×`, '≤ 1.0×', r.ratio <= 1.0);
 
 console.log('\n## targets');
 for (const t of targets) console.log(`${t.met === null ? '-   ' : t.met ? 'met ' : 'MISS'} ${t.what}: ${t.value} (target ${t.goal})`);

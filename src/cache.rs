@@ -106,7 +106,7 @@ pub fn key(compiler: Compiler, bytes: &[u8]) -> Key {
   h.update(b"wasm-rt code cache\0");
   h.update(settings(compiler).as_bytes());
   h.update(b"\0");
-  h.update(bytes);
+  h.update_rayon(bytes);
   *h.finalize().as_bytes()
 }
 
@@ -125,7 +125,7 @@ fn payload<'a>(data: &'a [u8], key: &Key) -> Option<&'a [u8]> {
   }
   let len = u64::from_le_bytes(data[8..16].try_into().ok()?) as usize;
   let body = &data[HEADER..];
-  if body.len() != len || blake3::hash(body).as_bytes()[..] != data[16..48] {
+  if body.len() != len || blake3::Hasher::new().update_rayon(body).finalize().as_bytes()[..] != data[16..48] {
     return None;
   }
   Some(body)

@@ -1,0 +1,67 @@
+'use strict';
+// Start-up: time from bytes to a compiled WebAssembly.Module, each in a fresh process, for big
+// modules from npm (installed into bench/out/npm at bench time; nothing of theirs is committed).
+// wasm-rt runs its default (tiered): "cold" with an empty code cache (singlepass compiles; the
+// process ends before cranelift's background compile would matter), "warm" with cranelift's
+// code in the cache.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { median, quick } = require('../measure');
+
+const NPM_DIR = path.join(__dirname, '..', 'out', 'npm');
+const MODULES = [
+  { pkg: 'lightningcss-wasm@1.33.0', file: 'lightningcss-wasm/lightningcss_node.wasm' },
+  { pkg: '@swc/wasm@1.16.18', file: '@swc/wasm/wasm_bg.wasm' },
+  { pkg: 'esbuild-wasm@0.28.2', file: 'esbuild-wasm/esbuild.wasm' },
+  { pkg: '@ruby/3.4-wasm-wasi@2.10.1', file: '@ruby/3.4-wasm-wasi/dist/ruby+stdlib.wasm' },
+  { pkg: 'sql.js@1.17.0', file: 'sql.js/dist/sql-wasm.wasm' },
+];
+const REPEATS = quick ? 1 : 3;
+const INDEX = path.join(__dirname, '..', '..', 'index.js');
+
+function install() {
+  fs.mkdirSync(NPM_DIR, { recursive: true });
+  const missing = MODULES.filter((m) => !fs.existsSync(path.join(NPM_DIR, 'node_modules', m.file)));
+  if (missing.length === 0) return;
+  fs.writeFileSync(path.join(NPM_DIR, 'package.json'), '{"private": true}');
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', '--ignore-scripts', ...missing.map((m) => m.pkg)], { cwd: NPM_DIR, stdio: 'inherit' });
+}
+
+/** Milliseconds to a compiled Module in a fresh process. */
+function timeInChild(engine, file, env = {}) {
+  const compile = engine === 'v8' ? 'new WebAssembly.Module(bytes)' : `new (require(${JSON.stringify(INDEX)}).WebAssembly.Module)(bytes)`;
+  const script = `const bytes = require('fs').readFileSync(${JSON.stringify(file)});
+    ${engine === 'v8' ? '' : `require(${JSON.stringify(INDEX)});`}
+    const t = process.hrtime.bigint(); ${compile}; console.log(Number(process.hrtime.bigint() - t) / 1e6);`;
+  return Number(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ...env }, encoding: 'utf8' }));
+}
+
+module.exports = function run() {
+  install();
+  const rows = [];
+  for (const m of MODULES) {
+    const file = path.join(NPM_DIR, 'node_modules', m.file);
+    const name = path.basename(m.file);
+    const size = `${(fs.statSync(file).size / 1e6).toFixed(1)} MB`;
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-rt-bench-cache-'));
+    const v8 = [];
+    const cold = [];
+    for (let r = 0; r < REPEATS; r++) {
+      v8.push(timeInChild('v8', file));
+      fs.rmSync(cacheDir, { recursive: true, force: true });
+      cold.push(timeInChild('wasm-rt', file, { WASM_RT_CACHE_DIR: cacheDir }));
+    }
+    // Fill the cache with cranelift's code, as a first run's background compile does.
+    execFileSync(process.execPath, ['-e', `require(${JSON.stringify(INDEX)}).compileSync(require('fs').readFileSync(${JSON.stringify(file)}), { compiler: 'cranelift' })`], {
+      env: { ...process.env, WASM_RT_CACHE_DIR: cacheDir },
+    });
+    const warm = [];
+    for (let r = 0; r < REPEATS; r++) warm.push(timeInChild('wasm-rt', file, { WASM_RT_CACHE_DIR: cacheDir }));
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+    rows.push({ case: `start-up ${name} (${size}) cold cache`, unit: 'ms', v8: median(v8), 'wasm-rt': median(cold) });
+    rows.push({ case: `start-up ${name} (${size}) warm cache`, unit: 'ms', v8: median(v8), 'wasm-rt': median(warm) });
+  }
+  return rows;
+};
