@@ -14,7 +14,8 @@ const ENGINES = { node: 'v8', 'wasm-rt': 'wasm-rt' };
 
 const USAGE = `usage: wasm-rt wasi-test [options]
   --tests DIR          the wasi-testsuite (a folder holding tests/<lang>/testsuite/wasm32-wasip1),
-                       or a .tar.gz of it (default: $WASI_TESTSUITE)
+                       or a .tar.gz of it (default: $WASI_TESTSUITE, else
+                       ../shared/suites/wasi-testsuite-wasip1.tar.gz beside the project)
   --if-present         without a suite, print a note and exit 0
   --filter SUBSTR      only tests whose name contains SUBSTR
   --jobs N             parallel runs (default: number of CPUs)
@@ -24,6 +25,12 @@ Exit code: 0 when every wasm-rt result is as wasi-test/expectations.json predict
 2 on a usage or environment error.`;
 
 class UsageError extends Error {}
+
+/** The suite in ../shared/suites beside the project, where the workplace keeps it, if present. */
+function besideProject() {
+  const p = path.join(__dirname, '..', '..', '..', 'shared', 'suites', 'wasi-testsuite-wasip1.tar.gz');
+  return fs.existsSync(p) ? p : undefined;
+}
 
 function options(argv) {
   let values;
@@ -50,7 +57,7 @@ function options(argv) {
   };
   return {
     help: values.help,
-    tests: values.tests ?? process.env.WASI_TESTSUITE,
+    tests: values.tests ?? process.env.WASI_TESTSUITE ?? besideProject(),
     ifPresent: values['if-present'],
     filter: values.filter,
     jobs: values.jobs === undefined ? os.availableParallelism() : int(values.jobs, 'jobs'),

@@ -17,7 +17,8 @@ const ENGINES = ['v8', 'wasm-rt'];
 const TAIL_CHARS = 4000;
 
 const USAGE = `usage: wasm-rt wpt [options]
-  --tests DIR                spec repo or web-platform-tests checkout (default: $WPT_DIR)
+  --tests DIR                spec repo or web-platform-tests checkout (default: $WPT_DIR, else
+                             ../shared/suites/webassembly-spec beside the project)
   --if-present               without a checkout, print a note and exit 0
   --engine v8|wasm-rt|both   engines to run (default: both)
   --filter SUBSTR            only test files whose path contains SUBSTR
@@ -27,6 +28,12 @@ const USAGE = `usage: wasm-rt wpt [options]
   --update-expectations      rewrite wpt/expectations.json from wasm-rt's failures`;
 
 class UsageError extends Error {}
+
+/** A suite in ../shared/suites beside the project, where the workplace keeps them, if present. */
+function besideProject(name) {
+  const p = path.join(__dirname, '..', '..', '..', '..', 'shared', 'suites', name);
+  return fs.existsSync(p) ? p : undefined;
+}
 
 function positiveInt(value, name) {
   const n = Number(value);
@@ -63,7 +70,7 @@ function parseOptions(argv) {
   }
   return {
     help: values.help,
-    tests: values.tests ?? process.env.WPT_DIR,
+    tests: values.tests ?? process.env.WPT_DIR ?? besideProject('webassembly-spec'),
     ifPresent: values['if-present'],
     engines,
     filter: values.filter,
