@@ -3,13 +3,7 @@
 // wraps its functions so that failures throw from JS.
 const path = require('node:path');
 const fs = require('node:fs');
-
-function triple() {
-  const { platform, arch } = process;
-  if (platform !== 'linux') return `${platform}-${arch}`;
-  const glibc = process.report?.getReport().header.glibcVersionRuntime;
-  return `${platform}-${arch}-${glibc ? 'gnu' : 'musl'}`;
-}
+const { triple } = require('./triple');
 
 function load() {
   const t = triple();
