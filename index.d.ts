@@ -54,7 +54,7 @@ declare const wasmRt: {
   /** A module's compiled code as bytes, for `deserialize` in a worker or a later process. */
   serialize(module: WebAssembly.Module): Uint8Array;
   /** The module `serialize` made bytes of; a TypeError for damaged or foreign bytes. */
-  deserialize(bytes: BufferSource): WebAssembly.Module;
+  deserialize(bytes: ArrayBuffer | ArrayBufferView): WebAssembly.Module;
   /** The code cache on disk: where it is and what this process did with it. */
   codeCache(): CodeCacheInfo;
   /** The compilers built into this binary. */

@@ -1,0 +1,29 @@
+// Every export of wasm-rt used as a TypeScript program would; `tsc --noEmit` checks it against
+// index.d.ts (__test__/types.spec.mjs).
+import wasmRt = require('../../index.js');
+
+const { WebAssembly: W, WASI, compile, compileSync, serialize, deserialize, compilers, defaultCompiler, codeCache } = wasmRt;
+
+declare const bytes: Uint8Array<ArrayBuffer>;
+
+async function main(): Promise<number> {
+  const m1: WebAssembly.Module = compileSync(bytes, { compiler: 'singlepass' });
+  const m2: WebAssembly.Module = await compile(bytes, { compiler: 'tiered' });
+  const m3: WebAssembly.Module = new W.Module(bytes);
+  const again: WebAssembly.Module = deserialize(serialize(m1));
+  const first: 'cranelift' | 'singlepass' = compilers[0];
+  const mode: string = defaultCompiler;
+  const cache = codeCache();
+  const dir: string | null = cache.dir;
+  const counts: number = cache.loaded + cache.stored + cache.rejected;
+
+  const wasi = new WASI({ version: 'preview1', args: ['prog'], env: { K: 'v' }, preopens: { '/data': '.' }, returnOnExit: true, stdout: 1 });
+  const instance: WebAssembly.Instance = await W.instantiate(m2, wasi.getImportObject());
+  const errno: number = wasi.wasiImport.clock_time_get(1, 0n, 0);
+  wasi.initialize(instance);
+  const code: number = wasi.start(instance);
+  void [m3, again, first, mode, dir, counts, errno];
+  return code;
+}
+
+void main;
