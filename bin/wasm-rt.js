@@ -12,7 +12,10 @@ const USAGE = `usage: wasm-rt <command> [options]
 commands:
   wpt        run the WebAssembly JS API conformance tests on V8 and wasm-rt (wasm-rt wpt --help)
   run        run a WASI program (wasm-rt run --help)
-  wasi-test  run the WASI testsuite on node:wasi and wasm-rt (wasm-rt wasi-test --help)`;
+  wasi-test  run the WASI testsuite on node:wasi and wasm-rt (wasm-rt wasi-test --help)
+exit codes: 0 as expected; 1 differences, unexpected results or a failed program; 2 a usage or
+environment error. Reports: --json FILE. Long runs show their progress on stderr when it is a
+terminal.`;
 
 async function main([name, ...args]) {
   if (name === undefined) {

@@ -9,8 +9,9 @@ const USAGE = `usage: wasm-rt run [options] PROGRAM.wasm [ARGS...]
   --dir HOST[::GUEST]         preopen the host directory HOST as GUEST (default: HOST); repeatable
   --env NAME=VALUE            set a guest environment variable; repeatable (nothing else is set)
   --engine wasm-rt|v8         wasm-rt (default), or V8 with node:wasi
-  --compiler NAME             wasm-rt's compiler: cranelift (default) or singlepass
-The program sees PROGRAM as argv[0], then ARGS. Exit code: the program's; 2 on a usage error.`;
+  --compiler NAME             wasm-rt's compiler: tiered (default), cranelift or singlepass
+The program sees PROGRAM as argv[0], then ARGS. Exit code: the program's; 1 when it fails (a
+trap, an error); 2 on a usage error or a program that cannot be read.`;
 
 class UsageError extends Error {}
 
