@@ -13,12 +13,12 @@ describe('wasm-rt', () => {
   it('lists its commands and exit codes', () => {
     const r = cli('--help');
     expect(r.status).toBe(0);
-    for (const c of ['wpt', 'run', 'wasi-test', 'exit codes']) expect(r.stdout).toContain(c);
+    for (const c of ['wpt', 'run', 'wasi-test', 'compare', 'exit codes']) expect(r.stdout).toContain(c);
     expect(cli().status).toBe(2);
     expect(cli('frobnicate').status).toBe(2);
   });
 
-  for (const command of ['wpt', 'run', 'wasi-test']) {
+  for (const command of ['wpt', 'run', 'wasi-test', 'compare']) {
     it(`${command} --help prints its usage; an unknown option is a usage error`, () => {
       const help = cli(command, '--help');
       expect([help.status, help.stdout]).toEqual([0, expect.stringContaining(`usage: wasm-rt ${command}`)]);

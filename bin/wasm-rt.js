@@ -6,6 +6,7 @@ const COMMANDS = {
   wpt: () => require('../lib/cli/wpt/runner.js').main,
   run: () => require('../lib/cli/run.js').main,
   'wasi-test': () => require('../lib/cli/wasi-test.js').main,
+  compare: () => require('../lib/cli/compare.js').main,
 };
 
 const USAGE = `usage: wasm-rt <command> [options]
@@ -13,6 +14,7 @@ commands:
   wpt        run the WebAssembly JS API conformance tests on V8 and wasm-rt (wasm-rt wpt --help)
   run        run a WASI program (wasm-rt run --help)
   wasi-test  run the WASI testsuite on node:wasi and wasm-rt (wasm-rt wasi-test --help)
+  compare    run a Node program on V8 and on wasm-rt and compare what it does (wasm-rt compare --help)
 exit codes: 0 as expected; 1 differences, unexpected results or a failed program; 2 a usage or
 environment error. Reports: --json FILE. Long runs show their progress on stderr when it is a
 terminal.`;

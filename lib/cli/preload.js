@@ -1,9 +1,10 @@
 'use strict';
 // `node -r wasm-rt/lib/cli/preload.js program.js`: runs an unchanged program on wasm-rt. Before
-// anything else loads, wasm-rt's WebAssembly becomes globalThis.WebAssembly and its WASI is what
-// `require('wasi')` / `require('node:wasi')` return.
+// anything else loads, wasm-rt's WebAssembly becomes globalThis.WebAssembly, and its WASI is what
+// `require('wasi')`, `require('node:wasi')` and `import ... from 'node:wasi'` give.
 const Module = require('node:module');
 const path = require('node:path');
+const { pathToFileURL } = require('node:url');
 const rt = require(path.join(__dirname, '..', '..', 'index.js'));
 
 Object.defineProperty(globalThis, 'WebAssembly', { value: rt.WebAssembly, writable: true, configurable: true, enumerable: false });
@@ -13,3 +14,5 @@ Module._load = function loadWithWasmRt(request, parent, isMain) {
   if (request === 'wasi' || request === 'node:wasi') return wasi;
   return load.call(this, request, parent, isMain);
 };
+// ES modules: a resolve hook sends 'wasi' and 'node:wasi' to a module that re-exports wasm-rt's.
+Module.register(pathToFileURL(path.join(__dirname, 'esm-hooks.mjs')));
