@@ -4,8 +4,9 @@ const { WebAssembly } = require('./lib/namespace');
 const { compile, compileSync, serialize, deserialize, compilers, defaultCompiler } = require('./lib/extensions');
 const { WASI } = require('./lib/wasi');
 const native = require('./lib/native');
+const { compareModule } = require('./lib/differential');
 
 /** The compiled-code cache of this process: its folder (null when off) and what it did. */
 const codeCache = () => native.cacheInfo();
 
-module.exports = { WebAssembly, WASI, compile, compileSync, serialize, deserialize, compilers, defaultCompiler, codeCache };
+module.exports = { WebAssembly, WASI, compile, compileSync, serialize, deserialize, compilers, defaultCompiler, codeCache, compareModule };
