@@ -39,13 +39,17 @@ pub fn remember(env: napi_env, key: Key, obj: napi_value) -> JsResult<()> {
 /// Drops the entry for `key` unless a live object holds it (a newer object may have taken over
 /// the key after the old one was collected).
 pub fn forget(env: napi_env, key: Key) {
-  let dead = OBJECTS.with(|m| {
-    let mut m = m.borrow_mut();
-    match m.get(&key) {
-      Some(&r) if napi_raw::ref_value(env, r).is_none() => m.remove(&key),
-      _ => None,
-    }
-  });
+  // try_with: a drop while the thread ends finds the map gone (see reclaim.rs).
+  let dead = OBJECTS
+    .try_with(|m| {
+      let mut m = m.borrow_mut();
+      match m.get(&key) {
+        Some(&r) if napi_raw::ref_value(env, r).is_none() => m.remove(&key),
+        _ => None,
+      }
+    })
+    .ok()
+    .flatten();
   if let Some(r) = dead {
     napi_raw::delete_ref(env, r);
   }

@@ -4,6 +4,7 @@
 mod bridge;
 mod cache;
 mod engine;
+mod fuzz;
 mod global;
 mod group;
 mod identity;
@@ -115,6 +116,7 @@ const FUNCTIONS: &[(&str, NativeFn)] = &[
   ("tagNewJS", tag::create_js_tag),
   ("tagParams", tag::params),
   ("cacheInfo", cache::info),
+  ("fuzzModule", fuzz::module),
   ("wasiFunctions", wasi::functions),
   ("wasiNew", wasi::create),
   ("wasiBind", wasi::bind),

@@ -372,7 +372,7 @@ pub fn exports(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   napi_raw::array_of(env, &rows)
 }
 
-fn uint8array(env: napi_env, bytes: &[u8]) -> JsResult<napi_value> {
+pub fn uint8array(env: napi_env, bytes: &[u8]) -> JsResult<napi_value> {
   let mut data = ptr::null_mut();
   let mut ab = ptr::null_mut();
   napi_call!(env, napi_create_arraybuffer(env, bytes.len(), &mut data, &mut ab))?;

@@ -29,16 +29,32 @@ extern "C" {
   ) -> napi_status;
 }
 
+/// What is still queued when the thread ends (the process exiting, a worker finishing) is
+/// leaked, not dropped: dropping it then would call Node-API on an environment that is going away
+/// and read thread-locals that are already destroyed — a panic that cannot unwind, so an abort
+/// (found by `wasm-rt fuzz`: exit after an uncaught exception).
+struct Queue(RefCell<Vec<Box<dyn Any>>>);
+
+impl Drop for Queue {
+  fn drop(&mut self) {
+    std::mem::forget(std::mem::take(self.0.get_mut()));
+  }
+}
+
 thread_local! {
-  static QUEUE: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
+  static QUEUE: Queue = const { Queue(RefCell::new(Vec::new())) };
   static POSTED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// A Node-API finalizer for data made by `Box::into_raw(Box::new(T))`.
 pub unsafe extern "C" fn finalize_box<T: 'static>(env: napi_env, data: *mut c_void, _hint: *mut c_void) {
   // SAFETY: the caller registered `data` as a leaked `Box<T>`, finalized exactly once.
-  let b: Box<T> = unsafe { Box::from_raw(data as *mut T) };
-  QUEUE.with(|q| q.borrow_mut().push(b));
+  let mut b: Option<Box<dyn Any>> = Some(unsafe { Box::from_raw(data as *mut T) });
+  if QUEUE.try_with(|q| q.0.borrow_mut().extend(b.take())).is_err() {
+    // The thread is ending (see `Queue`).
+    std::mem::forget(b);
+    return;
+  }
   if !POSTED.with(|p| p.replace(true)) {
     unsafe { node_api_post_finalizer(env, Some(drain_posted), ptr::null_mut(), ptr::null_mut()) };
   }
@@ -52,7 +68,7 @@ unsafe extern "C" fn drain_posted(_env: napi_env, _data: *mut c_void, _hint: *mu
 /// Drops everything queued. Call only where no borrow of wasm-rt's native state is held.
 pub fn drain() {
   loop {
-    let batch = QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut()));
+    let batch = QUEUE.try_with(|q| std::mem::take(&mut *q.0.borrow_mut())).unwrap_or_default();
     if batch.is_empty() {
       return;
     }

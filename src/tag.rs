@@ -104,12 +104,15 @@ fn js_tag_in(store: &mut StoreMut<'_>) -> Tag {
 
 /// Forgets what a dropped store's exceptions and JSTag mapped to.
 pub fn store_dropped(env: napi_env, id: u64) {
-  JS_TAGS.with(|m| m.borrow_mut().remove(&id));
-  let gone: Vec<napi_ref> = FROM_JS.with(|m| {
-    let mut m = m.borrow_mut();
-    let keys: Vec<_> = m.keys().filter(|k| k.0 == id).copied().collect();
-    keys.iter().filter_map(|k| m.remove(k)).collect()
-  });
+  // try_with: a store dropped while the thread ends finds these maps gone (see reclaim.rs).
+  let _ = JS_TAGS.try_with(|m| m.borrow_mut().remove(&id));
+  let gone: Vec<napi_ref> = FROM_JS
+    .try_with(|m| {
+      let mut m = m.borrow_mut();
+      let keys: Vec<_> = m.keys().filter(|k| k.0 == id).copied().collect();
+      keys.iter().filter_map(|k| m.remove(k)).collect()
+    })
+    .unwrap_or_default();
   for r in gone {
     napi_raw::delete_ref(env, r);
   }

@@ -1,0 +1,52 @@
+// compareModule and `wasm-rt fuzz`: one module on both engines, outcomes normalised where the
+// spec lets engines differ (NaN bits, trap wording) and compared where it does not.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN } from './helpers/wasi.mjs';
+import { wat } from './helpers/wat.mjs';
+
+const require = createRequire(import.meta.url);
+const { compareModule } = require('../index.js');
+
+describe('compareModule', () => {
+  it('agrees on values, NaNs, each trap kind and the state left behind', () => {
+    const bytes = wat(`(module
+      (memory (export "mem") 1) (global (export "g") (mut i32) (i32.const 0))
+      (table 1 funcref)
+      (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+      (func (export "nan") (result f32) (f32.div (f32.const 0) (f32.const 0)))
+      (func (export "trunc") (param f64) (result i32) (i32.trunc_f64_s (local.get 0)))
+      (func (export "oob") (i32.store (i32.const 70000) (i32.const 1)))
+      (func (export "null") (call_indirect (i32.const 0)))
+      (func (export "set") (global.set 0 (i32.const 5)) (i32.store (i32.const 8) (i32.const 9)))
+      (func $r (export "rec") (call $r)))`);
+    const calls = [['div', 7, 2], ['div', 1, 0], ['div', -2147483648, -1], ['nan'], ['trunc', NaN], ['trunc', 1e20], ['oob'], ['null'], ['set'], ['rec']];
+    const r = compareModule(bytes, { calls });
+    expect(r.differences).toEqual([]);
+    expect(r.v8.calls.map((c) => c.value ?? c.trap)).toEqual([3, 'divide by zero', 'integer overflow', 'NaN', 'invalid conversion', 'invalid conversion', 'memory out of bounds', 'indirect call', undefined, 'stack overflow']);
+    expect(r.v8.state.g).toEqual({ value: 5 });
+  });
+
+  it('reports what differs: a module only one engine compiles', () => {
+    const r = compareModule(wat('(module (func $g) (func (export "f") (return_call $g)))'), { calls: [['f']] });
+    expect(r.differ).toBe(true);
+    expect(r.differences[0]).toMatchObject({ step: 'compile', v8: { value: 'ok' }, 'wasm-rt': { compileError: true } });
+  });
+});
+
+describe('wasm-rt fuzz', () => {
+  it('runs generated modules on both engines, replayable by seed, and reports findings', () => {
+    const json = path.join(os.tmpdir(), `wasm-rt-fuzz-${process.pid}.json`);
+    const r = spawnSync(process.execPath, [BIN, 'fuzz', '--count', '40', '--seed', '7', '--json', json], { encoding: 'utf8' });
+    const report = JSON.parse(fs.readFileSync(json, 'utf8'));
+    fs.rmSync(json, { force: true });
+    expect(r.stdout).toMatch(/^fuzz: 40 modules, \d+ calls, \d+ findings in \d+ s \(seeds 7\.\.46\)$/m);
+    expect(report.modules).toBe(40);
+    // Any finding is a difference between the engines (or a crash) to look at: the suite keeps none.
+    expect([r.status, report.findings]).toEqual([0, []]);
+  }, 120_000);
+});

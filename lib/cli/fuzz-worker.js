@@ -1,0 +1,41 @@
+'use strict';
+// The child process of `wasm-rt fuzz`: generates each module the parent names by seed and runs it
+// on both engines (compareModule). A crash ends only this process; the parent records it.
+const native = require('../native');
+const { compareModule } = require('../differential');
+
+/** Arguments for a parameter list ('i', 'I', 'f', 'F', 'v', 'r'), from a small PRNG. */
+function argsFor(params, seed) {
+  let x = seed >>> 0 || 1;
+  const next = () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x >>> 0;
+  };
+  const pick = (list) => list[next() % list.length];
+  return [...params].map((p) => {
+    switch (p) {
+      case 'i':
+        return pick([0, 1, -1, 7, 0x7fffffff, -0x80000000, next() | 0]);
+      case 'I':
+        return pick([0n, 1n, -1n, 0x7fffffffffffffffn, BigInt(next())]);
+      case 'f':
+      case 'F':
+        return pick([0, -0, 1.5, -2.25, Infinity, NaN, next() / 7]);
+      default:
+        return null;
+    }
+  });
+}
+
+process.on('message', ({ seed }) => {
+  const generated = native.fuzzModule(seed);
+  if (!generated) return process.send({ seed, skipped: true });
+  const [bytes, ...flat] = generated;
+  const calls = [];
+  for (let i = 0; i < flat.length; i += 3) calls.push([flat[i], ...argsFor(flat[i + 1], seed + i)]);
+  const r = compareModule(bytes, { calls });
+  process.send({ seed, calls: calls.length, differences: r.differences, bytes: r.differ ? Buffer.from(bytes).toString('base64') : undefined });
+});
+

@@ -1,0 +1,118 @@
+'use strict';
+// `wasm-rt fuzz`: modules generated from seeds (wasm-smith, src/fuzz.rs) run on V8 and on
+// wasm-rt; every difference in results, traps, exceptions or the state left behind — and every
+// crash — is reported, and with --out written down (the module and what differed).
+const fs = require('node:fs');
+const path = require('node:path');
+const { fork } = require('node:child_process');
+const { parseArgs } = require('node:util');
+
+const WORKER = path.join(__dirname, 'fuzz-worker.js');
+
+const USAGE = `usage: wasm-rt fuzz [options]
+  --time S      run for S seconds (default: 60)
+  --count N     or for N modules (then --time does not apply)
+  --seed N      the first seed (default: random); seed i+1 follows seed i, so a run replays
+  --out DIR     write each differing or crashing module as DIR/seed-N.wasm with seed-N.json
+  --json FILE   a report of the run
+Exit code: 0 no difference found; 1 a difference or a crash; 2 usage error.`;
+
+class UsageError extends Error {}
+
+function options(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        time: { type: 'string', default: '60' },
+        count: { type: 'string' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(e.message);
+  }
+  const num = (v, name, min) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} needs an integer ≥ ${min}, got ${v}`);
+    return n;
+  };
+  return {
+    help: values.help,
+    seconds: num(values.time, 'time', 1),
+    count: values.count === undefined ? undefined : num(values.count, 'count', 1),
+    seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : num(values.seed, 'seed', 0),
+    out: values.out,
+    json: values.json,
+  };
+}
+
+async function main(argv) {
+  let o;
+  try {
+    o = options(argv);
+  } catch (e) {
+    process.stderr.write(`wasm-rt fuzz: ${e.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (o.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (o.out) fs.mkdirSync(o.out, { recursive: true });
+  const started = Date.now();
+  const findings = [];
+  let modules = 0;
+  let calls = 0;
+  let seed = o.seed;
+  const more = () => (o.count !== undefined ? modules < o.count : Date.now() - started < o.seconds * 1000);
+  const record = (finding, bytes) => {
+    findings.push(finding);
+    process.stdout.write(`seed ${finding.seed}: ${finding.kind}${finding.differences ? `: ${finding.differences.map((d) => d.step).join(', ')}` : ''}\n`);
+    if (!o.out) return;
+    if (bytes) fs.writeFileSync(path.join(o.out, `seed-${finding.seed}.wasm`), Buffer.from(bytes, 'base64'));
+    fs.writeFileSync(path.join(o.out, `seed-${finding.seed}.json`), `${JSON.stringify(finding, null, 2)}\n`);
+  };
+
+  while (more()) {
+    // One worker process until it crashes; a crash costs the seed it was on.
+    await new Promise((resolve) => {
+      // Generated modules are not worth keeping in the code cache.
+      const worker = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, WASM_RT_CACHE: 'off' } });
+      let stderr = '';
+      worker.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+      let current = seed;
+      const next = () => {
+        if (!more()) return worker.kill();
+        current = seed++;
+        worker.send({ seed: current });
+      };
+      worker.on('message', (m) => {
+        modules += 1;
+        calls += m.calls ?? 0;
+        if (m.differences?.length) record({ seed: m.seed, kind: 'difference', differences: m.differences }, m.bytes);
+        if (process.stderr.isTTY) process.stderr.write(`\r${modules} modules, ${findings.length} findings, ${((Date.now() - started) / 1000).toFixed(0)} s, seed ${m.seed}\x1b[K`);
+        next();
+      });
+      worker.on('exit', (code, signal) => {
+        if (code !== null && code !== 0 || (signal && signal !== 'SIGTERM')) {
+          modules += 1;
+          record({ seed: current, kind: `crash (${signal ?? `exit ${code}`})`, stderr });
+        }
+        resolve();
+      });
+      next();
+    });
+  }
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  const seconds = (Date.now() - started) / 1000;
+  if (o.json) fs.writeFileSync(o.json, `${JSON.stringify({ firstSeed: o.seed, modules, calls, seconds, findings }, null, 2)}\n`);
+  process.stdout.write(`fuzz: ${modules} modules, ${calls} calls, ${findings.length} findings in ${seconds.toFixed(0)} s (seeds ${o.seed}..${seed - 1})\n`);
+  return findings.length ? 1 : 0;
+}
+
+module.exports = { main };
