@@ -112,12 +112,25 @@ impl Tunables for Linking {
   }
 
   fn create_host_table(&self, ty: &TableType, style: &TableStyle) -> Result<VMTable, String> {
-    self.0.create_host_table(ty, style)
+    self.0.create_host_table(&capped(ty), style)
   }
 
   unsafe fn create_vm_table(&self, ty: &TableType, style: &TableStyle, location: NonNull<VMTableDefinition>) -> Result<VMTable, String> {
-    unsafe { self.0.create_vm_table(ty, style, location) }
+    unsafe { self.0.create_vm_table(&capped(ty), style, location) }
   }
+}
+
+/// The largest table a JS embedding allocates (JS API, "Implementation-defined limits").
+pub const TABLE_SIZE_LIMIT: u32 = 10_000_000;
+
+/// A table's type with its maximum held to the embedding's limit. wasmer's `table.grow` checks
+/// only the maximum before resizing its element vector, so a wasm `table.grow` of 2^32 - 1 on a
+/// table without one aborted the process (out of memory; found by `wasm-rt fuzz`); past the
+/// limit a grow now fails with -1, as on V8.
+fn capped(ty: &TableType) -> TableType {
+  let mut t = *ty;
+  t.maximum = Some(t.maximum.map_or(TABLE_SIZE_LIMIT, |m| m.min(TABLE_SIZE_LIMIT)).max(t.minimum));
+  t
 }
 
 /// Puts a clone of `memory`'s backing into `store`.

@@ -26,8 +26,13 @@ fn config() -> Config {
     max_imports: 0,
     export_everything: true,
     canonicalize_nans: true,
+    min_funcs: 2,
     max_funcs: 20,
     max_instructions: 200,
+    // Bounded, as wasmtime's differential fuzzer bounds them: a case is about semantics, and
+    // hashing gigabytes of memory after every case would cost the run its speed.
+    max_memory32_bytes: 16 << 16,
+    max_table_elements: 1000,
     ..Config::default()
   }
 }

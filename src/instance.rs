@@ -9,6 +9,7 @@ use wasmer::{Extern, ExternType, Global, Instance, InstantiationError, Module, T
 use wasmer_types::ExportIndex;
 
 use crate::bridge::{errors, exported, host, values};
+use crate::engine::TABLE_SIZE_LIMIT;
 use crate::{global, memory, table, tag};
 use crate::group::Group;
 use crate::module::unwrap_module;
@@ -61,8 +62,6 @@ fn wrong_kind(env: napi_env, imp: &wasmer::ImportType) -> crate::napi_raw::Pendi
   state::throw_link_error(env, &format!("WebAssembly.Instance(): Import \"{}\" \"{}\": the value has the wrong kind", imp.module(), imp.name()))
 }
 
-/// The largest table a JS embedding allocates (JS API, "Implementation-defined limits").
-const TABLE_SIZE_LIMIT: u32 = 10_000_000;
 
 /// `instantiate(module, importValues)` → `[instance handle, anchor, name0, value0, name1, ...]`.
 pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {

@@ -33,9 +33,15 @@ process.on('message', ({ seed }) => {
   const generated = native.fuzzModule(seed);
   if (!generated) return process.send({ seed, skipped: true });
   const [bytes, ...flat] = generated;
+  // Each export is called one to five times, with edge-biased arguments.
   const calls = [];
-  for (let i = 0; i < flat.length; i += 3) calls.push([flat[i], ...argsFor(flat[i + 1], seed + i)]);
+  for (let i = 0; i < flat.length; i += 3) {
+    for (let k = 0; k <= (seed + i) % 5; k++) calls.push([flat[i], ...argsFor(flat[i + 1], seed * 31 + i * 7 + k)]);
+  }
   const r = compareModule(bytes, { calls });
-  process.send({ seed, calls: calls.length, differences: r.differences, bytes: r.differ ? Buffer.from(bytes).toString('base64') : undefined });
+  // Where a stack or memory runs out is each engine's own limit: such a case has no verdict.
+  const exhausted = JSON.stringify([r.v8, r['wasm-rt']]).match(/stack overflow|out of memory/i);
+  const verdict = !r.differ ? 'same' : exhausted ? 'poison' : 'divergence';
+  process.send({ seed, calls: calls.length, verdict, differences: r.differences, bytes: r.differ ? Buffer.from(bytes).toString('base64') : undefined });
 });
 

@@ -15,7 +15,8 @@ const USAGE = `usage: wasm-rt fuzz [options]
   --seed N      the first seed (default: random); seed i+1 follows seed i, so a run replays
   --out DIR     write each differing or crashing module as DIR/seed-N.wasm with seed-N.json
   --json FILE   a report of the run
-Exit code: 0 no difference found; 1 a difference or a crash; 2 usage error.`;
+A case where a stack or memory runs out on either engine has no verdict (poison).
+Exit code: 0 no divergence and no crash; 1 otherwise; 2 usage error.`;
 
 class UsageError extends Error {}
 
@@ -68,6 +69,7 @@ async function main(argv) {
   const findings = [];
   let modules = 0;
   let calls = 0;
+  let poison = 0;
   let seed = o.seed;
   const more = () => (o.count !== undefined ? modules < o.count : Date.now() - started < o.seconds * 1000);
   const record = (finding, bytes) => {
@@ -94,7 +96,8 @@ async function main(argv) {
       worker.on('message', (m) => {
         modules += 1;
         calls += m.calls ?? 0;
-        if (m.differences?.length) record({ seed: m.seed, kind: 'difference', differences: m.differences }, m.bytes);
+        if (m.verdict === 'poison') poison += 1;
+        if (m.verdict === 'divergence') record({ seed: m.seed, kind: 'divergence', differences: m.differences }, m.bytes);
         if (process.stderr.isTTY) process.stderr.write(`\r${modules} modules, ${findings.length} findings, ${((Date.now() - started) / 1000).toFixed(0)} s, seed ${m.seed}\x1b[K`);
         next();
       });
@@ -110,8 +113,11 @@ async function main(argv) {
   }
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   const seconds = (Date.now() - started) / 1000;
-  if (o.json) fs.writeFileSync(o.json, `${JSON.stringify({ firstSeed: o.seed, modules, calls, seconds, findings }, null, 2)}\n`);
-  process.stdout.write(`fuzz: ${modules} modules, ${calls} calls, ${findings.length} findings in ${seconds.toFixed(0)} s (seeds ${o.seed}..${seed - 1})\n`);
+  const crashes = findings.filter((f) => f.kind.startsWith('crash')).length;
+  const divergences = findings.length - crashes;
+  if (o.json) fs.writeFileSync(o.json, `${JSON.stringify({ firstSeed: o.seed, modules, calls, divergences, poison, crashes, seconds, findings }, null, 2)}\n`);
+  process.stdout.write(`seeds ${o.seed}..${seed - 1} in ${seconds.toFixed(0)} s (${((modules / seconds) * 60).toFixed(0)} modules a minute)\n`);
+  process.stdout.write(`fuzz: modules ${modules} calls ${calls} divergences ${divergences} poison ${poison} crashes ${crashes}\n`);
   return findings.length ? 1 : 0;
 }
 
