@@ -11,16 +11,7 @@ const require = createRequire(import.meta.url);
 export const ROOT = path.join(import.meta.dirname, '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'wasm-rt.js');
 const C_DIR = path.join(import.meta.dirname, '..', 'wasi', 'c');
-
-function nodeWasi() {
-  const emit = process.emitWarning;
-  process.emitWarning = () => {};
-  try {
-    return require('node:wasi').WASI;
-  } finally {
-    process.emitWarning = emit;
-  }
-}
+const { nodeWasi } = require('../../lib/cli/node-wasi.js');
 
 export const implementations = {
   node: () => ({ WebAssembly: globalThis.WebAssembly, WASI: nodeWasi() }),

@@ -8,19 +8,10 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { median, ms, quick } = require('../measure');
 const rt = require('../..');
+const { nodeWasi } = require('../../lib/cli/node-wasi');
 
 const REPEATS = quick ? 1 : 5;
 const OUT_DIR = path.join(__dirname, '..', 'out');
-
-function nodeWasi() {
-  const emit = process.emitWarning;
-  process.emitWarning = () => {};
-  try {
-    return require('node:wasi').WASI;
-  } finally {
-    process.emitWarning = emit;
-  }
-}
 
 function build() {
   fs.mkdirSync(OUT_DIR, { recursive: true });

@@ -4,6 +4,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
+const { nodeWasi } = require('./node-wasi');
 
 const USAGE = `usage: wasm-rt run [options] PROGRAM.wasm [ARGS...]
   --dir HOST[::GUEST]         preopen the host directory HOST as GUEST (default: HOST); repeatable
@@ -51,19 +52,6 @@ function parse(argv) {
     env[e.slice(0, eq)] = e.slice(eq + 1);
   }
   return { program: argv[at], args: argv.slice(at), preopens, env, engine: values.engine, compiler: values.compiler };
-}
-
-/** node:wasi, without the experimental warning it prints when first loaded. */
-function nodeWasi() {
-  const emit = process.emitWarning;
-  process.emitWarning = (warning, ...rest) => {
-    if (!String(warning).includes('WASI')) emit.call(process, warning, ...rest);
-  };
-  try {
-    return require('node:wasi').WASI;
-  } finally {
-    process.emitWarning = emit;
-  }
 }
 
 async function main(argv) {
