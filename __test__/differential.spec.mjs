@@ -42,6 +42,24 @@ describe('compareModule', () => {
     expect(r['wasm-rt'].calls.map((c) => c.value)).toEqual([-1, -1, -1, 1, 6]);
   });
 
+  // wasmer's validator accepts reference types its translator cannot compile (a table of them made
+  // it panic); found by `wasm-rt fuzz --mutate`: validate and compile must agree, on both engines.
+  it.each([
+    ['a table of nullexnref', '0061736d01000000' + '040401740000'],
+    ['an element segment of nullexnref', '0061736d01000000' + '090401057400'],
+  ])('%s: invalid, a CompileError, as on V8', (_, hex) => {
+    const r = compareModule(Buffer.from(hex, 'hex'));
+    expect(r.differences).toEqual([]);
+    expect(r['wasm-rt'].compile).toEqual({ compileError: true });
+    expect(require('../index.js').WebAssembly.validate(Buffer.from(hex, 'hex'))).toBe(false);
+  });
+
+  // fuzz/known-divergences.md: V8 11.3 accepts i32 as the element type of a declarative segment.
+  it('known divergence: a declarative element segment typed i32 (V8 accepts it; the spec does not)', () => {
+    const r = compareModule(Buffer.from('0061736d01000000' + '090401077f00', 'hex'));
+    expect(r.differences[0]).toEqual({ step: 'compile', v8: { value: 'ok' }, 'wasm-rt': { compileError: true } });
+  });
+
   it('reports what differs: a module only one engine compiles', () => {
     const r = compareModule(wat('(module (func $g) (func (export "f") (return_call $g)))'), { calls: [['f']] });
     expect(r.differ).toBe(true);

@@ -105,6 +105,7 @@ pub fn compile_shared(compiler: Compiler, bytes: &[u8]) -> Result<Module, Compil
   if let Some(m) = crate::cache::load(&engine::engine(compiler), &disk_key) {
     return Ok(shared_put(key, m));
   }
+  reftype_precheck(bytes)?;
   if compiler == Compiler::Singlepass {
     singlepass_precheck(bytes)?;
   }
@@ -142,7 +143,7 @@ fn compile_tiered(bytes: &[u8]) -> Result<(Module, Compiler), CompileError> {
   if let Some(m) = shared_get(&quick) {
     return Ok((m, Compiler::Singlepass));
   }
-  let fast = singlepass_precheck(bytes).and_then(|()| {
+  let fast = reftype_precheck(bytes).and_then(|()| singlepass_precheck(bytes)).and_then(|()| {
     std::panic::catch_unwind(|| Module::new(&engine::engine(Compiler::Singlepass), bytes)).unwrap_or_else(|_| {
       engine::renew(Compiler::Singlepass);
       Err(CompileError::Codegen("singlepass panicked".into()))
@@ -189,6 +190,67 @@ pub fn compile_mode(mode: Mode, bytes: &[u8]) -> Result<NativeModule, CompileErr
     Mode::Exact(compiler) => compile_shared(compiler, bytes).map(|module| NativeModule { module, compiler, tiered: None }),
     Mode::Tiered => compile_tiered(bytes).map(|(module, compiler)| NativeModule { module, compiler, tiered: Some(bytes.into()) }),
   }
+}
+
+/// Reference types that wasmer 7.4.2's validator accepts but its translator cannot compile (it
+/// panics on such a table: `unwrap` in translator/sections.rs; found by `wasm-rt fuzz --mutate`).
+/// Refused before compiling, and by `validate`, so that validate and compile agree.
+fn reftype_precheck(bytes: &[u8]) -> Result<(), CompileError> {
+  use wasmer_compiler::wasmparser::{CompositeInnerType, ElementItems, Parser, Payload, RefType, TypeRef, ValType};
+  let supported = |r: &RefType| r.is_extern_ref() || r.is_func_ref() || *r == RefType::EXNREF || *r == RefType::EXN;
+  let check = |r: &RefType| -> Result<(), CompileError> {
+    if supported(r) {
+      Ok(())
+    } else {
+      Err(CompileError::Validate(format!("wasm-rt: the reference type {r:?} is not supported (wasmer 7.4.2)")))
+    }
+  };
+  let check_val = |v: &ValType| match v {
+    ValType::Ref(r) => check(r),
+    _ => Ok(()),
+  };
+  for payload in Parser::new(0).parse_all(bytes) {
+    match payload {
+      Ok(Payload::TypeSection(reader)) => {
+        for group in reader.into_iter().flatten() {
+          for ty in group.types() {
+            if let CompositeInnerType::Func(f) = &ty.composite_type.inner {
+              f.params().iter().chain(f.results()).try_for_each(check_val)?;
+            }
+          }
+        }
+      }
+      Ok(Payload::ImportSection(reader)) => {
+        for import in reader.into_imports().flatten() {
+          match import.ty {
+            TypeRef::Table(t) => check(&t.element_type)?,
+            TypeRef::Global(g) => check_val(&g.content_type)?,
+            _ => {}
+          }
+        }
+      }
+      Ok(Payload::TableSection(reader)) => {
+        for t in reader.into_iter().flatten() {
+          check(&t.ty.element_type)?;
+        }
+      }
+      Ok(Payload::GlobalSection(reader)) => {
+        for g in reader.into_iter().flatten() {
+          check_val(&g.ty.content_type)?;
+        }
+      }
+      Ok(Payload::ElementSection(reader)) => {
+        for e in reader.into_iter().flatten() {
+          if let ElementItems::Expressions(r, _) = e.items {
+            check(&r)?;
+          }
+        }
+      }
+      Ok(Payload::CodeSectionStart { .. }) | Err(_) => break,
+      Ok(_) => {}
+    }
+  }
+  Ok(())
 }
 
 /// wasmer 7.4.2's singlepass panics (an assertion in machine_x64.rs) on an imported function with
@@ -238,7 +300,7 @@ fn module_object(env: napi_env, module: NativeModule) -> JsResult<napi_value> {
 pub fn validate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let bytes = napi_raw::uint8array_bytes(env, args[0])?;
   let compiler = compiler_arg(env, args[1])?;
-  napi_raw::boolean(env, bytes.len() <= MODULE_SIZE_LIMIT && Module::validate(&engine::engine(compiler), &bytes).is_ok())
+  napi_raw::boolean(env, bytes.len() <= MODULE_SIZE_LIMIT && Module::validate(&engine::engine(compiler), &bytes).is_ok() && reftype_precheck(&bytes).is_ok())
 }
 
 /// `compile(bytes, compiler)`: a module handle, or throws CompileError.

@@ -29,9 +29,65 @@ function argsFor(params, seed) {
   });
 }
 
-process.on('message', ({ seed }) => {
+/** A generated module, damaged: bytes flipped, cut short, or inserted, as the seed says. */
+function mutate(bytes, seed) {
+  let x = (seed * 2654435761) >>> 0 || 1;
+  const next = () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x >>> 0;
+  };
+  const b = Array.from(bytes);
+  switch (next() % 3) {
+    case 0:
+      for (let n = 1 + (next() % 4); n > 0; n--) b[8 + (next() % Math.max(1, b.length - 8))] ^= 1 << next() % 8;
+      break;
+    case 1:
+      b.length = 8 + (next() % Math.max(1, b.length - 8));
+      break;
+    default:
+      b.splice(8 + (next() % Math.max(1, b.length - 8)), 0, next() & 255);
+  }
+  return new Uint8Array(b);
+}
+
+/** validate, new Module and new Instance of damaged bytes on one engine: each step's verdict. */
+function verdicts(W, bytes) {
+  const step = (f) => {
+    try {
+      f();
+      return 'ok';
+    } catch (e) {
+      return e?.constructor?.name ?? String(e);
+    }
+  };
+  let module;
+  return {
+    validate: step(() => {
+      if (!W.validate(bytes)) throw new W.CompileError('invalid');
+    }),
+    compile: step(() => (module = new W.Module(bytes))),
+    instantiate: module ? step(() => new W.Instance(module, {})) : 'not compiled',
+  };
+}
+
+process.on('message', ({ seed, mutate: damaged }) => {
   const generated = native.fuzzModule(seed);
   if (!generated) return process.send({ seed, skipped: true });
+  if (damaged) {
+    const bytes = mutate(generated[0], seed);
+    const v8 = verdicts(require('node:vm').runInNewContext('WebAssembly'), bytes);
+    const rt = verdicts(require('../namespace').WebAssembly, bytes);
+    const differ = JSON.stringify(v8) !== JSON.stringify(rt);
+    return process.send({
+      seed,
+      calls: 0,
+      verdict: differ ? 'divergence' : 'same',
+      differences: differ ? [{ step: 'verdicts of damaged bytes', v8, 'wasm-rt': rt }] : [],
+      bytes: differ ? Buffer.from(bytes).toString('base64') : undefined,
+    });
+  }
   const [bytes, ...flat] = generated;
   // Each export is called one to five times, with edge-biased arguments.
   const calls = [];

@@ -13,6 +13,8 @@ const USAGE = `usage: wasm-rt fuzz [options]
   --time S      run for S seconds (default: 60)
   --count N     or for N modules (then --time does not apply)
   --seed N      the first seed (default: random); seed i+1 follows seed i, so a run replays
+  --mutate      damage each module (bytes flipped, cut short, inserted) and compare what
+                validate, new Module and new Instance say of it on both engines
   --out DIR     write each differing or crashing module as DIR/seed-N.wasm with seed-N.json
   --json FILE   a report of the run
 A case where a stack or memory runs out on either engine has no verdict (poison).
@@ -31,6 +33,7 @@ function options(argv) {
         seed: { type: 'string' },
         out: { type: 'string' },
         json: { type: 'string' },
+        mutate: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -49,6 +52,7 @@ function options(argv) {
     seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : num(values.seed, 'seed', 0),
     out: values.out,
     json: values.json,
+    mutate: values.mutate,
   };
 }
 
@@ -91,7 +95,7 @@ async function main(argv) {
       const next = () => {
         if (!more()) return worker.kill();
         current = seed++;
-        worker.send({ seed: current });
+        worker.send({ seed: current, mutate: o.mutate });
       };
       worker.on('message', (m) => {
         modules += 1;
