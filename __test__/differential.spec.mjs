@@ -79,4 +79,13 @@ describe('wasm-rt fuzz', () => {
     // Any finding is a difference between the engines (or a crash) to look at: the suite keeps none.
     expect([r.status, report.findings]).toEqual([0, []]);
   }, 120_000);
+
+  it('--mutate: damaged modules get the same verdicts on both engines, known divergences apart', () => {
+    const json = path.join(os.tmpdir(), `wasm-rt-fuzz-mutate-${process.pid}.json`);
+    const r = spawnSync(process.execPath, [BIN, 'fuzz', '--mutate', '--count', '3000', '--seed', '1', '--json', json], { encoding: 'utf8' });
+    const report = JSON.parse(fs.readFileSync(json, 'utf8'));
+    fs.rmSync(json, { force: true });
+    expect(r.stdout.trim().split('\n').pop()).toBe('fuzz: modules 3000 calls 0 divergences 0 poison 0 crashes 0');
+    expect([r.status, report.mutate, report.findings]).toEqual([0, true, []]);
+  }, 120_000);
 });

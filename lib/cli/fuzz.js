@@ -74,6 +74,7 @@ async function main(argv) {
   let modules = 0;
   let calls = 0;
   let poison = 0;
+  let known = 0;
   let seed = o.seed;
   const more = () => (o.count !== undefined ? modules < o.count : Date.now() - started < o.seconds * 1000);
   const record = (finding, bytes) => {
@@ -101,6 +102,7 @@ async function main(argv) {
         modules += 1;
         calls += m.calls ?? 0;
         if (m.verdict === 'poison') poison += 1;
+        if (m.verdict === 'known') known += 1;
         if (m.verdict === 'divergence') record({ seed: m.seed, kind: 'divergence', differences: m.differences }, m.bytes);
         if (process.stderr.isTTY) process.stderr.write(`\r${modules} modules, ${findings.length} findings, ${((Date.now() - started) / 1000).toFixed(0)} s, seed ${m.seed}\x1b[K`);
         next();
@@ -119,8 +121,8 @@ async function main(argv) {
   const seconds = (Date.now() - started) / 1000;
   const crashes = findings.filter((f) => f.kind.startsWith('crash')).length;
   const divergences = findings.length - crashes;
-  if (o.json) fs.writeFileSync(o.json, `${JSON.stringify({ firstSeed: o.seed, modules, calls, divergences, poison, crashes, seconds, findings }, null, 2)}\n`);
-  process.stdout.write(`seeds ${o.seed}..${seed - 1} in ${seconds.toFixed(0)} s (${((modules / seconds) * 60).toFixed(0)} modules a minute)\n`);
+  if (o.json) fs.writeFileSync(o.json, `${JSON.stringify({ firstSeed: o.seed, mutate: o.mutate, modules, calls, divergences, poison, known, crashes, seconds, findings }, null, 2)}\n`);
+  process.stdout.write(`seeds ${o.seed}..${seed - 1} in ${seconds.toFixed(0)} s (${((modules / seconds) * 60).toFixed(0)} modules a minute)${known ? `; ${known} known divergences (fuzz/known-divergences.md)` : ''}\n`);
   process.stdout.write(`fuzz: modules ${modules} calls ${calls} divergences ${divergences} poison ${poison} crashes ${crashes}\n`);
   return findings.length ? 1 : 0;
 }
