@@ -64,6 +64,13 @@ pub fn proxy(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, wrapper
   Ok(f)
 }
 
+/// An import's results after the JS-visible coercions, before they become wasm values.
+enum Coerced {
+  None,
+  One(napi_value),
+  Many(Vec<napi_value>),
+}
+
 /// Opens a handle scope so that a long-running wasm call that calls imports in a loop does not
 /// pile up JS handles in the caller's scope.
 struct HandleScope(napi_env, napi::sys::napi_handle_scope);
@@ -92,17 +99,26 @@ fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<V
   }
   crate::memory::sync_buffers();
   let run = |store: &mut StoreMut<'_>| -> JsResult<Vec<Value>> {
-    let mut js_args = Vec::with_capacity(args.len());
-    for a in args {
-      js_args.push(values::to_js(env, &group, store, a)?);
+    // Up to eight arguments live on the stack: most imports take few, and this path is hot.
+    let mut small = [std::ptr::null_mut(); 8];
+    let mut large = Vec::new();
+    let js_args: &mut [napi_value] = if args.len() <= small.len() {
+      &mut small[..args.len()]
+    } else {
+      large.resize(args.len(), std::ptr::null_mut());
+      &mut large
+    };
+    for (slot, a) in js_args.iter_mut().zip(args) {
+      *slot = values::to_js(env, &group, store, a)?;
     }
+    let js_args = &*js_args;
     // The JS call and the coercion of its result may run user code that re-enters this store.
-    let coerced = store.parked(|| -> JsResult<Vec<napi_value>> {
+    let coerced = store.parked(|| -> JsResult<Coerced> {
       let f = napi_raw::ref_value(env, h.callable).ok_or_else(|| napi_raw::throw_error(env, "wasm-rt: an import was collected"))?;
-      let ret = napi_raw::call(env, napi_raw::undefined(env), f, &js_args)?;
+      let ret = napi_raw::call(env, napi_raw::undefined(env), f, js_args)?;
       match h.results.len() {
-        0 => Ok(Vec::new()),
-        1 => Ok(vec![values::coerce(env, h.results[0], ret)?]),
+        0 => Ok(Coerced::None),
+        1 => Ok(Coerced::One(values::coerce(env, h.results[0], ret)?)),
         n => {
           let to_list = state::get(env, |s| s.results_from_iterable)?;
           let list = napi_raw::call(env, napi_raw::undefined(env), to_list, &[ret, napi_raw::uint32(env, n as u32)?])?;
@@ -110,15 +126,21 @@ fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<V
           for (i, ty) in h.results.iter().enumerate() {
             out.push(values::coerce(env, *ty, napi_raw::get_element(env, list, i as u32)?)?);
           }
-          Ok(out)
+          Ok(Coerced::Many(out))
         }
       }
     })?;
-    let mut results = Vec::with_capacity(coerced.len());
-    for (ty, v) in h.results.iter().zip(coerced) {
-      results.push(values::from_js(env, &group, store, *ty, v)?);
+    match coerced {
+      Coerced::None => Ok(Vec::new()),
+      Coerced::One(v) => Ok(vec![values::from_js(env, &group, store, h.results[0], v)?]),
+      Coerced::Many(list) => {
+        let mut results = Vec::with_capacity(list.len());
+        for (ty, v) in h.results.iter().zip(list) {
+          results.push(values::from_js(env, &group, store, *ty, v)?);
+        }
+        Ok(results)
+      }
     }
-    Ok(results)
   };
   run(store).map_err(|_| pending_to_runtime(env))
 }

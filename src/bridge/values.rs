@@ -18,6 +18,10 @@ pub struct Slot(pub u32);
 pub fn coerce(env: napi_env, ty: Type, v: napi_value) -> JsResult<napi_value> {
   match ty {
     Type::I32 | Type::F32 | Type::F64 => {
+      // A number is its own ToNumber: no call, which is most results.
+      if napi_raw::type_of(env, v)? == sys::ValueType::napi_number {
+        return Ok(v);
+      }
       let mut n = std::ptr::null_mut();
       napi_call!(env, napi_coerce_to_number(env, v, &mut n))?;
       Ok(n)
