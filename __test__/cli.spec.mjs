@@ -28,6 +28,14 @@ describe('wasm-rt', () => {
     });
   }
 
+  it('node -r wasm-rt/preload runs a program on wasm-rt', () => {
+    const r = spawnSync(process.execPath, ['-r', 'wasm-rt/preload', '-e', "console.log(String(WebAssembly.Module).startsWith('class'), typeof require('node:wasi').WASI)"], {
+      cwd: path.join(BIN, '..', '..'),
+      encoding: 'utf8',
+    });
+    expect(r.stdout.trim()).toBe('true function');
+  });
+
   it('run: a missing program is 2, a trapping one 1', () => {
     expect(cli('run', '/nonexistent.wasm').status).toBe(2);
     // (module (memory (export "memory") 1) (func (export "_start") unreachable))

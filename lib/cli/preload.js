@@ -1,5 +1,5 @@
 'use strict';
-// `node -r wasm-rt/lib/cli/preload.js program.js`: runs an unchanged program on wasm-rt. Before
+// `node -r wasm-rt/preload program.js`: runs an unchanged program on wasm-rt. Before
 // anything else loads, wasm-rt's WebAssembly becomes globalThis.WebAssembly, and its WASI is what
 // `require('wasi')`, `require('node:wasi')` and `import ... from 'node:wasi'` give.
 const Module = require('node:module');
