@@ -16,6 +16,7 @@ const USAGE = `usage: wasm-rt fuzz [options]
   --mutate      damage each module (bytes flipped, cut short, inserted) and compare what
                 validate, new Module and new Instance say of it on both engines
   --out DIR     write each differing or crashing module as DIR/seed-N.wasm with seed-N.json
+                (findings of the same kind are written once and counted as duplicates)
   --json FILE   a report of the run
 A case where a stack or memory runs out on either engine has no verdict (poison).
 Exit code: 0 no divergence and no crash; 1 otherwise; 2 usage error.`;
@@ -77,7 +78,19 @@ async function main(argv) {
   let known = 0;
   let seed = o.seed;
   const more = () => (o.count !== undefined ? modules < o.count : Date.now() - started < o.seconds * 1000);
+  // Findings with the same signature (which step differed, and how each engine ended it) are
+  // one finding: the first is kept and written down, the others counted.
+  const seen = new Map();
+  const signature = (finding) =>
+    JSON.stringify([finding.kind.replace(/\(.*\)/, ''), (finding.differences ?? []).map((d) => [d.step.replace(/\d+/g, '#'), Object.keys(d.v8 ?? {}), Object.keys(d['wasm-rt'] ?? {})])]);
   const record = (finding, bytes) => {
+    const sig = signature(finding);
+    if (seen.has(sig)) {
+      seen.get(sig).duplicates += 1;
+      return;
+    }
+    finding.duplicates = 0;
+    seen.set(sig, finding);
     findings.push(finding);
     process.stdout.write(`seed ${finding.seed}: ${finding.kind}${finding.differences ? `: ${finding.differences.map((d) => d.step).join(', ')}` : ''}\n`);
     if (!o.out) return;
