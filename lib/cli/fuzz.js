@@ -132,8 +132,9 @@ async function main(argv) {
   }
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   const seconds = (Date.now() - started) / 1000;
-  const crashes = findings.filter((f) => f.kind.startsWith('crash')).length;
-  const divergences = findings.length - crashes;
+  const count = (list) => list.reduce((n, f) => n + 1 + f.duplicates, 0);
+  const crashes = count(findings.filter((f) => f.kind.startsWith('crash')));
+  const divergences = count(findings.filter((f) => !f.kind.startsWith('crash')));
   if (o.json) fs.writeFileSync(o.json, `${JSON.stringify({ firstSeed: o.seed, mutate: o.mutate, modules, calls, divergences, poison, known, crashes, seconds, findings }, null, 2)}\n`);
   process.stdout.write(`seeds ${o.seed}..${seed - 1} in ${seconds.toFixed(0)} s (${((modules / seconds) * 60).toFixed(0)} modules a minute)${known ? `; ${known} known divergences (fuzz/known-divergences.md)` : ''}\n`);
   process.stdout.write(`fuzz: modules ${modules} calls ${calls} divergences ${divergences} poison ${poison} crashes ${crashes}\n`);
