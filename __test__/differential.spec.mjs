@@ -68,6 +68,16 @@ describe('compareModule', () => {
 });
 
 describe('wasm-rt fuzz', () => {
+  it('reduces a divergence with wasm-shrink to a small module that still shows it', () => {
+    const native = require('../lib/native.js');
+    const extra = Array.from({ length: 40 }, (_, i) => `(func (export "e${i}") (result i32) (i32.add (i32.const ${i}) (i32.const 2)))`).join('');
+    const bytes = wat(`(module (memory 1) ${extra} (func $g) (func (export "f") (return_call $g)))`);
+    const differs = (candidate) => compareModule(candidate).differences.some((d) => d.step === 'compile');
+    const reduced = native.fuzzShrink(bytes, differs, 200);
+    expect(differs(reduced)).toBe(true);
+    expect(reduced.length).toBeLessThan(bytes.length / 5);
+  }, 60_000);
+
   it('runs generated modules on both engines, replayable by seed, and reports findings', () => {
     const json = path.join(os.tmpdir(), `wasm-rt-fuzz-${process.pid}.json`);
     const r = spawnSync(process.execPath, [BIN, 'fuzz', '--count', '40', '--seed', '7', '--json', json], { encoding: 'utf8' });

@@ -98,6 +98,36 @@ fn exported_signatures(bytes: &[u8]) -> Vec<(String, String, String)> {
   out
 }
 
+/// `fuzzSignatures(bytes)` → `[name, params, results, ...]` for each exported function.
+pub fn signatures(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  let bytes = napi_raw::uint8array_bytes(env, args[0])?;
+  let mut out = Vec::new();
+  for (name, params, results) in exported_signatures(&bytes) {
+    out.push(napi_raw::string(env, &name)?);
+    out.push(napi_raw::string(env, &params)?);
+    out.push(napi_raw::string(env, &results)?);
+  }
+  napi_raw::array_of(env, &out)
+}
+
+/// `fuzzShrink(bytes, isInteresting, attempts)` → the smallest module wasm-shrink finds for which
+/// `isInteresting(candidate)` (a JS function) is still true; a throw counts as false.
+pub fn shrink(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  let bytes = napi_raw::uint8array_bytes(env, args[0])?;
+  let predicate = args[1];
+  let attempts = napi_raw::get_f64(env, args[2])? as u32;
+  let interesting = |candidate: &[u8]| -> anyhow::Result<bool> {
+    let answer = crate::module::uint8array(env, candidate).and_then(|c| napi_raw::call(env, napi_raw::undefined(env), predicate, &[c])).and_then(|v| napi_raw::get_bool(env, v));
+    // A throwing predicate leaves its exception recorded; drop it, the candidate is just dull.
+    Ok(answer.inspect_err(|_| {
+      napi_raw::take_error(env);
+    })
+    .unwrap_or(false))
+  };
+  let reduced = wasm_shrink::WasmShrink::default().attempts(attempts).run(bytes.clone(), interesting).map(|info| info.output).unwrap_or(bytes);
+  crate::module::uint8array(env, &reduced)
+}
+
 /// `fuzzModule(seed)` → `[bytes, name, params, results, name, params, results, ...]`, or null
 /// when the seed's entropy does not make a module.
 pub fn module(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {

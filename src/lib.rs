@@ -117,6 +117,8 @@ const FUNCTIONS: &[(&str, NativeFn)] = &[
   ("tagParams", tag::params),
   ("cacheInfo", cache::info),
   ("fuzzModule", fuzz::module),
+  ("fuzzSignatures", fuzz::signatures),
+  ("fuzzShrink", fuzz::shrink),
   ("wasiFunctions", wasi::functions),
   ("wasiNew", wasi::create),
   ("wasiBind", wasi::bind),

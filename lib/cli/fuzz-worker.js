@@ -79,6 +79,23 @@ function verdicts(W, bytes) {
   };
 }
 
+/** The calls a module's exports get: one to five each, arguments from the seed. */
+function callsFor(flat, seed) {
+  const calls = [];
+  for (let i = 0; i < flat.length; i += 3) {
+    for (let k = 0; k <= (seed + i) % 5; k++) calls.push([flat[i], ...argsFor(flat[i + 1], seed * 31 + i * 7 + k)]);
+  }
+  return calls;
+}
+
+// How many candidates wasm-shrink tries when reducing a finding.
+const SHRINK_ATTEMPTS = 200;
+
+/** The smallest module wasm-shrink finds that still shows the same difference. */
+function reduce(bytes, stillDiffers) {
+  return native.fuzzShrink(bytes, (candidate) => stillDiffers(candidate), SHRINK_ATTEMPTS);
+}
+
 process.on('message', ({ seed, mutate: damaged }) => {
   const generated = native.fuzzModule(seed);
   if (!generated) return process.send({ seed, skipped: true });
@@ -88,24 +105,42 @@ process.on('message', ({ seed, mutate: damaged }) => {
     const { message: rtMessage, ...rt } = verdicts(require('../namespace').WebAssembly, bytes);
     const differ = JSON.stringify(v8) !== JSON.stringify(rt);
     const known = differ && v8.compile === 'ok' && KNOWN.test(rtMessage);
+    const pair = (b) => {
+      const { message: _a, ...x } = verdicts(require('node:vm').runInNewContext('WebAssembly'), b);
+      const { message: _b, ...y } = verdicts(require('../namespace').WebAssembly, b);
+      return JSON.stringify([x, y]);
+    };
+    const reduced = differ && !known ? reduce(bytes, (c) => pair(c) === JSON.stringify([v8, rt])) : undefined;
     return process.send({
       seed,
       calls: 0,
       verdict: !differ ? 'same' : known ? 'known' : 'divergence',
       differences: differ ? [{ step: 'verdicts of damaged bytes', v8: { ...v8, message: v8Message }, 'wasm-rt': { ...rt, message: rtMessage } }] : [],
       bytes: differ ? Buffer.from(bytes).toString('base64') : undefined,
+      reduced: reduced && Buffer.from(reduced).toString('base64'),
     });
   }
   const [bytes, ...flat] = generated;
   // Each export is called one to five times, with edge-biased arguments.
-  const calls = [];
-  for (let i = 0; i < flat.length; i += 3) {
-    for (let k = 0; k <= (seed + i) % 5; k++) calls.push([flat[i], ...argsFor(flat[i + 1], seed * 31 + i * 7 + k)]);
-  }
+  const calls = callsFor(flat, seed);
   const r = compareModule(bytes, { calls });
   // Where a stack or memory runs out is each engine's own limit: such a case has no verdict.
   const exhausted = JSON.stringify([r.v8, r['wasm-rt']]).match(/stack overflow|out of memory/i);
   const verdict = !r.differ ? 'same' : exhausted ? 'poison' : 'divergence';
-  process.send({ seed, calls: calls.length, verdict, differences: r.differences, bytes: r.differ ? Buffer.from(bytes).toString('base64') : undefined });
+  // Reduced: any difference with the same two outcomes as the first one found.
+  const shape = (d) => JSON.stringify([d.v8, d['wasm-rt']]);
+  const reduced =
+    verdict === 'divergence'
+      ? reduce(bytes, (c) => compareModule(c, { calls: callsFor(native.fuzzSignatures(c), seed) }).differences.some((d) => shape(d) === shape(r.differences[0])))
+      : undefined;
+  process.send({
+    seed,
+    calls: calls.length,
+    verdict,
+    differences: r.differences,
+    reproducer: verdict === 'divergence' ? { calls: calls.map(([name, ...args]) => [name, ...args.map(String)]) } : undefined,
+    bytes: r.differ ? Buffer.from(bytes).toString('base64') : undefined,
+    reduced: reduced && Buffer.from(reduced).toString('base64'),
+  });
 });
 

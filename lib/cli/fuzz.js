@@ -16,7 +16,9 @@ const USAGE = `usage: wasm-rt fuzz [options]
   --mutate      damage each module (bytes flipped, cut short, inserted) and compare what
                 validate, new Module and new Instance say of it on both engines
   --out DIR     write each differing or crashing module as DIR/seed-N.wasm with seed-N.json
-                (findings of the same kind are written once and counted as duplicates)
+                (the calls and what differed) and seed-N.reduced.wasm (the smallest module
+                wasm-shrink finds that still differs the same way); findings of the same kind
+                are written once and counted as duplicates
   --json FILE   a report of the run
 A case where a stack or memory runs out on either engine has no verdict (poison).
 Exit code: 0 no divergence and no crash; 1 otherwise; 2 usage error.`;
@@ -83,7 +85,7 @@ async function main(argv) {
   const seen = new Map();
   const signature = (finding) =>
     JSON.stringify([finding.kind.replace(/\(.*\)/, ''), (finding.differences ?? []).map((d) => [d.step.replace(/\d+/g, '#'), Object.keys(d.v8 ?? {}), Object.keys(d['wasm-rt'] ?? {})])]);
-  const record = (finding, bytes) => {
+  const record = (finding, bytes, reduced) => {
     const sig = signature(finding);
     if (seen.has(sig)) {
       seen.get(sig).duplicates += 1;
@@ -95,6 +97,7 @@ async function main(argv) {
     process.stdout.write(`seed ${finding.seed}: ${finding.kind}${finding.differences ? `: ${finding.differences.map((d) => d.step).join(', ')}` : ''}\n`);
     if (!o.out) return;
     if (bytes) fs.writeFileSync(path.join(o.out, `seed-${finding.seed}.wasm`), Buffer.from(bytes, 'base64'));
+    if (reduced) fs.writeFileSync(path.join(o.out, `seed-${finding.seed}.reduced.wasm`), Buffer.from(reduced, 'base64'));
     fs.writeFileSync(path.join(o.out, `seed-${finding.seed}.json`), `${JSON.stringify(finding, null, 2)}\n`);
   };
 
@@ -116,7 +119,7 @@ async function main(argv) {
         calls += m.calls ?? 0;
         if (m.verdict === 'poison') poison += 1;
         if (m.verdict === 'known') known += 1;
-        if (m.verdict === 'divergence') record({ seed: m.seed, kind: 'divergence', differences: m.differences }, m.bytes);
+        if (m.verdict === 'divergence') record({ seed: m.seed, kind: 'divergence', differences: m.differences, reproducer: m.reproducer }, m.bytes, m.reduced);
         if (process.stderr.isTTY) process.stderr.write(`\r${modules} modules, ${findings.length} findings, ${((Date.now() - started) / 1000).toFixed(0)} s, seed ${m.seed}\x1b[K`);
         next();
       });
