@@ -263,6 +263,24 @@ describe('start and initialize', () => {
     }
   });
 
+  // A started program's store was kept alive by a cycle (WASI object → memory → store → WASI
+  // functions → WASI object): +20 MiB per 500 runs, and wasmer's 8 GiB reservation per memory
+  // ends a process after ~16,000 live memories.
+  it('20,000 programs run one after another in one process: each is freed', async () => {
+    const { WASI, WebAssembly } = implementations['wasm-rt']();
+    const module = new WebAssembly.Module(exitModule(0));
+    const devNull = fs.openSync('/dev/null', 'w');
+    try {
+      for (let i = 0; i < 20_000; i++) {
+        const w = new WASI({ version: 'preview1', stdout: devNull });
+        expect(w.start(new WebAssembly.Instance(module, w.getImportObject()))).toBe(0);
+        if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      fs.closeSync(devNull);
+    }
+  }, 180_000);
+
   it('runs in a worker thread, and two programs at once', async () => {
     const body = `
       const { parentPort } = require('node:worker_threads');
