@@ -55,7 +55,7 @@ function mutate(bytes, seed) {
 // Where the engines' verdicts differ by design or by a known engine bug (fuzz/known-divergences.md):
 // what the engine that refuses the module says then.
 const KNOWN_RT = /tail calls support is not enabled|legacy_exceptions feature required|malformed reference type/;
-const KNOWN_V8 = /Invalid opcode 0x(a|1f) |invalid value type 0x(69|74) /;
+const KNOWN_V8 = /Invalid opcode 0x(a|1f) |invalid value type 0x(69|74) |Unknown heap type -1[23] |invalid alignment/;
 
 /** validate, new Module and new Instance of damaged bytes on one engine: each step's verdict. */
 function verdicts(W, bytes) {

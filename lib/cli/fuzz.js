@@ -83,15 +83,20 @@ async function main(argv) {
   // Findings with the same signature (which step differed, and how each engine ended it) are
   // one finding: the first is kept and written down, the others counted.
   const seen = new Map();
+  // A trap kind or verdict counts; values, offsets and numbers in messages do not.
+  const shape = (outcome) => JSON.stringify(outcome ?? {}, (k, v) => (k === 'value' ? typeof v : typeof v === 'string' ? v.replace(/0x[0-9a-f]+|\d+/gi, '#') : v));
   const signature = (finding) =>
-    JSON.stringify([finding.kind.replace(/\(.*\)/, ''), (finding.differences ?? []).map((d) => [d.step.replace(/\d+/g, '#'), Object.keys(d.v8 ?? {}), Object.keys(d['wasm-rt'] ?? {})])]);
+    JSON.stringify([finding.kind.replace(/\(.*\)/, ''), (finding.differences ?? []).map((d) => [d.step.replace(/\d+/g, '#'), shape(d.v8), shape(d['wasm-rt'])])]);
   const record = (finding, bytes, reduced) => {
     const sig = signature(finding);
     if (seen.has(sig)) {
-      seen.get(sig).duplicates += 1;
+      const first = seen.get(sig);
+      first.duplicates += 1;
+      if (first.duplicateSeeds.length < 20) first.duplicateSeeds.push(finding.seed);
       return;
     }
     finding.duplicates = 0;
+    finding.duplicateSeeds = [];
     seen.set(sig, finding);
     findings.push(finding);
     process.stdout.write(`seed ${finding.seed}: ${finding.kind}${finding.differences ? `: ${finding.differences.map((d) => d.step).join(', ')}` : ''}\n`);
