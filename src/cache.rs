@@ -88,17 +88,21 @@ fn cache() -> Option<&'static Cache> {
   CACHE.get_or_init(open_cache).as_ref()
 }
 
-/// What a compiled artifact depends on besides the bytes.
-fn settings(compiler: Compiler) -> String {
-  let target = wasmer::sys::Target::default();
-  format!(
-    "wasm-rt {} wasmer 7.4.2 {} {} cpu {:?} {}",
-    env!("CARGO_PKG_VERSION"),
-    compiler.name(),
-    crate::engine::SETTINGS[compiler as usize],
-    target.cpu_features(),
-    target.triple()
-  )
+/// What a compiled artifact depends on besides the bytes; the same for the life of the process,
+/// so it is worked out (CPU features included) once per compiler.
+fn settings(compiler: Compiler) -> &'static str {
+  static SETTINGS: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
+  SETTINGS[compiler as usize].get_or_init(|| {
+    let target = wasmer::sys::Target::default();
+    format!(
+      "wasm-rt {} wasmer 7.4.2 {} {} cpu {:?} {}",
+      env!("CARGO_PKG_VERSION"),
+      compiler.name(),
+      crate::engine::SETTINGS[compiler as usize],
+      target.cpu_features(),
+      target.triple()
+    )
+  })
 }
 
 pub fn key(compiler: Compiler, bytes: &[u8]) -> Key {

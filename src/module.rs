@@ -105,20 +105,26 @@ pub fn compile_shared(compiler: Compiler, bytes: &[u8]) -> Result<Module, Compil
   if let Some(m) = crate::cache::load(&engine::engine(compiler), &disk_key) {
     return Ok(shared_put(key, m));
   }
+  let module = compile_fresh(compiler, bytes)?;
+  crate::cache::store(&disk_key, &module);
+  Ok(shared_put(key, module))
+}
+
+/// Compiles `bytes` with `compiler` now, after the checks that keep wasmer from panicking on
+/// what it cannot compile.
+fn compile_fresh(compiler: Compiler, bytes: &[u8]) -> Result<Module, CompileError> {
   reftype_precheck(bytes)?;
   if compiler == Compiler::Singlepass {
     singlepass_precheck(bytes)?;
   }
   // A compiler bug must not take the process down, nor leave the engine unusable.
-  let module = std::panic::catch_unwind(|| Module::new(&engine::engine(compiler), bytes)).unwrap_or_else(|_| {
+  std::panic::catch_unwind(|| Module::new(&engine::engine(compiler), bytes)).unwrap_or_else(|_| {
     let message = crate::panics::last();
     engine::renew(compiler);
     // Modules of the old engine would bring its poisoned lock into new stores.
     shared().lock().unwrap_or_else(|e| e.into_inner()).retain(|k, _| k.0 != compiler);
     Err(CompileError::Codegen(format!("wasm-rt: the {} compiler panicked on this module (a wasmer bug): {message}", compiler.name())))
-  })?;
-  crate::cache::store(&disk_key, &module);
-  Ok(shared_put(key, module))
+  })
 }
 
 /// The JS API's default: usable after singlepass's fast compile, optimized later. Cranelift's
@@ -143,13 +149,7 @@ fn compile_tiered(bytes: &[u8]) -> Result<(Module, Compiler), CompileError> {
   if let Some(m) = shared_get(&quick) {
     return Ok((m, Compiler::Singlepass));
   }
-  let fast = reftype_precheck(bytes).and_then(|()| singlepass_precheck(bytes)).and_then(|()| {
-    std::panic::catch_unwind(|| Module::new(&engine::engine(Compiler::Singlepass), bytes)).unwrap_or_else(|_| {
-      engine::renew(Compiler::Singlepass);
-      Err(CompileError::Codegen("singlepass panicked".into()))
-    })
-  });
-  match fast {
+  match compile_fresh(Compiler::Singlepass, bytes) {
     Ok(m) => {
       tier_up(optimized, bytes);
       Ok((shared_put(quick, m), Compiler::Singlepass))
