@@ -117,7 +117,7 @@ pub fn shrink(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let predicate = args[1];
   let attempts = napi_raw::get_f64(env, args[2])? as u32;
   let interesting = |candidate: &[u8]| -> anyhow::Result<bool> {
-    let answer = crate::module::uint8array(env, candidate).and_then(|c| napi_raw::call(env, napi_raw::undefined(env), predicate, &[c])).and_then(|v| napi_raw::get_bool(env, v));
+    let answer = napi_raw::uint8array(env, candidate).and_then(|c| napi_raw::call(env, napi_raw::undefined(env), predicate, &[c])).and_then(|v| napi_raw::get_bool(env, v));
     // A throwing predicate leaves its exception recorded; drop it, the candidate is just dull.
     Ok(answer.inspect_err(|_| {
       napi_raw::take_error(env);
@@ -125,7 +125,7 @@ pub fn shrink(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     .unwrap_or(false))
   };
   let reduced = wasm_shrink::WasmShrink::default().attempts(attempts).run(bytes.clone(), interesting).map(|info| info.output).unwrap_or(bytes);
-  crate::module::uint8array(env, &reduced)
+  napi_raw::uint8array(env, &reduced)
 }
 
 /// `fuzzModule(seed)` → `[bytes, name, params, results, name, params, results, ...]`, or null
@@ -139,7 +139,7 @@ pub fn module(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     return Ok(napi_raw::null(env));
   }
   let bytes = m.to_bytes();
-  let mut out = vec![crate::module::uint8array(env, &bytes)?];
+  let mut out = vec![napi_raw::uint8array(env, &bytes)?];
   for (name, params, results) in exported_signatures(&bytes) {
     out.push(napi_raw::string(env, &name)?);
     out.push(napi_raw::string(env, &params)?);

@@ -434,25 +434,12 @@ pub fn exports(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   napi_raw::array_of(env, &rows)
 }
 
-pub fn uint8array(env: napi_env, bytes: &[u8]) -> JsResult<napi_value> {
-  let mut data = ptr::null_mut();
-  let mut ab = ptr::null_mut();
-  napi_call!(env, napi_create_arraybuffer(env, bytes.len(), &mut data, &mut ab))?;
-  if !bytes.is_empty() {
-    // SAFETY: N-API just allocated `bytes.len()` writable bytes at `data`.
-    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), data as *mut u8, bytes.len()) };
-  }
-  let mut out = ptr::null_mut();
-  napi_call!(env, napi_create_typedarray(env, sys::TypedarrayType::uint8_array, bytes.len(), ab, 0, &mut out))?;
-  Ok(out)
-}
-
 /// `moduleSerialize(module, wasmBytes)` → Uint8Array (see cache::serialize).
 pub fn serialize(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let nm = unwrap_module(env, args[0])?;
   let wasm = napi_raw::uint8array_bytes(env, args[1])?;
   let bytes = crate::cache::serialize(nm.compiler, &wasm, &nm.module).map_err(|e| napi_raw::throw_error(env, &format!("wasm-rt serialize(): {e}")))?;
-  uint8array(env, &bytes)
+  napi_raw::uint8array(env, &bytes)
 }
 
 /// `moduleDeserialize(bytes)` → `[module handle, wasm bytes]`; a TypeError for bytes that fail
@@ -462,6 +449,6 @@ pub fn deserialize(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let (compiler, wasm, module) = crate::cache::deserialize_checked(&data).map_err(|e| napi_raw::throw_type_error(env, &e))?;
   let module = shared_put(shared_key(compiler, &wasm), module);
   let handle = module_object(env, NativeModule { module, compiler, tiered: None })?;
-  napi_raw::array_of(env, &[handle, uint8array(env, &wasm)?])
+  napi_raw::array_of(env, &[handle, napi_raw::uint8array(env, &wasm)?])
 }
 

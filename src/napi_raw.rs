@@ -372,3 +372,17 @@ pub fn uint8array_bytes(env: napi_env, v: napi_value) -> JsResult<Vec<u8>> {
   // SAFETY: N-API reports `len` readable bytes at `data` for a Uint8Array.
   Ok(unsafe { std::slice::from_raw_parts(data as *const u8, len) }.to_vec())
 }
+
+/// A new Uint8Array holding a copy of `bytes`.
+pub fn uint8array(env: napi_env, bytes: &[u8]) -> JsResult<napi_value> {
+  let mut data = ptr::null_mut();
+  let mut ab = ptr::null_mut();
+  napi_call!(env, napi_create_arraybuffer(env, bytes.len(), &mut data, &mut ab))?;
+  if !bytes.is_empty() {
+    // SAFETY: N-API just allocated `bytes.len()` writable bytes at `data`.
+    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), data as *mut u8, bytes.len()) };
+  }
+  let mut out = ptr::null_mut();
+  napi_call!(env, napi_create_typedarray(env, sys::TypedarrayType::uint8_array, bytes.len(), ab, 0, &mut out))?;
+  Ok(out)
+}
