@@ -111,6 +111,32 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       expect(new WebAssembly.Instance(m).exports.answer()).toBe(42);
     });
 
+    // wasm-rt compiles such a module without its large custom sections (src/module.rs, compact).
+    it('keeps a large custom section, and an error after it keeps its offset', () => {
+      const big = new Uint8Array(200_000).map((_, i) => i & 0xff);
+      const fn = wat('(module (func (export "answer") (result i32) (i32.const 42)))');
+      const bytes = new Uint8Array([...HEADER, ...customSection('blob', [...big]), ...fn.subarray(8)]);
+      const m = new Module(bytes);
+      expect(bytesOf(Module.customSections(m, 'blob')[0])).toEqual([...big]);
+      expect(new WebAssembly.Instance(m).exports.answer()).toBe(42);
+      // The same module with its function body's opcode changed to an undefined one.
+      const broken = bytes.slice();
+      const at = broken.lastIndexOf(0x41); // i32.const
+      broken[at] = 0xff;
+      expect(WebAssembly.validate(broken)).toBe(false);
+      let error;
+      try {
+        new Module(broken);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(WebAssembly.CompileError);
+      // V8 writes the offset in decimal ("@+200045"), wasmer in hex ("at offset 0x30d6d").
+      const v8 = /@\+(\d+)/.exec(error.message);
+      const decimal = v8 ? Number(v8[1]) : parseInt(/at offset 0x([0-9a-f]+)/.exec(error.message)[1], 16);
+      expect(decimal).toBe(at);
+    });
+
     it('supports subclassing (prototype from new.target)', () => {
       class MyModule extends Module {
         extra() {

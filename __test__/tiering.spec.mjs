@@ -55,6 +55,23 @@ describe('tiered compiles', () => {
     fs.rmSync(file, { force: true });
   }, 180_000);
 
+  it('a module never instantiated is not compiled again by cranelift', () => {
+    const dir = folder();
+    const file = path.join(dir, '..', `${path.basename(dir)}.wasm`);
+    fs.writeFileSync(file, large());
+    // Long enough for the background compile (about 0.3 s for this module) had it been queued.
+    const r = child(dir, file, `
+      const m = new rt.WebAssembly.Module(bytes);
+      setTimeout(() => {
+        const before = rt.codeCache();
+        new rt.WebAssembly.Instance(m);
+        const wait = () => (rt.codeCache().stored > 0 ? done({ before, after: rt.codeCache() }) : setTimeout(wait, 50));
+        wait();
+      }, 1500);`);
+    expect(r).toMatchObject({ before: { stored: 0 }, after: { stored: 1 } });
+    fs.rmSync(file, { force: true });
+  }, 120_000);
+
   it('a module singlepass cannot compile goes to cranelift at once', () => {
     const dir = folder();
     const file = path.join(dir, '..', `${path.basename(dir)}.wasm`);

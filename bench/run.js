@@ -62,6 +62,12 @@ for (const [kind, goal] of [['warm', 1.0], ['cold', 25]]) {
   const ratio = geomean(list.map((r) => r.ratio));
   target(`start-up to a compiled Module, ${kind} code cache, geometric mean vs V8`, `${ratio.toFixed(2)}×`, `≤ ${goal}×`, ratio <= goal);
 }
+const limits = find('WPT limits.any.js, whole file, empty cache');
+if (limits) {
+  target('WPT limits.any.js time vs V8', `${limits.ratio.toFixed(2)}×`, '≤ 1.5×', limits.ratio <= 1.5);
+  const peak = find('WPT limits.any.js, peak memory');
+  target('WPT limits.any.js peak memory vs V8', `${peak.ratio.toFixed(2)}×`, '≤ 2×', peak.ratio <= 2);
+}
 const wasiRows = rows.filter((r) => r.section === 'wasi');
 for (const r of wasiRows) target(`${r.case} vs node:wasi`, `${r.ratio.toFixed(2)}×`, '≤ 1.0×', r.ratio <= 1.0);
 

@@ -8,7 +8,7 @@ const { Memory, makeMemory } = require('./memory');
 const { Table, makeTable } = require('./table');
 const { Global, makeGlobal } = require('./global');
 const { Tag, Exception, JSTag, makeTag, makeException } = require('./tag');
-const { copyBufferSource, requireArgs, optionalObject, defineOperations } = require('./webidl');
+const { bufferSourceBytes, copyBufferSource, requireArgs, optionalObject, defineOperations } = require('./webidl');
 const { defaultCompiler } = require('./compiler');
 
 function compileBytes(bytes, compiler = defaultCompiler) {
@@ -66,7 +66,7 @@ const WebAssembly = {};
 defineOperations(WebAssembly, {
   validate(bytes) {
     requireArgs(arguments.length, 1, 'WebAssembly.validate()');
-    return native.validate(copyBufferSource(bytes, 'WebAssembly.validate()'), defaultCompiler);
+    return native.validate(bufferSourceBytes(bytes, 'WebAssembly.validate()'), defaultCompiler);
   },
   compile(bytes) {
     try {

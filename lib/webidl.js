@@ -14,27 +14,41 @@ const arrayBufferLength = getter(ArrayBuffer.prototype, 'byteLength');
 const sharedArrayBufferLength = getter(SharedArrayBuffer.prototype, 'byteLength');
 const { isArrayBuffer, isSharedArrayBuffer, isDataView } = require('node:util').types;
 
-/** A copy of the bytes of a BufferSource, taken now (the spec copies at call time). */
-function copyBufferSource(value, context) {
-  let buffer, offset, length;
+// The buffer, offset and length a BufferSource designates.
+function bufferSourceParts(value, context) {
   if (ArrayBuffer.isView(value)) {
     const dv = isDataView(value);
-    buffer = (dv ? dataViewBuffer : typedArrayBuffer).call(value);
-    offset = (dv ? dataViewOffset : typedArrayOffset).call(value);
-    length = (dv ? dataViewLength : typedArrayLength).call(value);
-  } else if (isArrayBuffer(value)) {
-    buffer = value;
-    offset = 0;
-    length = arrayBufferLength.call(value);
-  } else if (isSharedArrayBuffer(value)) {
-    buffer = value;
-    offset = 0;
-    length = sharedArrayBufferLength.call(value);
-  } else {
-    throw new TypeError(`${context}: Argument 0 must be a buffer source`);
+    return {
+      buffer: (dv ? dataViewBuffer : typedArrayBuffer).call(value),
+      offset: (dv ? dataViewOffset : typedArrayOffset).call(value),
+      length: (dv ? dataViewLength : typedArrayLength).call(value),
+    };
   }
+  if (isArrayBuffer(value)) return { buffer: value, offset: 0, length: arrayBufferLength.call(value) };
+  if (isSharedArrayBuffer(value)) return { buffer: value, offset: 0, length: sharedArrayBufferLength.call(value) };
+  throw new TypeError(`${context}: Argument 0 must be a buffer source`);
+}
+
+const MODULE_SIZE_LIMIT = 2 ** 30;
+
+/** A copy of the bytes of a BufferSource, taken now (the spec copies at call time). */
+function copyBufferSource(value, context) {
+  const { buffer, offset, length } = bufferSourceParts(value, context);
   // A detached buffer reads as empty, which is what the spec's copy of its bytes gives.
-  return length === 0 ? new Uint8Array(0) : new Uint8Array(buffer, offset, length).slice();
+  if (length === 0) return new Uint8Array(0);
+  const view = new Uint8Array(buffer, offset, length);
+  // Above the JS API's module size limit, compile and validate refuse the bytes by their length
+  // alone and read none of them: a copy would cost a second gigabyte for nothing.
+  return length > MODULE_SIZE_LIMIT ? view : view.slice();
+}
+
+// The bytes of a BufferSource for a synchronous read that runs no JS (validate): the spec's
+// copy cannot be told apart from the bytes themselves then, except in a SharedArrayBuffer,
+// which another thread may change meanwhile.
+function bufferSourceBytes(value, context) {
+  const { buffer, offset, length } = bufferSourceParts(value, context);
+  if (isSharedArrayBuffer(buffer)) return copyBufferSource(value, context);
+  return length === 0 ? new Uint8Array(0) : new Uint8Array(buffer, offset, length);
 }
 
 function requireArgs(count, needed, context) {
@@ -85,4 +99,4 @@ function finishInterface(cls, { length, tag, operations = [], attributes = [] })
  */
 const ADOPT = Object.freeze({});
 
-module.exports = { ADOPT, copyBufferSource, requireArgs, isObject, optionalObject, defineOperations, finishInterface };
+module.exports = { ADOPT, copyBufferSource, bufferSourceBytes, requireArgs, isObject, optionalObject, defineOperations, finishInterface };

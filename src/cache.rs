@@ -105,12 +105,20 @@ fn settings(compiler: Compiler) -> &'static str {
   })
 }
 
-pub fn key(compiler: Compiler, bytes: &[u8]) -> Key {
+/// A module's bytes by their BLAKE3 hash: read once per compile, then the key of both the
+/// process's map of compiled modules and the code cache.
+pub type Digest = [u8; 32];
+
+pub fn digest(bytes: &[u8]) -> Digest {
+  *blake3::Hasher::new().update_rayon(bytes).finalize().as_bytes()
+}
+
+pub fn key(compiler: Compiler, digest: &Digest) -> Key {
   let mut h = blake3::Hasher::new();
   h.update(b"wasm-rt code cache\0");
   h.update(settings(compiler).as_bytes());
   h.update(b"\0");
-  h.update_rayon(bytes);
+  h.update(digest);
   *h.finalize().as_bytes()
 }
 
@@ -172,8 +180,13 @@ pub fn load(engine: &Engine, key: &Key) -> Option<Module> {
 }
 
 /// Stores `module` under `key`. Failures (read-only folder, full disk) leave no entry behind.
-pub fn store(key: &Key, module: &Module) {
+pub fn store(key: &Key, module: &Module, wasm_len: usize) {
   let Some(c) = cache() else { return };
+  // A module this big would push most entries out, and writing it costs more than compiling it
+  // again (WPT's 1 GiB module: seconds of serializing and writing, gigabytes of memory).
+  if wasm_len as u64 > (c.max_bytes / 4).max(64 << 20) {
+    return;
+  }
   let Ok(body) = module.serialize() else { return };
   let tmp = c.dir.join(format!(".tmp-{}-{}-{:x}", hex(key), std::process::id(), rand_suffix()));
   let written = (|| -> std::io::Result<()> {

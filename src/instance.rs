@@ -31,13 +31,13 @@ fn choose_group(env: napi_env, values: &[napi_value], nm: &crate::module::Native
   });
   let functions = values.iter().filter_map(|v| exported::group_of(env, *v));
   let mut candidates = objects.chain(functions);
-  let Some(bytes) = &nm.tiered else {
+  let Some(tiered) = &nm.tiered else {
     let group = candidates.find(|g| g.compiler() == nm.compiler).unwrap_or_else(|| Group::new(env, nm.compiler));
     return Ok((group, nm.module.clone()));
   };
   match candidates.next() {
     Some(g) if g.compiler() != nm.compiler => {
-      let module = crate::module::compile_shared(g.compiler(), bytes)
+      let module = tiered.compile_for(g.compiler())
         .map_err(|e| state::throw_link_error(env, &format!("WebAssembly.Instance(): recompiling for the store of its imports failed: {e}")))?;
       Ok((g, module))
     }
@@ -72,6 +72,7 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     values_in.push(napi_raw::get_element(env, args[1], i)?);
   }
   let (group, module) = choose_group(env, &values_in, nm)?;
+  crate::module::tier_up(nm);
   let info = module.info();
 
   let mut wasmer_instance = None;

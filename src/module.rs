@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::c_void;
-use std::hash::{BuildHasher, RandomState};
 use std::ptr;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -17,9 +16,24 @@ use crate::state;
 pub struct NativeModule {
   pub module: Module,
   pub compiler: Compiler,
-  /// The bytes of a module compiled tiered: an instance that must join a store of the other
-  /// compiler (it links a memory, table, global or tag living there) recompiles it for that one.
-  pub tiered: Option<Arc<[u8]>>,
+  /// Set for a module compiled tiered (see `compile_tiered`).
+  pub tiered: Option<Tiered>,
+}
+
+/// The bytes of a module compiled tiered: an instance that must join a store of the other
+/// compiler (it links a memory, table, global or tag living there) recompiles it for that one,
+/// and the first instance of a singlepass module queues cranelift's compile (`tier_up`).
+pub struct Tiered {
+  pub bytes: Arc<[u8]>,
+  pub digest: crate::cache::Digest,
+  queued: std::sync::atomic::AtomicBool,
+}
+
+impl Tiered {
+  /// The module of `compiler` for these bytes.
+  pub fn compile_for(&self, compiler: Compiler) -> Result<Module, CompileError> {
+    compile_known(compiler, &self.bytes, &self.digest)
+  }
 }
 
 /// How the JS API compiles: with one compiler, or tiered (see `compile_tiered`).
@@ -62,19 +76,11 @@ fn compile_message(e: &CompileError) -> String {
 /// The largest module a JS embedding compiles (JS API, "Implementation-defined limits").
 const MODULE_SIZE_LIMIT: usize = 1 << 30;
 
-type SharedKey = (Compiler, u64, u64);
+type SharedKey = (Compiler, crate::cache::Digest);
 
 fn shared() -> &'static Mutex<HashMap<SharedKey, Module>> {
   static COMPILED: OnceLock<Mutex<HashMap<SharedKey, Module>>> = OnceLock::new();
   COMPILED.get_or_init(Default::default)
-}
-
-/// The in-process key of `bytes`: a 128-bit keyed hash (two SipHash keys chosen at random per
-/// process), so the map holds no copy of the bytes.
-fn shared_key(compiler: Compiler, bytes: &[u8]) -> SharedKey {
-  static HASHERS: OnceLock<(RandomState, RandomState)> = OnceLock::new();
-  let (a, b) = HASHERS.get_or_init(|| (RandomState::new(), RandomState::new()));
-  (compiler, a.hash_one(bytes), b.hash_one(bytes))
 }
 
 fn shared_get(key: &SharedKey) -> Option<Module> {
@@ -94,25 +100,37 @@ fn shared_put(key: SharedKey, module: Module) -> Module {
 /// WebAssembly.Module is still its own object and each instance its own store. V8 shares code
 /// between modules of the same bytes too.
 pub fn compile_shared(compiler: Compiler, bytes: &[u8]) -> Result<Module, CompileError> {
+  size_check(bytes)?;
+  compile_known(compiler, bytes, &crate::cache::digest(bytes))
+}
+
+fn size_check(bytes: &[u8]) -> Result<(), CompileError> {
   if bytes.len() > MODULE_SIZE_LIMIT {
     return Err(CompileError::Validate(format!("module of {} bytes is above the limit of {MODULE_SIZE_LIMIT}", bytes.len())));
   }
-  let key = shared_key(compiler, bytes);
+  Ok(())
+}
+
+/// `compile_shared` for bytes whose digest is known.
+fn compile_known(compiler: Compiler, bytes: &[u8], digest: &crate::cache::Digest) -> Result<Module, CompileError> {
+  let key = (compiler, *digest);
   if let Some(m) = shared_get(&key) {
     return Ok(m);
   }
-  let disk_key = crate::cache::key(compiler, bytes);
+  let disk_key = crate::cache::key(compiler, digest);
   if let Some(m) = crate::cache::load(&engine::engine(compiler), &disk_key) {
     return Ok(shared_put(key, m));
   }
   let module = compile_fresh(compiler, bytes)?;
-  crate::cache::store(&disk_key, &module);
+  crate::cache::store(&disk_key, &module, bytes.len());
   Ok(shared_put(key, module))
 }
 
 /// Compiles `bytes` with `compiler` now, after the checks that keep wasmer from panicking on
 /// what it cannot compile.
 fn compile_fresh(compiler: Compiler, bytes: &[u8]) -> Result<Module, CompileError> {
+  let compact = compact(compiler, bytes)?;
+  let bytes = &compact[..];
   reftype_precheck(bytes)?;
   if compiler == Compiler::Singlepass {
     singlepass_precheck(bytes)?;
@@ -127,35 +145,94 @@ fn compile_fresh(compiler: Compiler, bytes: &[u8]) -> Result<Module, CompileErro
   })
 }
 
+/// Custom sections below this size stay in what wasmer compiles.
+const STRIP_MIN_BYTES: usize = 64 << 10;
+
+/// The bytes wasmer is given: without their custom sections (except "name", which names
+/// functions in traces) when those are large. wasmer copies custom sections into its artifact
+/// several times over (metadata, image, cache entry), and no one reads them there:
+/// `WebAssembly.Module.customSections` reads the module's own bytes (lib/module.js). Measured on
+/// WPT's 1 GiB module, one custom section: 5.5 s and 5 GB to compile as is. Before stripping,
+/// the original is validated, so that an invalid module gets its own error (offsets included).
+fn compact(compiler: Compiler, bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, CompileError> {
+  use std::borrow::Cow;
+  let Some(custom) = custom_sections(bytes) else { return Ok(Cow::Borrowed(bytes)) };
+  if custom.iter().map(|r| r.len()).sum::<usize>() < STRIP_MIN_BYTES {
+    return Ok(Cow::Borrowed(bytes));
+  }
+  Module::validate(&engine::engine(compiler), bytes)?;
+  let mut out = Vec::with_capacity(bytes.len() - custom.iter().map(|r| r.len()).sum::<usize>());
+  let mut at = 0;
+  for r in custom {
+    out.extend_from_slice(&bytes[at..r.start]);
+    at = r.end;
+  }
+  out.extend_from_slice(&bytes[at..]);
+  Ok(Cow::Owned(out))
+}
+
+/// The byte ranges of the custom sections other than "name", headers included, from a walk of
+/// the top-level sections; None when the walk finds something malformed (the compiler reports it).
+fn custom_sections(bytes: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
+  fn leb(bytes: &[u8], at: &mut usize) -> Option<usize> {
+    let mut value = 0usize;
+    for shift in (0..35).step_by(7) {
+      let b = *bytes.get(*at)?;
+      *at += 1;
+      value |= ((b & 0x7f) as usize) << shift;
+      if b & 0x80 == 0 {
+        return Some(value);
+      }
+    }
+    None
+  }
+  let mut at = 8;
+  let mut ranges = Vec::new();
+  while at < bytes.len() {
+    let start = at;
+    let id = bytes[at];
+    at += 1;
+    let size = leb(bytes, &mut at)?;
+    let end = at.checked_add(size).filter(|e| *e <= bytes.len())?;
+    if id == 0 {
+      let mut name_at = at;
+      let name_len = leb(bytes, &mut name_at)?;
+      if bytes.get(name_at..name_at.checked_add(name_len)?)? != b"name" {
+        ranges.push(start..end);
+      }
+    }
+    at = end;
+  }
+  Some(ranges)
+}
+
 /// The JS API's default: usable after singlepass's fast compile, optimized later. Cranelift's
 /// code is used at once when this process or the code cache already has it; otherwise singlepass
-/// compiles the module now and cranelift compiles it on a background thread, into the code
-/// cache (for the next process) and this process's map (for later modules of the same bytes).
+/// compiles the module now and, once it is instantiated, cranelift compiles it on a background
+/// thread (`tier_up`), into the code cache (for the next process) and this process's map (for
+/// later modules of the same bytes).
 /// A module singlepass cannot compile (exception handling, relaxed SIMD, an import with several
 /// results) goes to cranelift at once, and so does a small one, which cranelift compiles in
 /// milliseconds.
-fn compile_tiered(bytes: &[u8]) -> Result<(Module, Compiler), CompileError> {
-  if !(TIER_MIN_BYTES..=MODULE_SIZE_LIMIT).contains(&bytes.len()) {
-    return compile_shared(Compiler::Cranelift, bytes).map(|m| (m, Compiler::Cranelift));
+fn compile_tiered(bytes: &[u8], digest: &crate::cache::Digest) -> Result<(Module, Compiler), CompileError> {
+  if bytes.len() < TIER_MIN_BYTES {
+    return compile_known(Compiler::Cranelift, bytes, digest).map(|m| (m, Compiler::Cranelift));
   }
-  let optimized = shared_key(Compiler::Cranelift, bytes);
+  let optimized = (Compiler::Cranelift, *digest);
   if let Some(m) = shared_get(&optimized) {
     return Ok((m, Compiler::Cranelift));
   }
-  if let Some(m) = crate::cache::load(&engine::engine(Compiler::Cranelift), &crate::cache::key(Compiler::Cranelift, bytes)) {
+  if let Some(m) = crate::cache::load(&engine::engine(Compiler::Cranelift), &crate::cache::key(Compiler::Cranelift, digest)) {
     return Ok((shared_put(optimized, m), Compiler::Cranelift));
   }
-  let quick = shared_key(Compiler::Singlepass, bytes);
+  let quick = (Compiler::Singlepass, *digest);
   if let Some(m) = shared_get(&quick) {
     return Ok((m, Compiler::Singlepass));
   }
   match compile_fresh(Compiler::Singlepass, bytes) {
-    Ok(m) => {
-      tier_up(optimized, bytes);
-      Ok((shared_put(quick, m), Compiler::Singlepass))
-    }
+    Ok(m) => Ok((shared_put(quick, m), Compiler::Singlepass)),
     // Cranelift compiles what singlepass cannot, and reports what nobody can with its own words.
-    Err(_) => compile_shared(Compiler::Cranelift, bytes).map(|m| (m, Compiler::Cranelift)),
+    Err(_) => compile_known(Compiler::Cranelift, bytes, digest).map(|m| (m, Compiler::Cranelift)),
   }
 }
 
@@ -163,24 +240,35 @@ fn compile_tiered(bytes: &[u8]) -> Result<(Module, Compiler), CompileError> {
 /// would gain little and cost a second compile.
 const TIER_MIN_BYTES: usize = 128 << 10;
 
-/// Queues `bytes` for cranelift on the one background thread, once per module and process.
-fn tier_up(key: SharedKey, bytes: &[u8]) {
+/// Queues a singlepass module of the tiered path for cranelift on the one background thread,
+/// once per module and process. Called when the module is first instantiated: a module that is
+/// never run (WPT's limits.any.js compiles dozens of huge ones) costs no second compile.
+pub fn tier_up(nm: &NativeModule) {
+  if let (Compiler::Singlepass, Some(t)) = (nm.compiler, &nm.tiered) {
+    if !t.queued.swap(true, std::sync::atomic::Ordering::Relaxed) {
+      queue_tier_up((Compiler::Cranelift, t.digest), &t.bytes);
+    }
+  }
+}
+
+fn queue_tier_up(key: SharedKey, bytes: &[u8]) {
   static STARTED: OnceLock<Mutex<HashSet<SharedKey>>> = OnceLock::new();
-  static QUEUE: OnceLock<Mutex<Option<std::sync::mpsc::Sender<Vec<u8>>>>> = OnceLock::new();
+  type Job = (crate::cache::Digest, Vec<u8>);
+  static QUEUE: OnceLock<Mutex<Option<std::sync::mpsc::Sender<Job>>>> = OnceLock::new();
   if !STARTED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner()).insert(key) {
     return;
   }
   let queue = QUEUE.get_or_init(|| {
-    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let (tx, rx) = std::sync::mpsc::channel::<Job>();
     let spawned = std::thread::Builder::new().name("wasm-rt tier-up".into()).spawn(move || {
-      for bytes in rx {
-        let _ = compile_shared(Compiler::Cranelift, &bytes);
+      for (digest, bytes) in rx {
+        let _ = compile_known(Compiler::Cranelift, &bytes, &digest);
       }
     });
     Mutex::new(spawned.ok().map(|_| tx))
   });
   if let Some(tx) = queue.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-    let _ = tx.send(bytes.to_vec());
+    let _ = tx.send((key.1, bytes.to_vec()));
   }
 }
 
@@ -188,9 +276,19 @@ fn tier_up(key: SharedKey, bytes: &[u8]) {
 pub fn compile_mode(mode: Mode, bytes: &[u8]) -> Result<NativeModule, CompileError> {
   match mode {
     Mode::Exact(compiler) => compile_shared(compiler, bytes).map(|module| NativeModule { module, compiler, tiered: None }),
-    Mode::Tiered => compile_tiered(bytes).map(|(module, compiler)| NativeModule { module, compiler, tiered: Some(bytes.into()) }),
+    Mode::Tiered => {
+      size_check(bytes)?;
+      let digest = crate::cache::digest(bytes);
+      let compact = compact(Compiler::Cranelift, bytes)?;
+      let (module, compiler) = compile_tiered(&compact, &digest)?;
+      let tiered = Tiered { bytes: compact.into(), digest, queued: Default::default() };
+      Ok(NativeModule { module, compiler, tiered: Some(tiered) })
+    }
   }
 }
+
+/// wasmparser's `MAX_WASM_ELEMENT_SEGMENTS`.
+const MAX_ELEMENT_SEGMENTS: u32 = 100_000;
 
 /// Reference types that wasmer 7.4.2's validator accepts but its translator cannot compile (it
 /// panics on such a table: `unwrap` in translator/sections.rs; found by `wasm-rt fuzz --mutate`).
@@ -239,7 +337,9 @@ fn reftype_precheck(bytes: &[u8]) -> Result<(), CompileError> {
           check_val(&g.ty.content_type)?;
         }
       }
-      Ok(Payload::ElementSection(reader)) => {
+      // Past wasmparser's limit on segments the compiler refuses the module by the count alone;
+      // reading ten million segments here first took a second (WPT's limits.any.js).
+      Ok(Payload::ElementSection(reader)) if reader.count() <= MAX_ELEMENT_SEGMENTS => {
         for e in reader.into_iter().flatten() {
           if let ElementItems::Expressions(r, _) = e.items {
             check(&r)?;
@@ -298,16 +398,18 @@ fn module_object(env: napi_env, module: NativeModule) -> JsResult<napi_value> {
 
 /// `validate(bytes, compiler)`
 pub fn validate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
-  let bytes = napi_raw::uint8array_bytes(env, args[0])?;
   let compiler = compiler_arg(env, args[1])?;
-  napi_raw::boolean(env, bytes.len() <= MODULE_SIZE_LIMIT && Module::validate(&engine::engine(compiler), &bytes).is_ok() && reftype_precheck(&bytes).is_ok())
+  // SAFETY: no JS runs before the slice's last use in this call.
+  let bytes = unsafe { napi_raw::uint8array_slice(env, args[0])? };
+  napi_raw::boolean(env, bytes.len() <= MODULE_SIZE_LIMIT && Module::validate(&engine::engine(compiler), bytes).is_ok() && reftype_precheck(bytes).is_ok())
 }
 
 /// `compile(bytes, compiler)`: a module handle, or throws CompileError.
 pub fn compile(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
-  let bytes = napi_raw::uint8array_bytes(env, args[0])?;
   let mode = mode_arg(env, args[1])?;
-  match compile_mode(mode, &bytes) {
+  // SAFETY: no JS runs before the slice's last use (compiling calls no JS).
+  let bytes = unsafe { napi_raw::uint8array_slice(env, args[0])? };
+  match compile_mode(mode, bytes) {
     Ok(m) => module_object(env, m),
     Err(e) => Err(state::throw_compile_error(env, &compile_message(&e))),
   }
@@ -325,8 +427,10 @@ unsafe extern "C" fn compile_execute(_env: napi_env, data: *mut c_void) {
   // SAFETY: `data` is the job leaked by `compile_async`; only this thread touches it until
   // `compile_complete` runs.
   let job = unsafe { &mut *(data as *mut CompileJob) };
-  let bytes = std::mem::take(&mut job.bytes);
-  job.result = Some(compile_mode(job.mode, &bytes));
+  if job.result.is_none() {
+    let bytes = std::mem::take(&mut job.bytes);
+    job.result = Some(compile_mode(job.mode, &bytes));
+  }
 }
 
 unsafe extern "C" fn compile_complete(env: napi_env, _status: sys::napi_status, data: *mut c_void) {
@@ -360,12 +464,18 @@ unsafe extern "C" fn compile_complete(env: napi_env, _status: sys::napi_status, 
 /// `compileAsync(bytes, compiler)`: a promise of a module handle; compiles on the libuv pool so
 /// the event loop keeps turning.
 pub fn compile_async(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
-  let bytes = napi_raw::uint8array_bytes(env, args[0])?;
   let mode = mode_arg(env, args[1])?;
+  // SAFETY: copied (or only measured) before any JS runs.
+  let slice = unsafe { napi_raw::uint8array_slice(env, args[0])? };
+  // Over the size limit the bytes are not copied: the compile fails by their length.
+  let (bytes, result) = match size_check(slice) {
+    Ok(()) => (slice.to_vec(), None),
+    Err(e) => (Vec::new(), Some(Err(e))),
+  };
   let mut promise = ptr::null_mut();
   let mut deferred = ptr::null_mut();
   napi_call!(env, napi_create_promise(env, &mut deferred, &mut promise))?;
-  let job = Box::into_raw(Box::new(CompileJob { bytes, mode, result: None, deferred, work: ptr::null_mut() }));
+  let job = Box::into_raw(Box::new(CompileJob { bytes, mode, result, deferred, work: ptr::null_mut() }));
   let name = napi_raw::string(env, "WebAssembly.compile")?;
   let queued = (|| {
     // SAFETY: `job` stays valid until `compile_complete` frees it.
@@ -447,7 +557,7 @@ pub fn serialize(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 pub fn deserialize(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let data = napi_raw::uint8array_bytes(env, args[0])?;
   let (compiler, wasm, module) = crate::cache::deserialize_checked(&data).map_err(|e| napi_raw::throw_type_error(env, &e))?;
-  let module = shared_put(shared_key(compiler, &wasm), module);
+  let module = shared_put((compiler, crate::cache::digest(&wasm)), module);
   let handle = module_object(env, NativeModule { module, compiler, tiered: None })?;
   napi_raw::array_of(env, &[handle, napi_raw::uint8array(env, &wasm)?])
 }

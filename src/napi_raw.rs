@@ -358,6 +358,25 @@ pub fn unwrap<'a, T>(env: napi_env, v: napi_value, tag: &sys::napi_type_tag) -> 
   (status == sys::Status::napi_ok && !data.is_null()).then(|| unsafe { &*(data as *const T) })
 }
 
+/// The bytes of a Uint8Array, in place.
+///
+/// # Safety
+/// The caller must not let JS run (which could detach or change the buffer) while it holds the
+/// slice, and must not keep it past the native call that received `v`.
+pub unsafe fn uint8array_slice<'a>(env: napi_env, v: napi_value) -> JsResult<&'a [u8]> {
+  let mut kind = 0;
+  let mut len = 0usize;
+  let mut data = ptr::null_mut();
+  let mut ab = ptr::null_mut();
+  let mut offset = 0usize;
+  napi_call!(env, napi_get_typedarray_info(env, v, &mut kind, &mut len, &mut data, &mut ab, &mut offset))?;
+  if len == 0 {
+    return Ok(&[]);
+  }
+  // SAFETY: N-API reports `len` readable bytes at `data` for a Uint8Array.
+  Ok(unsafe { std::slice::from_raw_parts(data as *const u8, len) })
+}
+
 /// Copies the bytes of a Uint8Array.
 pub fn uint8array_bytes(env: napi_env, v: napi_value) -> JsResult<Vec<u8>> {
   let mut kind = 0;

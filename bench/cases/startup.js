@@ -7,7 +7,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
+const { execFileSync, spawnSync } = require('node:child_process');
 const { median, quick } = require('../measure');
 
 const NPM_DIR = path.join(__dirname, '..', 'out', 'npm');
@@ -38,6 +38,41 @@ function timeInChild(engine, file, env = {}) {
   return Number(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ...env }, encoding: 'utf8' }));
 }
 
+// WPT's limits.any.js compiles modules at each of the JS API's limits (1 GiB, a million
+// functions, types, globals...): the whole file, in a fresh process with an empty cache.
+const SUITE = path.resolve(process.env.WPT_DIR || path.join(__dirname, '..', '..', '..', 'shared', 'suites', 'webassembly-spec'));
+
+function limitsFile(engine) {
+  const job = {
+    engine,
+    harness: path.join(SUITE, 'test', 'harness', 'testharness.js'),
+    scripts: ['wasm-module-builder.js', 'limits.any.js'].map((f) => path.join(SUITE, 'test', 'js-api', f)),
+    softTimeoutMs: 600_000,
+  };
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-rt-bench-cache-'));
+  const t = Date.now();
+  const r = spawnSync(process.execPath, ['-r', path.join(__dirname, '..', 'max-rss.js'), path.join(__dirname, '..', '..', 'lib', 'cli', 'wpt', 'child.js'), JSON.stringify(job)], {
+    env: { ...process.env, WASM_RT_CACHE_DIR: cacheDir },
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
+  const ms = Date.now() - t;
+  fs.rmSync(cacheDir, { recursive: true, force: true });
+  const rss = /max-rss-kb (\d+)/.exec(r.stderr);
+  if (r.status !== 0 || !rss) throw new Error(`limits.any.js on ${engine}: exit ${r.status}\n${r.stderr.slice(-2000)}`);
+  return { ms, mb: Number(rss[1]) / 1024 };
+}
+
+function limitsRows() {
+  if (quick || !fs.existsSync(path.join(SUITE, 'test', 'js-api', 'limits.any.js'))) return [];
+  const v8 = limitsFile('v8');
+  const rt = limitsFile('wasm-rt');
+  return [
+    { case: 'WPT limits.any.js, whole file, empty cache', unit: 's', v8: v8.ms / 1000, 'wasm-rt': rt.ms / 1000 },
+    { case: 'WPT limits.any.js, peak memory', unit: 'MB', v8: v8.mb, 'wasm-rt': rt.mb },
+  ];
+}
+
 module.exports = function run() {
   install();
   const rows = [];
@@ -63,5 +98,6 @@ module.exports = function run() {
     rows.push({ case: `start-up ${name} (${size}) cold cache`, unit: 'ms', v8: median(v8), 'wasm-rt': median(cold) });
     rows.push({ case: `start-up ${name} (${size}) warm cache`, unit: 'ms', v8: median(v8), 'wasm-rt': median(warm) });
   }
+  rows.push(...limitsRows());
   return rows;
 };
