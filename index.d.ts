@@ -8,6 +8,28 @@ interface CompileOptions {
    * background into the code cache); default `defaultCompiler`.
    */
   compiler?: Compiler | 'tiered';
+  /** Compile the module to count fuel (see `instantiate`); such a module uses one compiler. */
+  fuel?: boolean;
+}
+
+interface LimitOptions {
+  /** Milliseconds a call from JS into the instance (or its start function) may run. */
+  timeout?: number;
+  /** Fuel the instance starts with (one unit per wasm operator); compiles the module to count it. */
+  fuel?: number;
+  /** Bytes the memories the instance defines may grow to. */
+  memoryLimit?: number;
+  /** Elements the tables the instance defines may grow to. */
+  tableLimit?: number;
+  /** The compiler, when `source` is bytes. */
+  compiler?: Compiler;
+}
+
+interface InstanceLimits {
+  /** null: no timeout. */
+  timeout: number | null;
+  /** Fuel left; null: the module does not count fuel. */
+  fuel: number | null;
 }
 
 interface CodeCacheInfo {
@@ -61,5 +83,16 @@ declare const wasmRt: {
   compilers: readonly Compiler[];
   /** What the JS API uses: `WASM_RT_COMPILER`, else 'tiered'. */
   defaultCompiler: Compiler | 'tiered';
+  /** `WebAssembly.instantiate` under limits: bytes give `{ module, instance }`. */
+  instantiate(source: BufferSource, imports?: WebAssembly.Imports, options?: LimitOptions): Promise<WebAssembly.WebAssemblyInstantiatedSource>;
+  /** A Module gives an Instance. */
+  instantiate(source: WebAssembly.Module, imports?: WebAssembly.Imports, options?: LimitOptions): Promise<WebAssembly.Instance>;
+  /** `new WebAssembly.Instance` under limits, from a Module or bytes. */
+  instantiateSync(source: WebAssembly.Module | BufferSource, imports?: WebAssembly.Imports, options?: LimitOptions): WebAssembly.Instance;
+  getLimits(instance: WebAssembly.Instance): InstanceLimits;
+  /** A new timeout for later calls (null: none), and the fuel left. */
+  setLimits(instance: WebAssembly.Instance, limits: { timeout?: number | null; fuel?: number }): void;
+  /** Adds fuel; returns the fuel left. */
+  addFuel(instance: WebAssembly.Instance, amount: number): number;
 };
 export = wasmRt;

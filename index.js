@@ -5,8 +5,25 @@ const { compile, compileSync, serialize, deserialize, compilers, defaultCompiler
 const { WASI } = require('./lib/wasi');
 const native = require('./lib/native');
 const { compareModule } = require('./lib/differential');
+const { instantiate, instantiateSync, getLimits, setLimits, addFuel } = require('./lib/limits');
 
 /** The compiled-code cache of this process: its folder (null when off) and what it did. */
 const codeCache = () => native.cacheInfo();
 
-module.exports = { WebAssembly, WASI, compile, compileSync, serialize, deserialize, compilers, defaultCompiler, codeCache, compareModule };
+module.exports = {
+  WebAssembly,
+  WASI,
+  compile,
+  compileSync,
+  serialize,
+  deserialize,
+  compilers,
+  defaultCompiler,
+  codeCache,
+  compareModule,
+  instantiate,
+  instantiateSync,
+  getLimits,
+  setLimits,
+  addFuel,
+};

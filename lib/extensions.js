@@ -1,5 +1,6 @@
 'use strict';
-// What wasm-rt offers beside the JS API: compiling a module with a chosen wasmer compiler.
+// What wasm-rt offers beside the JS API: compiling a module with a chosen wasmer compiler (and,
+// with `fuel: true`, counting fuel; see lib/limits.js).
 // The result is an ordinary WebAssembly.Module of wasm-rt's namespace.
 const native = require('./native');
 const { moduleFromHandle, moduleHandle, moduleBytes } = require('./module');
@@ -13,11 +14,16 @@ function compilerOption(options, context) {
   return options.compiler === undefined ? defaultCompiler : checkCompiler(`${options.compiler}`, context);
 }
 
+// `options.fuel`: compile the module to count fuel (lib/limits.js).
+function fuelOption(options) {
+  return typeof options === 'object' && options !== null && options.fuel === true;
+}
+
 /** Compiles off the main thread, like WebAssembly.compile, with `options.compiler`. */
 function compile(bytes, options) {
   try {
     const compiler = compilerOption(options, 'wasm-rt compile()');
-    return compileBytes(copyBufferSource(bytes, 'wasm-rt compile()'), compiler);
+    return compileBytes(copyBufferSource(bytes, 'wasm-rt compile()'), compiler, fuelOption(options));
   } catch (e) {
     return Promise.reject(e);
   }
@@ -27,7 +33,7 @@ function compile(bytes, options) {
 function compileSync(bytes, options) {
   const compiler = compilerOption(options, 'wasm-rt compileSync()');
   const copy = copyBufferSource(bytes, 'wasm-rt compileSync()');
-  return moduleFromHandle(native.compile(copy, compiler), copy);
+  return moduleFromHandle(native.compile(copy, compiler, fuelOption(options)), copy);
 }
 
 /**

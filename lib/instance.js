@@ -53,9 +53,12 @@ function readImports(handle, importObject) {
   return values;
 }
 
-/** Links the read imports; returns [native handle, anchor, frozen exports object]. */
-function link(handle, values) {
-  const [instanceHandle, anchor, ...flat] = native.instantiate(handle, values);
+/**
+ * Links the read imports, under `limits` if given (lib/limits.js); returns [native handle,
+ * anchor, frozen exports object].
+ */
+function link(handle, values, limits) {
+  const [instanceHandle, anchor, ...flat] = native.instantiate(handle, values, limits);
   const exports = Object.create(null);
   for (let i = 0; i < flat.length; i += 2) exports[flat[i]] = flat[i + 1];
   return [instanceHandle, anchor, Object.freeze(exports)];

@@ -2,11 +2,13 @@
 
 use std::cell::RefCell;
 use std::ptr::NonNull;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use wasmer::sys::{BaseTunables, CompilerConfig, Cranelift, EngineBuilder, NativeEngineExt, Singlepass, Tunables};
-use wasmer::{AsStoreMut, Engine, Memory, MemoryType, TableType};
+use wasmer::{AsStoreMut, Engine, Memory, MemoryType, Pages, TableType};
 use wasmer_vm::{LinearMemory, MemoryError, MemoryStyle, TableStyle, VMMemory, VMMemoryDefinition, VMSharedMemory, VMTable, VMTableDefinition};
+
+use crate::limits::instrument::Instrument;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Compiler {
@@ -33,57 +35,96 @@ impl Compiler {
 
 /// What each compiler's engine is configured with beyond wasmer's defaults (`build`), part of
 /// the code cache's key: an artifact compiled under other settings must not be found.
-pub const SETTINGS: [&str; 2] = ["all supported features", "all supported features, nan canonicalization off"];
+pub const SETTINGS: [&str; 2] = ["all supported features, interrupt checks v1", "all supported features, nan canonicalization off, interrupt checks v1"];
 
 /// Each compiler gets every wasm feature it supports on this target, so that a module using
-/// one it lacks fails to compile with a CompileError naming that feature.
-fn build(compiler: Compiler) -> Engine {
-  fn with<C: CompilerConfig + 'static>(config: C) -> Engine {
+/// one it lacks fails to compile with a CompileError naming that feature. Every module gets the
+/// checks that let running wasm be stopped (limits/instrument.rs); a metered engine's modules
+/// also count fuel.
+fn build(compiler: Compiler, metered: bool) -> Engine {
+  let with = |mut config: Box<dyn CompilerConfig>| -> Engine {
+    config.push_middleware(Arc::new(Instrument::new(metered)));
     let target = wasmer::sys::Target::default();
     let features = config.supported_features_for_target(&target);
     let mut engine: Engine = EngineBuilder::new(config).set_features(Some(features)).engine().into();
     engine.set_tunables(Linking(BaseTunables::default()));
     engine
-  }
+  };
   match compiler {
-    Compiler::Cranelift => with(Cranelift::new()),
+    Compiler::Cranelift => with(Box::new(Cranelift::new())),
     // wasmer's singlepass canonicalizes NaNs by default; the spec lets NaN bits vary, V8 and
     // wasmer's cranelift leave them, and the check costs float-heavy code (measured below).
     Compiler::Singlepass => with({
       let mut config = Singlepass::new();
       config.canonicalize_nans(false);
-      config
+      Box::new(config)
     }),
   }
 }
 
-static ENGINES: RwLock<[Option<Engine>; 2]> = RwLock::new([None, None]);
+static ENGINES: RwLock<[Option<Engine>; 4]> = RwLock::new([None, None, None, None]);
 
-fn slot(compiler: Compiler) -> usize {
-  match compiler {
+fn slot(compiler: Compiler, metered: bool) -> usize {
+  let c = match compiler {
     Compiler::Cranelift => 0,
     Compiler::Singlepass => 1,
-  }
+  };
+  c + 2 * metered as usize
 }
 
 /// The engine of `compiler` (an `Arc` inside: cloning is cheap).
 pub fn engine(compiler: Compiler) -> Engine {
-  if let Some(e) = &ENGINES.read().unwrap_or_else(|e| e.into_inner())[slot(compiler)] {
+  engine_for(compiler, false)
+}
+
+/// The engine of `compiler`, metering fuel or not.
+pub fn engine_for(compiler: Compiler, metered: bool) -> Engine {
+  if let Some(e) = &ENGINES.read().unwrap_or_else(|e| e.into_inner())[slot(compiler, metered)] {
     return e.clone();
   }
   let mut engines = ENGINES.write().unwrap_or_else(|e| e.into_inner());
-  engines[slot(compiler)].get_or_insert_with(|| build(compiler)).clone()
+  engines[slot(compiler, metered)].get_or_insert_with(|| build(compiler, metered)).clone()
 }
 
 /// Puts a fresh engine in place of one a compiler panic left unusable: wasmer compiles while
 /// holding the engine's lock, and a panic poisons it for every later compile. Stores made before
 /// keep the old engine; what they already run keeps working.
-pub fn renew(compiler: Compiler) {
-  ENGINES.write().unwrap_or_else(|e| e.into_inner())[slot(compiler)] = Some(build(compiler));
+pub fn renew(compiler: Compiler, metered: bool) {
+  ENGINES.write().unwrap_or_else(|e| e.into_inner())[slot(compiler, metered)] = Some(build(compiler, metered));
 }
 
 thread_local! {
   static ATTACHING: RefCell<Option<VMSharedMemory>> = const { RefCell::new(None) };
+  /// The caps of the instantiation in progress on this thread (`with_caps`).
+  static CAPS: std::cell::Cell<Caps> = const { std::cell::Cell::new(Caps { memory_pages: None, table_elements: None }) };
+}
+
+/// Caps on what an instance defines: its memories cannot grow past `memory_pages`, its tables
+/// past `table_elements` (the maximum they are created with is held to the cap).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Caps {
+  pub memory_pages: Option<u32>,
+  pub table_elements: Option<u32>,
+}
+
+/// Runs `f` (an instantiation) with `caps` applied to the memories and tables it creates.
+pub fn with_caps<R>(caps: Caps, f: impl FnOnce() -> R) -> R {
+  struct Reset(Caps);
+  impl Drop for Reset {
+    fn drop(&mut self) {
+      CAPS.with(|c| c.set(self.0));
+    }
+  }
+  let _reset = Reset(CAPS.with(|c| c.replace(caps)));
+  f()
+}
+
+fn capped_memory(ty: &MemoryType) -> MemoryType {
+  let mut t = *ty;
+  if let Some(cap) = CAPS.with(|c| c.get().memory_pages) {
+    t.maximum = Some(Pages(t.maximum.map_or(cap, |m| m.0.min(cap)).max(t.minimum.0)));
+  }
+  t
 }
 
 /// wasmer's own tunables, except that a memory JS created can be put into a store: wasmer's
@@ -108,7 +149,7 @@ impl Tunables for Linking {
   }
 
   unsafe fn create_vm_memory(&self, ty: &MemoryType, style: &MemoryStyle, location: NonNull<VMMemoryDefinition>) -> Result<VMMemory, MemoryError> {
-    unsafe { self.0.create_vm_memory(ty, style, location) }
+    unsafe { self.0.create_vm_memory(&capped_memory(ty), style, location) }
   }
 
   fn create_host_table(&self, ty: &TableType, style: &TableStyle) -> Result<VMTable, String> {
@@ -128,8 +169,9 @@ pub const TABLE_SIZE_LIMIT: u32 = 10_000_000;
 /// table without one aborted the process (out of memory; found by `wasm-rt fuzz`); past the
 /// limit a grow now fails with -1, as on V8.
 fn capped(ty: &TableType) -> TableType {
+  let cap = CAPS.with(|c| c.get().table_elements).map_or(TABLE_SIZE_LIMIT, |c| c.min(TABLE_SIZE_LIMIT));
   let mut t = *ty;
-  t.maximum = Some(t.maximum.map_or(TABLE_SIZE_LIMIT, |m| m.min(TABLE_SIZE_LIMIT)).max(t.minimum));
+  t.maximum = Some(t.maximum.map_or(cap, |m| m.min(cap)).max(t.minimum));
   t
 }
 

@@ -187,7 +187,10 @@ impl Drop for Group {
     if self.external.get() != 0 {
       crate::memory::account(self.env, -self.external.get());
     }
-    crate::tag::store_dropped(self.env, self.store.get_mut().id().as_raw().get() as u64);
+    let id = self.store.get_mut().id().as_raw().get() as u64;
+    // Before the store (and the flags the watchdog writes) is freed.
+    crate::limits::watchdog::forget_store(id);
+    crate::tag::store_dropped(self.env, id);
     for (_, r) in self.functions.get_mut().drain() {
       napi_raw::delete_ref(self.env, r);
     }

@@ -9,7 +9,8 @@ use wasmer::{Extern, ExternType, Global, Instance, InstantiationError, Module, T
 use wasmer_types::ExportIndex;
 
 use crate::bridge::{errors, exported, host, values};
-use crate::engine::TABLE_SIZE_LIMIT;
+use crate::engine::{self, Caps, TABLE_SIZE_LIMIT};
+use crate::limits::{self, watchdog, InstanceLimits};
 use crate::{global, memory, table, tag};
 use crate::group::Group;
 use crate::module::unwrap_module;
@@ -50,6 +51,7 @@ fn choose_group(env: napi_env, values: &[napi_value], nm: &crate::module::Native
 pub struct InstanceData {
   pub group: Rc<Group>,
   pub instance: Instance,
+  pub limits: Rc<InstanceLimits>,
 }
 
 /// The instance behind an Instance's handle (`instanceHandle` in lib/instance.js).
@@ -63,9 +65,13 @@ fn wrong_kind(env: napi_env, imp: &wasmer::ImportType) -> crate::napi_raw::Pendi
 }
 
 
-/// `instantiate(module, importValues)` → `[instance handle, anchor, name0, value0, name1, ...]`.
+/// `instantiate(module, importValues, limits?)` → `[instance handle, anchor, name0, value0, ...]`.
 pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let nm = unwrap_module(env, args[0])?;
+  let options = limits::options(env, args[2])?;
+  if options.fuel.is_some() && !nm.metered {
+    return Err(napi_raw::throw_type_error(env, "wasm-rt: fuel needs a module compiled to count it: compile(bytes, { fuel: true })"));
+  }
   let count = napi_raw::array_len(env, args[1])?;
   let mut values_in = Vec::with_capacity(count as usize);
   for i in 0..count {
@@ -76,10 +82,11 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let info = module.info();
 
   let mut wasmer_instance = None;
+  let mut instance_limits = None;
   let out = group.enter(|store| {
     // By position, as the spec links them: two imports of the same name stay two imports.
     let mut externs = Vec::with_capacity(values_in.len());
-    for (imp, v) in module.imports().zip(values_in.iter().copied()) {
+    for (imp, v) in limits::js_imports(&module).zip(values_in.iter().copied()) {
       let ext: Extern = match imp.ty() {
         ExternType::Function(ft) => match exported::data_of(env, v) {
           Some(d) if Rc::ptr_eq(&d.group, &group) => d.func.clone().into(),
@@ -127,6 +134,9 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
       };
       externs.push(ext);
     }
+    if externs.len() < module.imports().len() {
+      externs.push(limits::poll_function(store, env).into());
+    }
 
     // The JS API's embedding limit on table size: allocating a bigger table fails (RangeError).
     if let Some((_, t)) = info.tables.iter().skip(info.num_imported_tables).find(|(_, t)| t.minimum > TABLE_SIZE_LIMIT) {
@@ -135,10 +145,17 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
         &format!("WebAssembly.Instance(): table of {} elements is above the limit of {TABLE_SIZE_LIMIT}", t.minimum),
       ));
     }
-    let instance = Instance::new_by_index(store, &module, &externs).map_err(|e| match e {
+    check_caps(env, info, &options.caps)?;
+    let instance = engine::with_caps(options.caps, || Instance::new_by_index(store, &module, &externs)).map_err(|e| match e {
       InstantiationError::Start(rt) => errors::throw_runtime(env, &group, store, rt),
       other => state::throw_link_error(env, &format!("WebAssembly.Instance(): {other}")),
     })?;
+    let (settled, start) = limits::settle(store, &instance, &options);
+    let settled = Rc::new(settled);
+    instance_limits = Some(settled.clone());
+    if let Some(start) = start {
+      watchdog::with_deadline(options.timeout_ms, || start.call(store, &[])).map_err(|rt| errors::throw_runtime(env, &group, store, rt))?;
+    }
     let defined: Vec<usize> = info
       .memories
       .iter()
@@ -149,9 +166,12 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 
     let mut out = vec![napi_raw::null(env), group.anchor()?];
     wasmer_instance = Some(instance.clone());
-    for (name, index) in &info.exports {
+    for (name, index) in info.exports.iter().filter(|(name, _)| !limits::is_hidden(name)) {
       let value = match (instance.exports.get_extern(name), index) {
-        (Some(Extern::Function(f)), ExportIndex::Function(fi)) => exported::wrapper(env, &group, store, f.clone(), Some(fi.as_u32()))?,
+        (Some(Extern::Function(f)), ExportIndex::Function(fi)) => {
+          let index = limits::original_function_index(&module, fi.as_u32());
+          exported::wrapper(env, &group, store, f.clone(), Some(index), Some(settled.clone()))?
+        }
         (Some(Extern::Memory(m)), _) => memory::exported(env, &group, store, m.clone())?,
         (Some(Extern::Table(t)), _) => table::exported(env, &group, store, t.clone())?,
         (Some(Extern::Global(g)), _) => global::exported(env, &group, store, g.clone())?,
@@ -168,7 +188,61 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let handle = napi_raw::object(env)?;
   // The handle keeps the instance's store alive as long as the JS Instance object lives.
   let instance = wasmer_instance.expect("set by a successful instantiation");
-  napi_raw::wrap(env, handle, &TAG_INSTANCE, InstanceData { group, instance })?;
+  let limits = instance_limits.expect("set by a successful instantiation");
+  napi_raw::wrap(env, handle, &TAG_INSTANCE, InstanceData { group, instance, limits })?;
   out[0] = handle;
   napi_raw::array_of(env, &out)
+}
+
+/// An instance that would define a memory or table bigger than its caps is refused at once.
+fn check_caps(env: napi_env, info: &wasmer_types::ModuleInfo, caps: &Caps) -> JsResult<()> {
+  if let Some(cap) = caps.memory_pages {
+    if let Some((i, m)) = info.memories.iter().skip(info.num_imported_memories).find(|(_, m)| m.minimum.0 > cap) {
+      return Err(napi_raw::throw_range_error(
+        env,
+        &format!("wasm-rt: memory {} of {} pages ({} bytes) is above the memoryLimit of {} pages", i.as_u32(), m.minimum.0, m.minimum.bytes().0, cap),
+      ));
+    }
+  }
+  if let Some(cap) = caps.table_elements {
+    if let Some((i, t)) = info.tables.iter().skip(info.num_imported_tables).find(|(_, t)| t.minimum > cap) {
+      return Err(napi_raw::throw_range_error(env, &format!("wasm-rt: table {} of {} elements is above the tableLimit of {cap}", i.as_u32(), t.minimum)));
+    }
+  }
+  Ok(())
+}
+
+/// `instanceLimits(handle)` → `[timeout or undefined, fuel left or undefined]`.
+pub fn get_limits(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  let data = data_of(env, args[0]).ok_or_else(|| napi_raw::throw_type_error(env, "wasm-rt: not a WebAssembly.Instance"))?;
+  let fuel = data.group.enter(|store| Ok(data.limits.fuel(store)))?;
+  let timeout = match data.limits.timeout_ms.get() {
+    Some(ms) => napi_raw::double(env, ms as f64)?,
+    None => napi_raw::undefined(env),
+  };
+  let fuel = match fuel {
+    Some(f) => napi_raw::double(env, f as f64)?,
+    None => napi_raw::undefined(env),
+  };
+  napi_raw::array_of(env, &[timeout, fuel])
+}
+
+/// `setInstanceLimits(handle, { timeout, fuel })`: a new timeout (null for none) for later calls,
+/// and the fuel left, for an instance of a module compiled to count it.
+pub fn set_limits(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  let data = data_of(env, args[0]).ok_or_else(|| napi_raw::throw_type_error(env, "wasm-rt: not a WebAssembly.Instance"))?;
+  let timeout = napi_raw::get_named(env, args[1], c"timeout")?;
+  match napi_raw::type_of(env, timeout)? {
+    napi::sys::ValueType::napi_undefined => {}
+    napi::sys::ValueType::napi_null => data.limits.timeout_ms.set(None),
+    _ => data.limits.timeout_ms.set(Some(napi_raw::get_f64(env, timeout)?.clamp(0.0, u32::MAX as f64) as u32)),
+  }
+  let fuel = napi_raw::get_named(env, args[1], c"fuel")?;
+  if napi_raw::type_of(env, fuel)? != napi::sys::ValueType::napi_undefined {
+    let n = napi_raw::get_f64(env, fuel)?.max(0.0) as u64;
+    if !data.group.enter(|store| Ok(data.limits.set_fuel(store, n)))? {
+      return Err(napi_raw::throw_type_error(env, "wasm-rt: fuel needs a module compiled to count it: compile(bytes, { fuel: true })"));
+    }
+  }
+  Ok(napi_raw::undefined(env))
 }

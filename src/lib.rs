@@ -9,6 +9,7 @@ mod global;
 mod group;
 mod identity;
 mod instance;
+mod limits;
 mod memory;
 mod module;
 mod napi_raw;
@@ -81,10 +82,12 @@ fn init(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     make_global: r(c"makeGlobal")?,
     make_tag: r(c"makeTag")?,
     make_exception: r(c"makeException")?,
+    probe: r(c"probe")?,
   };
   if !state::set(s) {
     return Err(napi_raw::throw_error(env, "wasm-rt: init called twice"));
   }
+  limits::watchdog::init_thread(napi_raw::get_bool(env, napi_raw::get_named(env, hooks, c"isWorker")?)?);
   Ok(napi_raw::undefined(env))
 }
 
@@ -98,6 +101,8 @@ const FUNCTIONS: &[(&str, NativeFn)] = &[
   ("moduleSerialize", module::serialize),
   ("moduleDeserialize", module::deserialize),
   ("instantiate", instance::instantiate),
+  ("instanceLimits", instance::get_limits),
+  ("setInstanceLimits", instance::set_limits),
   ("memoryNew", memory::create),
   ("memoryBuffer", memory::buffer),
   ("memoryGrow", memory::grow),

@@ -2,7 +2,8 @@
 // index.d.ts (__test__/types.spec.mjs).
 import wasmRt = require('../../index.js');
 
-const { WebAssembly: W, WASI, compile, compileSync, serialize, deserialize, compilers, defaultCompiler, codeCache } = wasmRt;
+const { WebAssembly: W, WASI, compile, compileSync, serialize, deserialize, compilers, defaultCompiler, codeCache, instantiate, instantiateSync, getLimits, setLimits, addFuel } =
+  wasmRt;
 
 declare const bytes: Uint8Array<ArrayBuffer>;
 
@@ -22,7 +23,13 @@ async function main(): Promise<number> {
   const errno: number = wasi.wasiImport.clock_time_get(1, 0n, 0);
   wasi.initialize(instance);
   const code: number = wasi.start(instance);
-  void [m3, again, first, mode, dir, counts, errno];
+  const { module, instance: limited } = await instantiate(bytes, {}, { timeout: 100, fuel: 1000, memoryLimit: 1 << 20, tableLimit: 10 });
+  const fromModule: WebAssembly.Instance = await instantiate(module, {}, { timeout: 5 });
+  const sync: WebAssembly.Instance = instantiateSync(compileSync(bytes, { fuel: true }), {}, { fuel: 10 });
+  const left: number | null = getLimits(limited).fuel;
+  setLimits(sync, { timeout: null, fuel: 100 });
+  const more: number = addFuel(sync, 5);
+  void [m3, again, first, mode, dir, counts, errno, fromModule, left, more];
   return code;
 }
 

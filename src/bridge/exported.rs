@@ -16,6 +16,7 @@ use wasmer::{Function, StoreMut, Type, Value};
 use super::raw_call::{self, RawCall};
 use super::{errors, values};
 use crate::group::{self, Group};
+use crate::limits::{watchdog, InstanceLimits};
 use crate::napi_raw::{self, napi_call, JsResult, TAG_FUNCTION};
 use crate::state;
 
@@ -26,6 +27,8 @@ pub struct FuncData {
   pub results: Box<[Type]>,
   raw: Option<RawCall>,
   key: usize,
+  /// The limits of the instance that exported this function (its deadline).
+  limits: Option<Rc<InstanceLimits>>,
 }
 
 
@@ -81,7 +84,7 @@ pub fn signature(params: &[Type], results: &[Type]) -> String {
 
 /// The JS function for `func`: the existing one if this wasm function already has one
 /// (the spec's exported-function cache), else a new one named `index`.
-pub fn wrapper(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func: Function, index: Option<u32>) -> JsResult<napi_value> {
+pub fn wrapper(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func: Function, index: Option<u32>, limits: Option<Rc<InstanceLimits>>) -> JsResult<napi_value> {
   let key = group::function_key(store, &func);
   if let Some(w) = group.cached_function(key) {
     return Ok(w);
@@ -94,6 +97,7 @@ pub fn wrapper(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func:
     results: ty.results().into(),
     raw: raw_call::select(ty.params(), ty.results()),
     key,
+    limits,
   };
   let name = index.map(|i| i.to_string()).unwrap_or_default();
   let sig = signature(&data.params, &data.results);
@@ -149,6 +153,15 @@ unsafe fn call_inner(env: napi_env, info: napi_callback_info) -> JsResult<napi_v
     &heap
   };
   let group = fd.group.clone();
+  let timeout = fd.limits.as_ref().and_then(|l| l.timeout_ms.get());
+  if timeout.is_some() {
+    return watchdog::with_deadline(timeout, || call_with(env, fd, &group, args));
+  }
+  call_with(env, fd, &group, args)
+}
+
+fn call_with(env: napi_env, fd: &FuncData, group: &Rc<Group>, args: &[napi_value]) -> JsResult<napi_value> {
+  let n = fd.params.len();
   if let Some(raw) = fd.raw {
     let mut slots = [0i64; raw_call::MAX_ARITY];
     for ((slot, ty), v) in slots.iter_mut().zip(fd.params.iter()).zip(args) {
@@ -157,19 +170,19 @@ unsafe fn call_inner(env: napi_env, info: napi_callback_info) -> JsResult<napi_v
     return group.enter(|store| {
       let called = raw(&fd.func, store, &slots);
       crate::memory::sync_buffers();
-      let r = called.map_err(|e| errors::throw_runtime(env, &group, store, e))?;
+      let r = called.map_err(|e| errors::throw_runtime(env, group, store, e))?;
       raw_call::result(env, fd.results.first().copied(), r)
     });
   }
   group.enter(|store| {
     let mut params = Vec::with_capacity(n);
     for (ty, v) in fd.params.iter().zip(args) {
-      params.push(values::from_js(env, &group, store, *ty, *v)?);
+      params.push(values::from_js(env, group, store, *ty, *v)?);
     }
     let called = fd.func.call(store, &params);
     crate::memory::sync_buffers();
-    let results = called.map_err(|e| errors::throw_runtime(env, &group, store, e))?;
-    results_to_js(env, &group, store, &results)
+    let results = called.map_err(|e| errors::throw_runtime(env, group, store, e))?;
+    results_to_js(env, group, store, &results)
   })
 }
 
