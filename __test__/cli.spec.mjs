@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN } from './helpers/wasi.mjs';
+import { wat } from './helpers/wat.mjs';
 
 const cli = (...args) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, WPT_DIR: '', WASI_TESTSUITE: '' } });
 
@@ -46,5 +47,25 @@ describe('wasm-rt', () => {
     fs.rmSync(file);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('RuntimeError: unreachable');
+  });
+
+  it('run --timeout, --fuel and --max-memory stop a program at its limit', () => {
+    // Grows its memory while it can, then spins.
+    const bytes = wat(`(module (memory (export "memory") 1)
+      (func (export "_start") (loop (br_if 0 (i32.ne (memory.grow (i32.const 1)) (i32.const -1))) (br 0))))`);
+    const file = path.join(os.tmpdir(), `wasm-rt-spin-${process.pid}.wasm`);
+    fs.writeFileSync(file, bytes);
+    const timed = cli('run', '--timeout', '100', '--max-memory', String(4 << 20), file);
+    const fueled = cli('run', '--fuel', '100000', file);
+    const bad = cli('run', '--fuel', '-1', file);
+    const v8 = cli('run', '--engine', 'v8', '--timeout', '100', file);
+    fs.rmSync(file);
+    expect(timed.status).toBe(1);
+    expect(timed.stderr).toMatch(/deadline exceeded .*timeout of 100 ms/);
+    expect(fueled.status).toBe(1);
+    expect(fueled.stderr).toMatch(/out of fuel/);
+    expect(bad.status).toBe(2);
+    expect(v8.status).toBe(2);
+    expect(v8.stderr).toContain('--timeout applies to --engine wasm-rt');
   });
 });

@@ -29,4 +29,4 @@ const wasmRt = (compiler) => ({
 });
 const COMPILERS = rt.compilers;
 
-module.exports = { median, ms, nowNs, V8, wasmRt, COMPILERS, quick: process.env.BENCH_QUICK === '1' };
+module.exports = { median, ms, nowNs, V8, wasmRt, COMPILERS, rt, quick: process.env.BENCH_QUICK === '1' };

@@ -46,11 +46,18 @@ if (find('call add(i32,i32)')) {
   target('wasm→JS import call', `${fmt(imp)} ns`, '≤ 150 ns', imp <= 150);
 }
 for (const compiler of ['cranelift', 'singlepass']) {
-  const kernels = rows.filter((r) => r.section === 'compute' && r.case.endsWith(`[${compiler}]`));
+  const kernels = rows.filter((r) => r.section === 'compute' && r.case.endsWith(` [${compiler}]`));
   if (kernels.length === 0) continue;
   const speed = geomean(kernels.map((r) => r.v8 / r['wasm-rt']));
   const goal = compiler === 'cranelift' ? 1.0 : null;
   target(`compute speed vs V8, geometric mean, ${compiler}`, `${speed.toFixed(2)}×`, goal ? `≥ ${goal.toFixed(1)}×` : '(no target)', goal ? speed >= goal : null);
+}
+for (const [label, goal] of [['timeout', 1.05], ['fuel', 1.3]]) {
+  const limited = rows.filter((r) => r.section === 'compute' && r.case.endsWith(`[cranelift, ${label}]`));
+  if (limited.length === 0) continue;
+  const plain = (r) => find(r.case.replace(`[cranelift, ${label}]`, '[cranelift]'))['wasm-rt'];
+  const cost = geomean(limited.map((r) => r['wasm-rt'] / plain(r)));
+  target(`cranelift with a ${label} vs without, C kernels, geometric mean`, `${cost.toFixed(3)}×`, `≤ ${goal}×`, cost <= goal);
 }
 const first = rows.find((r) => /^to first call large .*\[singlepass\]$/.test(r.case));
 if (first) target('singlepass time to first call, large module', `${fmt(first['wasm-rt'])} ms (V8 ${fmt(first.v8)} ms)`, '≤ V8', first['wasm-rt'] <= first.v8);

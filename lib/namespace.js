@@ -132,7 +132,6 @@ native.init({
   makeGlobal,
   makeTag,
   makeException,
-  probe() {},
   isWorker: !require('node:worker_threads').isMainThread,
 });
 

@@ -99,7 +99,7 @@ fn settings(compiler: Compiler, metered: bool) -> &'static str {
       env!("CARGO_PKG_VERSION"),
       compiler.name(),
       crate::engine::SETTINGS[compiler as usize],
-      if metered { ", fuel metering v1" } else { "" },
+      if metered { ", fuel metering v2" } else { "" },
       target.cpu_features(),
       target.triple()
     )

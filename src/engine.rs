@@ -35,7 +35,7 @@ impl Compiler {
 
 /// What each compiler's engine is configured with beyond wasmer's defaults (`build`), part of
 /// the code cache's key: an artifact compiled under other settings must not be found.
-pub const SETTINGS: [&str; 2] = ["all supported features, interrupt checks v1", "all supported features, nan canonicalization off, interrupt checks v1"];
+pub const SETTINGS: [&str; 2] = ["all supported features, interrupt checks v3", "all supported features, nan canonicalization off, interrupt checks v3"];
 
 /// Each compiler gets every wasm feature it supports on this target, so that a module using
 /// one it lacks fails to compile with a CompileError naming that feature. Every module gets the

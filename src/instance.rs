@@ -86,7 +86,7 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let out = group.enter(|store| {
     // By position, as the spec links them: two imports of the same name stay two imports.
     let mut externs = Vec::with_capacity(values_in.len());
-    for (imp, v) in limits::js_imports(&module).zip(values_in.iter().copied()) {
+    for (imp, v) in module.imports().zip(values_in.iter().copied()) {
       let ext: Extern = match imp.ty() {
         ExternType::Function(ft) => match exported::data_of(env, v) {
           Some(d) if Rc::ptr_eq(&d.group, &group) => d.func.clone().into(),
@@ -134,9 +134,6 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
       };
       externs.push(ext);
     }
-    if externs.len() < module.imports().len() {
-      externs.push(limits::poll_function(store, env).into());
-    }
 
     // The JS API's embedding limit on table size: allocating a bigger table fails (RangeError).
     if let Some((_, t)) = info.tables.iter().skip(info.num_imported_tables).find(|(_, t)| t.minimum > TABLE_SIZE_LIMIT) {
@@ -154,7 +151,8 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     let settled = Rc::new(settled);
     instance_limits = Some(settled.clone());
     if let Some(start) = start {
-      watchdog::with_deadline(options.timeout_ms, || start.call(store, &[])).map_err(|rt| errors::throw_runtime(env, &group, store, rt))?;
+      // The error is made inside the deadline's scope, which tells a deadline's trap apart.
+      watchdog::with_deadline(options.timeout_ms, || start.call(store, &[]).map_err(|rt| errors::throw_runtime(env, &group, store, rt)))?;
     }
     let defined: Vec<usize> = info
       .memories
@@ -168,10 +166,7 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     wasmer_instance = Some(instance.clone());
     for (name, index) in info.exports.iter().filter(|(name, _)| !limits::is_hidden(name)) {
       let value = match (instance.exports.get_extern(name), index) {
-        (Some(Extern::Function(f)), ExportIndex::Function(fi)) => {
-          let index = limits::original_function_index(&module, fi.as_u32());
-          exported::wrapper(env, &group, store, f.clone(), Some(index), Some(settled.clone()))?
-        }
+        (Some(Extern::Function(f)), ExportIndex::Function(fi)) => exported::wrapper(env, &group, store, f.clone(), Some(fi.as_u32()), Some(settled.clone()))?,
         (Some(Extern::Memory(m)), _) => memory::exported(env, &group, store, m.clone())?,
         (Some(Extern::Table(t)), _) => table::exported(env, &group, store, t.clone())?,
         (Some(Extern::Global(g)), _) => global::exported(env, &group, store, g.clone())?,

@@ -29,7 +29,7 @@ use napi::bindgen_prelude::Object;
 use napi::{Env, JsValue};
 use napi_derive::napi;
 
-use napi_raw::JsResult;
+use napi_raw::{napi_call, JsResult};
 
 type NativeFn = fn(napi_env, &[napi_value]) -> JsResult<napi_value>;
 
@@ -82,12 +82,16 @@ fn init(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     make_global: r(c"makeGlobal")?,
     make_tag: r(c"makeTag")?,
     make_exception: r(c"makeException")?,
-    probe: r(c"probe")?,
   };
   if !state::set(s) {
     return Err(napi_raw::throw_error(env, "wasm-rt: init called twice"));
   }
-  limits::watchdog::init_thread(napi_raw::get_bool(env, napi_raw::get_named(env, hooks, c"isWorker")?)?);
+  if limits::watchdog::init_thread(napi_raw::get_bool(env, napi_raw::get_named(env, hooks, c"isWorker")?)?) {
+    unsafe extern "C" fn torn_down(_: *mut c_void) {
+      limits::watchdog::forget_isolate();
+    }
+    napi_call!(env, napi_add_env_cleanup_hook(env, Some(torn_down), ptr::null_mut()))?;
+  }
   Ok(napi_raw::undefined(env))
 }
 

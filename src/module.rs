@@ -541,7 +541,7 @@ fn global_info(env: napi_env, ty: &ExternType) -> JsResult<(napi_value, napi_val
 pub fn imports(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let m = unwrap_module(env, args[0])?;
   let mut rows = Vec::new();
-  for imp in crate::limits::js_imports(&m.module) {
+  for imp in m.module.imports() {
     let (gt, gm) = global_info(env, imp.ty())?;
     let row = [napi_raw::string(env, imp.module())?, napi_raw::string(env, imp.name())?, napi_raw::string(env, kind(imp.ty()))?, gt, gm];
     rows.push(napi_raw::array_of(env, &row)?);

@@ -27,8 +27,6 @@ pub struct State {
   pub make_tag: napi_ref,
   /// `(tag, payload) => WebAssembly.Exception`, for exceptions that leave wasm.
   pub make_exception: napi_ref,
-  /// An empty function: calling it fails once the environment is being torn down.
-  pub probe: napi_ref,
 }
 
 thread_local! {

@@ -4,7 +4,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { median, ms, V8, wasmRt, COMPILERS, quick } = require('../measure');
+const { median, ms, V8, wasmRt, COMPILERS, quick, rt } = require('../measure');
 
 const KERNELS = [
   { name: 'sha256', arg: 64, quickArg: 4, what: 'SHA-256 of 64 MiB' },
@@ -40,7 +40,7 @@ function build(cc, name) {
 /** Times each engine `REPEATS` times, taking turns, so that a slow moment of the machine falls on all of them. */
 function timeKernel(engines, bytes, arg) {
   const runs = engines.map((engine) => {
-    const { exports } = new engine.WebAssembly.Instance(engine.compile(bytes), {});
+    const { exports } = engine.instance ? engine.instance(bytes) : new engine.WebAssembly.Instance(engine.compile(bytes), {});
     exports.run(1);
     return { exports, samples: [], result: undefined };
   });
@@ -50,19 +50,27 @@ function timeKernel(engines, bytes, arg) {
   return runs.map((run) => ({ ms: median(run.samples), result: run.result }));
 }
 
+// Each compiler as it is, then cranelift under limits (lib/limits.js): a deadline on every call
+// (far off: it never fires), and fuel (more than the kernels use).
+const VARIANTS = [
+  ...COMPILERS.map((compiler) => ({ label: compiler, engine: wasmRt(compiler) })),
+  { label: 'cranelift, timeout', engine: { instance: (bytes) => rt.instantiateSync(bytes, {}, { compiler: 'cranelift', timeout: 3_600_000 }) } },
+  { label: 'cranelift, fuel', engine: { instance: (bytes) => rt.instantiateSync(bytes, {}, { compiler: 'cranelift', fuel: Number.MAX_SAFE_INTEGER }) } },
+];
+
 module.exports = function run() {
   const cc = clang();
   const rows = [];
   for (const k of KERNELS) {
     const bytes = build(cc, k.name);
     const arg = quick ? k.quickArg : k.arg;
-    const [v8, ...rts] = timeKernel([V8, ...COMPILERS.map(wasmRt)], bytes, arg);
-    COMPILERS.forEach((compiler, i) => {
+    const [v8, ...rts] = timeKernel([V8, ...VARIANTS.map((v) => v.engine)], bytes, arg);
+    VARIANTS.forEach(({ label }, i) => {
       const rt = rts[i];
       if (!Object.is(rt.result, v8.result)) {
-        throw new Error(`bench: ${k.name} on ${compiler} returned ${rt.result}, V8 returned ${v8.result}`);
+        throw new Error(`bench: ${k.name} on ${label} returned ${rt.result}, V8 returned ${v8.result}`);
       }
-      rows.push({ case: `compute ${k.name} [${compiler}]`, what: k.what, unit: 'ms', v8: v8.ms, 'wasm-rt': rt.ms, result: v8.result });
+      rows.push({ case: `compute ${k.name} [${label}]`, what: k.what, unit: 'ms', v8: v8.ms, 'wasm-rt': rt.ms, result: v8.result });
     });
   }
   return rows;

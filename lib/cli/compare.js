@@ -8,6 +8,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { parseArgs } = require('node:util');
+const { UsageError, integerOption } = require('./options');
 
 const PRELOAD = path.join(__dirname, 'preload.js');
 
@@ -20,8 +21,6 @@ Runs SCRIPT (CommonJS or ES module) on V8, then on wasm-rt (globalThis.WebAssemb
 node:wasi replaced before anything loads, in child Node processes too). Prints equal or
 different, the first difference with context, and both times.
 Exit code: 0 equal; 1 different; 2 usage error, or a run that could not start or timed out.`;
-
-class UsageError extends Error {}
 
 function options(argv) {
   const at = argv.findIndex((a, i) => !a.startsWith('-') && !['--dir', '--timeout', '--json'].includes(argv[i - 1]));
@@ -41,8 +40,7 @@ function options(argv) {
   }
   if (values.help) return { help: true };
   if (at < 0) throw new UsageError('a script to run is required');
-  const timeoutMs = Number(values.timeout);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new UsageError(`--timeout needs a positive integer, got ${values.timeout}`);
+  const timeoutMs = integerOption(values.timeout, 'timeout');
   const script = path.resolve(argv[at]);
   if (!fs.existsSync(script)) throw new UsageError(`no such script: ${argv[at]}`);
   if (values.dir !== undefined && !fs.statSync(values.dir, { throwIfNoEntry: false })?.isDirectory()) {

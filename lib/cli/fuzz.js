@@ -6,6 +6,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { fork } = require('node:child_process');
 const { parseArgs } = require('node:util');
+const { UsageError, integerOption } = require('./options');
 
 const WORKER = path.join(__dirname, 'fuzz-worker.js');
 
@@ -22,8 +23,6 @@ const USAGE = `usage: wasm-rt fuzz [options]
   --json FILE   a report of the run
 A case where a stack or memory runs out on either engine has no verdict (poison).
 Exit code: 0 no divergence and no crash; 1 otherwise; 2 usage error.`;
-
-class UsageError extends Error {}
 
 function options(argv) {
   let values;
@@ -43,16 +42,11 @@ function options(argv) {
   } catch (e) {
     throw new UsageError(e.message);
   }
-  const num = (v, name, min) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} needs an integer ≥ ${min}, got ${v}`);
-    return n;
-  };
   return {
     help: values.help,
-    seconds: num(values.time, 'time', 1),
-    count: values.count === undefined ? undefined : num(values.count, 'count', 1),
-    seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : num(values.seed, 'seed', 0),
+    seconds: integerOption(values.time, 'time'),
+    count: values.count === undefined ? undefined : integerOption(values.count, 'count'),
+    seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : integerOption(values.seed, 'seed', 0),
     out: values.out,
     json: values.json,
     mutate: values.mutate,

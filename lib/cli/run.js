@@ -5,20 +5,24 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { nodeWasi } = require('./node-wasi');
+const { UsageError, integerOption } = require('./options');
 
 const USAGE = `usage: wasm-rt run [options] PROGRAM.wasm [ARGS...]
   --dir HOST[::GUEST]         preopen the host directory HOST as GUEST (default: HOST); repeatable
   --env NAME=VALUE            set a guest environment variable; repeatable (nothing else is set)
   --engine wasm-rt|v8         wasm-rt (default), or V8 with node:wasi
   --compiler NAME             wasm-rt's compiler: tiered (default), cranelift or singlepass
+  --timeout MS                stop the program after MS milliseconds (wasm-rt only)
+  --fuel N                    stop it after N units of fuel, about one per wasm operator (wasm-rt)
+  --max-memory BYTES          its memory cannot grow past BYTES (wasm-rt)
 The program sees PROGRAM as argv[0], then ARGS. Exit code: the program's; 1 when it fails (a
-trap, an error); 2 on a usage error or a program that cannot be read.`;
+trap, an error, a limit reached); 2 on a usage error or a program that cannot be read.`;
 
-class UsageError extends Error {}
+const WITH_VALUE = ['--dir', '--env', '--engine', '--compiler', '--timeout', '--fuel', '--max-memory'];
 
 function parse(argv) {
   // Options end at the program: what follows belongs to the guest.
-  const at = argv.findIndex((a, i) => !a.startsWith('-') && !['--dir', '--env', '--engine', '--compiler'].includes(argv[i - 1]));
+  const at = argv.findIndex((a, i) => !a.startsWith('-') && !WITH_VALUE.includes(argv[i - 1]));
   const own = at < 0 ? argv : argv.slice(0, at);
   let values;
   try {
@@ -29,6 +33,9 @@ function parse(argv) {
         env: { type: 'string', multiple: true, default: [] },
         engine: { type: 'string', default: 'wasm-rt' },
         compiler: { type: 'string' },
+        timeout: { type: 'string' },
+        fuel: { type: 'string' },
+        'max-memory': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -38,7 +45,14 @@ function parse(argv) {
   if (values.help) return { help: true };
   if (at < 0) throw new UsageError('a program to run is required');
   if (!['wasm-rt', 'v8'].includes(values.engine)) throw new UsageError(`--engine must be wasm-rt or v8, got ${values.engine}`);
-  if (values.compiler !== undefined && values.engine !== 'wasm-rt') throw new UsageError('--compiler applies to --engine wasm-rt');
+  for (const only of ['compiler', 'timeout', 'fuel', 'max-memory']) {
+    if (values[only] !== undefined && values.engine !== 'wasm-rt') throw new UsageError(`--${only} applies to --engine wasm-rt`);
+  }
+  const limits = {
+    timeout: values.timeout === undefined ? undefined : integerOption(values.timeout, 'timeout'),
+    fuel: values.fuel === undefined ? undefined : integerOption(values.fuel, 'fuel', 0),
+    memoryLimit: values['max-memory'] === undefined ? undefined : integerOption(values['max-memory'], 'max-memory', 0),
+  };
   const preopens = {};
   for (const d of values.dir) {
     const [host, guest = host] = d.split('::');
@@ -51,7 +65,7 @@ function parse(argv) {
     if (eq < 1) throw new UsageError(`--env needs NAME=VALUE, got ${e}`);
     env[e.slice(0, eq)] = e.slice(eq + 1);
   }
-  return { program: argv[at], args: argv.slice(at), preopens, env, engine: values.engine, compiler: values.compiler };
+  return { program: argv[at], args: argv.slice(at), preopens, env, engine: values.engine, compiler: values.compiler, limits };
 }
 
 async function main(argv) {
@@ -76,10 +90,11 @@ async function main(argv) {
   }
   const rt = o.engine === 'wasm-rt' ? require(path.join(__dirname, '..', '..', 'index.js')) : undefined;
   const [W, WASI] = rt ? [rt.WebAssembly, rt.WASI] : [globalThis.WebAssembly, nodeWasi()];
-  const module = o.compiler ? rt.compileSync(bytes, { compiler: o.compiler }) : new W.Module(bytes);
+  const fuel = o.limits?.fuel !== undefined;
+  const module = o.compiler || fuel ? rt.compileSync(bytes, { compiler: o.compiler, fuel }) : new W.Module(bytes);
   const version = W.Module.imports(module).some((i) => i.module === 'wasi_unstable') ? 'unstable' : 'preview1';
   const wasi = new WASI({ version, args: o.args, env: o.env, preopens: o.preopens });
-  const instance = new W.Instance(module, wasi.getImportObject());
+  const instance = rt ? rt.instantiateSync(module, wasi.getImportObject(), o.limits) : new W.Instance(module, wasi.getImportObject());
   return wasi.start(instance);
 }
 

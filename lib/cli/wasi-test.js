@@ -7,6 +7,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const { parseArgs } = require('node:util');
+const { UsageError, integerOption } = require('./options');
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'wasm-rt.js');
 const EXPECTATIONS = path.join(__dirname, '..', '..', 'wasi-test', 'expectations.json');
@@ -23,8 +24,6 @@ const USAGE = `usage: wasm-rt wasi-test [options]
   --json FILE          JSON report (default: wasi-test-report.json)
 Exit code: 0 when every wasm-rt result is as wasi-test/expectations.json predicts, 1 otherwise,
 2 on a usage or environment error.`;
-
-class UsageError extends Error {}
 
 /** The suite in ../shared/suites beside the project, where the workplace keeps it, if present. */
 function besideProject() {
@@ -50,18 +49,13 @@ function options(argv) {
   } catch (e) {
     throw new UsageError(e.message);
   }
-  const int = (v, name) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} needs a positive integer, got ${v}`);
-    return n;
-  };
   return {
     help: values.help,
     tests: values.tests ?? process.env.WASI_TESTSUITE ?? besideProject(),
     ifPresent: values['if-present'],
     filter: values.filter,
-    jobs: values.jobs === undefined ? os.availableParallelism() : int(values.jobs, 'jobs'),
-    timeoutMs: int(values.timeout, 'timeout'),
+    jobs: values.jobs === undefined ? os.availableParallelism() : integerOption(values.jobs, 'jobs'),
+    timeoutMs: integerOption(values.timeout, 'timeout'),
     json: path.resolve(values.json),
   };
 }

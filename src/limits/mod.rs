@@ -3,8 +3,7 @@
 //!
 //! - instrument.rs: what every compiled module carries (flag checks; fuel charges when metered).
 //! - watchdog.rs: who sets the flags (deadlines; worker termination).
-//! - here: the poll function each instance imports, the hidden exports, and the settings of a
-//!   limited instance.
+//! - here: the hidden exports of an instance, and the settings of a limited instance.
 
 pub mod instrument;
 pub mod watchdog;
@@ -12,64 +11,20 @@ pub mod watchdog;
 use std::cell::Cell;
 
 use napi::sys::{self, napi_env, napi_value};
-use wasmer::{AsStoreMut, Extern, Function, FunctionEnv, FunctionEnvMut, Global, ImportType, Instance, Module, RuntimeError, StoreMut, Value};
+use wasmer::{AsStoreMut, Extern, Function, Global, Instance, StoreMut, Value};
 
 use crate::engine::Caps;
 use crate::napi_raw::{self, JsResult};
-use instrument::{FLAG_EXPORT, FUEL_EXPORT, HIDDEN_PREFIX, POLL_FUEL, POLL_MODULE, START_EXPORT};
+use instrument::{FLAG_EXPORT, FUEL_EXPORT, FUEL_OUT_EXPORT, HIDDEN_PREFIX, START_EXPORT};
 
 /// Whether an export is wasm-rt's own, never shown to JS.
 pub fn is_hidden(name: &str) -> bool {
   name.starts_with(HIDDEN_PREFIX)
 }
 
-/// The imports JS provides: all but the poll function instrument.rs adds last.
-pub fn js_imports(module: &Module) -> impl Iterator<Item = ImportType> + '_ {
-  let n = module.imports().len();
-  let instrumented = module.imports().last().is_some_and(|i| i.module() == POLL_MODULE);
-  module.imports().take(if instrumented { n - 1 } else { n })
-}
-
-/// An exported function's index as the module's own bytes number it (before the poll import
-/// moved the later ones up by one).
-pub fn original_function_index(module: &Module, index: u32) -> u32 {
-  let info = module.info();
-  let instrumented = module.imports().last().is_some_and(|i| i.module() == POLL_MODULE);
-  if instrumented && index >= info.num_imported_functions as u32 {
-    index - 1
-  } else {
-    index
-  }
-}
-
-/// The function every instance imports as its poll: stops a call whose deadline passed, whose
-/// fuel ran out, or whose worker thread is being terminated.
-pub fn poll_function(store: &mut StoreMut<'_>, env: napi_env) -> Function {
-  let data = FunctionEnv::new(store, PollEnv(env as usize));
-  Function::new_typed_with_env(store, &data, poll)
-}
-
-struct PollEnv(usize);
-
-fn poll(env: FunctionEnvMut<'_, PollEnv>, reason: i32) -> Result<(), RuntimeError> {
-  if reason == POLL_FUEL {
-    return Err(RuntimeError::new("wasm-rt: out of fuel (the instance's fuel limit was reached)"));
-  }
-  let napi = env.data().0 as napi_env;
-  match watchdog::poll(|| terminating(napi)) {
-    None => Ok(()),
-    Some(watchdog::Stop::Deadline(ms)) => Err(RuntimeError::new(format!("wasm-rt: deadline exceeded (the call ran longer than its timeout of {ms} ms)"))),
-    Some(watchdog::Stop::Terminating) => Err(RuntimeError::new("wasm-rt: the thread is terminating")),
-  }
-}
-
-/// Whether this thread's Node environment is being torn down (worker.terminate(), process.exit):
-/// V8 then refuses to run JS, so a call of an empty function fails.
-fn terminating(env: napi_env) -> bool {
-  let Ok(probe) = crate::state::get(env, |s| s.probe) else { return false };
-  let mut result = std::ptr::null_mut();
-  let status = unsafe { sys::napi_call_function(env, napi_raw::undefined(env), probe, 0, std::ptr::null(), &mut result) };
-  status != sys::Status::napi_ok
+/// The message of an `unreachable` trap that a limit caused (see watchdog::stop_message).
+pub fn stop_message() -> Option<String> {
+  watchdog::stop_message()
 }
 
 /// What `instantiate`'s options asked for.
@@ -123,19 +78,21 @@ impl InstanceLimits {
   }
 }
 
-/// What instrument.rs exported from an instance: its flag is registered with the watchdog, its
+/// The address of a global's value, for the watchdog.
+fn global_address(store: &mut StoreMut<'_>, global: Option<&Global>) -> usize {
+  match global.map(|g| Extern::Global(g.clone()).to_vm_extern().unwrap_sys()) {
+    Some(wasmer_vm::VMExtern::Global(h)) => h.get(store.objects_mut().as_sys()).vmglobal().as_ptr() as usize,
+    _ => 0,
+  }
+}
+
+/// What instrument.rs exported from an instance: its flags are registered with the watchdog, its
 /// fuel set (all of it when `fuel` is None), and its start function returned to be run.
 pub fn settle(store: &mut StoreMut<'_>, instance: &Instance, options: &Options) -> (InstanceLimits, Option<Function>) {
-  let flag = instance.exports.get_global(FLAG_EXPORT).ok().cloned();
-  if let Some(flag) = flag {
-    let store_id = store.objects_mut().id().as_raw().get() as u64;
-    let addr = match Extern::Global(flag).to_vm_extern().unwrap_sys() {
-      wasmer_vm::VMExtern::Global(h) => h.get(store.objects_mut().as_sys()).vmglobal().as_ptr() as usize,
-      _ => 0,
-    };
-    if addr != 0 {
-      watchdog::add_flag(store_id, addr);
-    }
+  let stop = global_address(store, instance.exports.get_global(FLAG_EXPORT).ok());
+  let fuel_out = global_address(store, instance.exports.get_global(FUEL_OUT_EXPORT).ok());
+  if stop != 0 {
+    watchdog::add_flags(store.objects_mut().id().as_raw().get() as u64, stop, fuel_out);
   }
   let fuel = instance.exports.get_global(FUEL_EXPORT).ok().cloned();
   let limits = InstanceLimits { timeout_ms: Cell::new(options.timeout_ms), fuel };

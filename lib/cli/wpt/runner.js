@@ -11,6 +11,7 @@ const { fork } = require('child_process');
 const { parseArgs } = require('util');
 const suite = require('./suite.js');
 const expectations = require('./expectations.js');
+const { UsageError, integerOption } = require('../options');
 
 const CHILD = path.join(__dirname, 'child.js');
 const ENGINES = ['v8', 'wasm-rt'];
@@ -27,18 +28,10 @@ const USAGE = `usage: wasm-rt wpt [options]
   --json FILE                JSON report (default: wpt-report.json)
   --update-expectations      rewrite wpt/expectations.json from wasm-rt's failures`;
 
-class UsageError extends Error {}
-
 /** A suite in ../shared/suites beside the project, where the workplace keeps them, if present. */
 function besideProject(name) {
   const p = path.join(__dirname, '..', '..', '..', '..', 'shared', 'suites', name);
   return fs.existsSync(p) ? p : undefined;
-}
-
-function positiveInt(value, name) {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} needs a positive integer, got ${value}`);
-  return n;
 }
 
 function parseOptions(argv) {
@@ -74,8 +67,8 @@ function parseOptions(argv) {
     ifPresent: values['if-present'],
     engines,
     filter: values.filter,
-    jobs: values.jobs === undefined ? os.availableParallelism() : positiveInt(values.jobs, 'jobs'),
-    timeoutMs: positiveInt(values.timeout, 'timeout'),
+    jobs: values.jobs === undefined ? os.availableParallelism() : integerOption(values.jobs, 'jobs'),
+    timeoutMs: integerOption(values.timeout, 'timeout'),
     json: path.resolve(values.json),
     update: values['update-expectations'],
   };
