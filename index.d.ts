@@ -94,5 +94,7 @@ declare const wasmRt: {
   setLimits(instance: WebAssembly.Instance, limits: { timeout?: number | null; fuel?: number }): void;
   /** Adds fuel; returns the fuel left. */
   addFuel(instance: WebAssembly.Instance, amount: number): number;
+  /** The binary of a module written in the text format; throws an Error naming the line for bad text. */
+  wat(text: string): Uint8Array;
 };
 export = wasmRt;

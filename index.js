@@ -7,6 +7,11 @@ const native = require('./lib/native');
 const { compareModule } = require('./lib/differential');
 const { instantiate, instantiateSync, getLimits, setLimits, addFuel } = require('./lib/limits');
 
+/** The binary of a module in the text format (WAT), by the `wat` crate; an Error for bad text. */
+function wat(text) {
+  return native.wat(`${text}`);
+}
+
 /** The compiled-code cache of this process: its folder (null when off) and what it did. */
 const codeCache = () => native.cacheInfo();
 
@@ -26,4 +31,5 @@ module.exports = {
   getLimits,
   setLimits,
   addFuel,
+  wat,
 };

@@ -8,6 +8,7 @@ const COMMANDS = {
   'wasi-test': () => require('../lib/cli/wasi-test.js').main,
   compare: () => require('../lib/cli/compare.js').main,
   fuzz: () => require('../lib/cli/fuzz.js').main,
+  wast: () => require('../lib/cli/wast.js').main,
 };
 
 const USAGE = `usage: wasm-rt <command> [options]
@@ -17,6 +18,7 @@ commands:
   wasi-test  run the WASI testsuite on node:wasi and wasm-rt (wasm-rt wasi-test --help)
   compare    run a Node program on V8 and on wasm-rt and compare what it does (wasm-rt compare --help)
   fuzz       run generated modules on V8 and wasm-rt and report where they differ (wasm-rt fuzz --help)
+  wast       run the core spec's .wast scripts on V8 and wasm-rt (wasm-rt wast --help)
 exit codes: 0 as expected; 1 differences, unexpected results or a failed program; 2 a usage or
 environment error. Reports: --json FILE. Long runs show their progress on stderr when it is a
 terminal.`;

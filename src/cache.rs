@@ -207,7 +207,15 @@ pub fn store(key: &Key, module: &Module, wasm_len: usize) {
     return;
   }
   STORED.fetch_add(1, Ordering::Relaxed);
-  evict(c);
+  // The folder is scanned on this process's first store, and again only when what it has added
+  // since may have crossed the cap: a scan stats every entry (a test suite compiling thousands
+  // of small modules spent most of its time here).
+  static ESTIMATE: std::sync::Mutex<Option<u64>> = std::sync::Mutex::new(None);
+  let mut estimate = ESTIMATE.lock().unwrap_or_else(|e| e.into_inner());
+  *estimate = match *estimate {
+    Some(total) if total + (HEADER + body.len()) as u64 <= c.max_bytes => Some(total + (HEADER + body.len()) as u64),
+    _ => Some(evict(c)),
+  };
 }
 
 fn rand_suffix() -> u64 {
@@ -218,9 +226,10 @@ fn rand_suffix() -> u64 {
 }
 
 /// Keeps the folder under its cap, dropping the least recently used entries first; also clears
-/// temporary files a process left behind (killed while writing) after an hour.
-fn evict(c: &Cache) {
-  let Ok(dir) = fs::read_dir(&c.dir) else { return };
+/// temporary files a process left behind (killed while writing) after an hour. Returns the size
+/// of what is left.
+fn evict(c: &Cache) -> u64 {
+  let Ok(dir) = fs::read_dir(&c.dir) else { return 0 };
   let now = std::time::SystemTime::now();
   let mut entries = Vec::new();
   let mut total = 0u64;
@@ -248,6 +257,7 @@ fn evict(c: &Cache) {
       total -= len;
     }
   }
+  total
 }
 
 /// `cacheInfo()` → `{ dir, loaded, stored, rejected }`; `dir` is null when the cache is off or its

@@ -19,6 +19,7 @@ mod state;
 mod table;
 mod tag;
 mod wasi;
+mod wast;
 
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -128,6 +129,8 @@ const FUNCTIONS: &[(&str, NativeFn)] = &[
   ("fuzzModule", fuzz::module),
   ("fuzzSignatures", fuzz::signatures),
   ("fuzzShrink", fuzz::shrink),
+  ("wastCommands", wast::script),
+  ("wat", wast::wat),
   ("wasiFunctions", wasi::functions),
   ("wasiNew", wasi::create),
   ("wasiBind", wasi::bind),

@@ -2,7 +2,7 @@
 // index.d.ts (__test__/types.spec.mjs).
 import wasmRt = require('../../index.js');
 
-const { WebAssembly: W, WASI, compile, compileSync, serialize, deserialize, compilers, defaultCompiler, codeCache, instantiate, instantiateSync, getLimits, setLimits, addFuel } =
+const { WebAssembly: W, WASI, compile, compileSync, serialize, deserialize, compilers, defaultCompiler, codeCache, instantiate, instantiateSync, getLimits, setLimits, addFuel, wat } =
   wasmRt;
 
 declare const bytes: Uint8Array<ArrayBuffer>;
@@ -29,6 +29,8 @@ async function main(): Promise<number> {
   const left: number | null = getLimits(limited).fuel;
   setLimits(sync, { timeout: null, fuel: 100 });
   const more: number = addFuel(sync, 5);
+  const fromText: Uint8Array = wat('(module)');
+  void fromText;
   void [m3, again, first, mode, dir, counts, errno, fromModule, left, more];
   return code;
 }

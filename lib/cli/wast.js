@@ -1,0 +1,226 @@
+'use strict';
+// `wasm-rt wast`: the core spec's .wast scripts on V8 and on wasm-rt through the same JS API, one
+// child process per file and engine (lib/cli/wast-child.js), with every command whose result
+// differs between the engines, a per-file table, a JSON report, and wast/expectations.json for
+// wasm-rt's known failures.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { fork } = require('node:child_process');
+const { parseArgs } = require('node:util');
+const { UsageError, integerOption } = require('./options');
+
+const CHILD = path.join(__dirname, 'wast-child.js');
+const ENGINES = ['v8', 'wasm-rt'];
+const EXPECTATIONS = path.join(__dirname, '..', '..', 'wast', 'expectations.json');
+const DEFAULT_DIR = path.join(__dirname, '..', '..', '..', 'shared', 'suites', 'webassembly-spec', 'test', 'core');
+
+const USAGE = `usage: wasm-rt wast [options] [FILE|DIR...]
+  FILE|DIR                   .wast scripts, or folders searched for them (default: $WAST_DIR, else
+                             ../shared/suites/webassembly-spec/test/core beside the project)
+  --if-present               without scripts, print a note and exit 0
+  --engine v8|wasm-rt|both   engines to run (default: both)
+  --filter SUBSTR            only scripts whose path contains SUBSTR
+  --jobs N                   parallel child processes (default: number of CPUs)
+  --timeout MS               per script and engine (default: 120000)
+  --json FILE                JSON report (default: wast-report.json)
+Every action runs through a small wrapper module that checks the results in wasm (v128 and NaN
+bits included). Text-format assertions (module quote) test a text parser, not an engine: they
+are counted apart, as are commands this runner cannot express (host references, threads).
+Exit code 1 when wasm-rt fails a command wast/expectations.json does not list.`;
+
+function parse(argv) {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        'if-present': { type: 'boolean', default: false },
+        engine: { type: 'string', default: 'both' },
+        filter: { type: 'string' },
+        jobs: { type: 'string' },
+        timeout: { type: 'string', default: '120000' },
+        json: { type: 'string', default: 'wast-report.json' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(e.message);
+  }
+  const engines = values.engine === 'both' ? ENGINES : [values.engine];
+  if (!engines.every((e) => ENGINES.includes(e))) throw new UsageError(`--engine must be v8, wasm-rt or both, got ${values.engine}`);
+  const roots = positionals.length > 0 ? positionals : [process.env.WAST_DIR || DEFAULT_DIR];
+  return {
+    help: values.help,
+    roots,
+    ifPresent: values['if-present'],
+    engines,
+    filter: values.filter,
+    jobs: values.jobs === undefined ? os.availableParallelism() : integerOption(values.jobs, 'jobs'),
+    timeoutMs: integerOption(values.timeout, 'timeout'),
+    json: path.resolve(values.json),
+  };
+}
+
+/** The .wast files under `roots`, sorted, as [absolute path, name relative to its root]. */
+function scripts(roots, filter) {
+  const found = [];
+  for (const root of roots) {
+    const stat = fs.statSync(root, { throwIfNoEntry: false });
+    if (!stat) continue;
+    if (stat.isFile()) {
+      found.push([path.resolve(root), path.basename(root)]);
+      continue;
+    }
+    (function walk(dir) {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+        const p = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(p);
+        else if (entry.name.endsWith('.wast')) found.push([p, path.relative(root, p)]);
+      }
+    })(root);
+  }
+  return found.filter(([, name]) => !filter || name.includes(filter));
+}
+
+function runChild(file, engine, timeoutMs) {
+  return new Promise((resolve) => {
+    const child = fork(CHILD, [JSON.stringify({ engine, file })], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+    let result = null;
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('message', (m) => (result = m));
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (result) resolve(result);
+      else resolve({ ok: false, error: signal === 'SIGKILL' ? `timed out after ${timeoutMs} ms` : `crashed (${signal ?? `exit code ${code}`}): ${stderr.trim().split('\n').pop() ?? ''}` });
+    });
+  });
+}
+
+/** Runs `jobs` promises at a time over `items`. */
+async function pool(items, jobs, f) {
+  const out = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(jobs, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await f(items[i]);
+      }
+    }),
+  );
+  return out;
+}
+
+function loadExpectations() {
+  return fs.existsSync(EXPECTATIONS) ? JSON.parse(fs.readFileSync(EXPECTATIONS, 'utf8')) : {};
+}
+
+/** A script's results on one engine: counts, and the failures by line. */
+function summarize(run) {
+  if (!run.ok) return { crashed: run.error, total: 0, passed: 0, skipped: 0, text: 0, failures: new Map() };
+  const ran = run.results.filter((r) => r.type !== 'skip');
+  const failures = new Map(ran.filter((r) => !r.ok).map((r) => [r.line, r]));
+  return {
+    crashed: null,
+    total: ran.length,
+    passed: ran.length - failures.size,
+    skipped: run.results.filter((r) => r.type === 'skip' && !r.text).length,
+    text: run.results.filter((r) => r.type === 'skip' && r.text).length,
+    failures,
+    skipReasons: run.results.filter((r) => r.type === 'skip' && !r.text).map((r) => r.reason),
+  };
+}
+
+async function main(argv) {
+  let o;
+  try {
+    o = parse(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`wasm-rt wast: ${e.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (o.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const files = scripts(o.roots, o.filter);
+  if (files.length === 0) {
+    if (o.ifPresent) {
+      process.stdout.write(`wast: no .wast scripts in ${o.roots.join(', ')}; skipped (set WAST_DIR or pass a folder)\n`);
+      return 0;
+    }
+    process.stderr.write(`wasm-rt wast: no .wast scripts in ${o.roots.join(', ')}\n`);
+    return 2;
+  }
+  const started = Date.now();
+  const jobs = files.flatMap(([file, name]) => o.engines.map((engine) => ({ file, name, engine })));
+  const runs = await pool(jobs, o.jobs, async (j) => ({ ...j, run: await runChild(j.file, j.engine, o.timeoutMs) }));
+  const expectations = loadExpectations();
+
+  const rows = [];
+  const differences = [];
+  const unexpected = [];
+  const fixed = [];
+  const totals = { total: 0, skipped: 0, text: 0, v8: 0, 'wasm-rt': 0 };
+  for (const [, name] of files) {
+    const by = Object.fromEntries(o.engines.map((e) => [e, summarize(runs.find((r) => r.name === name && r.engine === e).run)]));
+    const any = by[o.engines[0]];
+    const row = { file: name, total: Math.max(...o.engines.map((e) => by[e].total)), skipped: any.skipped, text: any.text };
+    for (const e of o.engines) {
+      row[e] = by[e].crashed ? `crashed: ${by[e].crashed}` : by[e].passed;
+      totals[e] += by[e].passed;
+    }
+    totals.total += row.total;
+    totals.skipped += row.skipped;
+    totals.text += row.text;
+    rows.push(row);
+    if (o.engines.length === 2) {
+      const lines = new Set([...by.v8.failures.keys(), ...by['wasm-rt'].failures.keys()]);
+      for (const line of [...lines].sort((a, b) => a - b)) {
+        const v8 = by.v8.failures.get(line);
+        const rt = by['wasm-rt'].failures.get(line);
+        if (Boolean(v8) !== Boolean(rt)) differences.push({ file: name, line, type: (v8 ?? rt).type, v8: v8?.message ?? 'PASS', 'wasm-rt': rt?.message ?? 'PASS' });
+      }
+    }
+    if (by['wasm-rt']) {
+      const expected = expectations[name];
+      const listed = new Set(expected?.fail ?? []);
+      const rt = by['wasm-rt'];
+      if (rt.crashed && !expected?.crash) unexpected.push({ file: name, line: 0, message: rt.crashed });
+      for (const [line, f] of rt.failures) if (!listed.has(line)) unexpected.push({ file: name, line, message: `${f.type}: ${f.message}` });
+      for (const line of listed) if (!rt.crashed && !rt.failures.has(line)) fixed.push({ file: name, line });
+    }
+  }
+
+  const width = Math.max(...rows.map((r) => r.file.length), 8);
+  process.stdout.write(`${'script'.padEnd(width)}  ${'cmds'.padStart(5)}  ${o.engines.map((e) => e.padStart(8)).join('  ')}  skipped  text\n`);
+  for (const r of rows) {
+    process.stdout.write(`${r.file.padEnd(width)}  ${String(r.total).padStart(5)}  ${o.engines.map((e) => String(r[e]).padStart(8)).join('  ')}  ${String(r.skipped).padStart(7)}  ${String(r.text).padStart(4)}\n`);
+  }
+  if (differences.length > 0) {
+    process.stdout.write(`\ndifferences (${differences.length}):\n`);
+    for (const d of differences) process.stdout.write(`  ${d.file}:${d.line} ${d.type}\n    v8      ${d.v8}\n    wasm-rt ${d['wasm-rt']}\n`);
+  }
+  if (unexpected.length > 0) {
+    process.stdout.write(`\nwasm-rt failures not in wast/expectations.json (${unexpected.length}):\n`);
+    for (const u of unexpected.slice(0, 200)) process.stdout.write(`  ${u.file}:${u.line} ${u.message}\n`);
+  }
+  if (fixed.length > 0) process.stdout.write(`\nlisted in wast/expectations.json but passing now (${fixed.length}): ${fixed.map((f) => `${f.file}:${f.line}`).join(', ')}\n`);
+  const report = { engines: o.engines, node: process.version, seconds: (Date.now() - started) / 1000, totals, rows, differences, unexpected, fixed };
+  fs.writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
+  const count = (e) => (o.engines.includes(e) ? `${totals[e]}/${totals.total}` : `-/${totals.total}`);
+  process.stdout.write(
+    `\nreport: ${path.relative(process.cwd(), o.json)}; ${files.length} scripts in ${report.seconds.toFixed(1)} s; ` +
+      `${totals.skipped} commands not expressible here, ${totals.text} text-format assertions counted apart\n` +
+      `wast: v8 ${count('v8')} wasm-rt ${count('wasm-rt')} differ ${o.engines.length === 2 ? differences.length : '-'}\n`,
+  );
+  return unexpected.length > 0 ? 1 : 0;
+}
+
+module.exports = { main };
