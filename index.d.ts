@@ -10,6 +10,11 @@ interface CompileOptions {
   compiler?: Compiler | 'tiered';
   /** Compile the module to count fuel (see `instantiate`); such a module uses one compiler. */
   fuel?: boolean;
+  /**
+   * Compile in the checks that let a timeout stop the module's calls (see `instantiate`); code
+   * compiled in a worker thread has them anyway, so that `worker.terminate()` stops it.
+   */
+  limits?: boolean;
 }
 
 interface LimitOptions {

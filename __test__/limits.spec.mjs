@@ -64,7 +64,8 @@ describe('deadlines', () => {
   });
 
   it('count nested calls (JS → wasm → JS → wasm) against the outermost deadline', () => {
-    const inner = new W.Instance(new W.Module(SPIN));
+    // Compiled with the checks (on the main thread, code has them only when asked).
+    const inner = new W.Instance(rt.compileSync(SPIN, { limits: true }));
     const outer = rt.instantiateSync(wat('(module (import "js" "f" (func $f)) (func (export "run") (call $f)))'), { js: { f: () => inner.exports.spin() } }, { timeout: 40 });
     const { ms, error } = timed(() => outer.exports.run());
     expect(error).toBeInstanceOf(W.RuntimeError);
@@ -94,6 +95,16 @@ describe('deadlines', () => {
     expect(() => rt.instantiateSync(SPIN, {}, 5)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => rt.setLimits({}, { timeout: 1 })).toThrow(TypeError);
   });
+
+  it('need the checks compiled in: the main thread compiles without them unless asked', () => {
+    // On the main thread a module is compiled without the checks (they cost ~5 %)...
+    const plain = new W.Instance(new W.Module(SPIN));
+    expect(() => rt.setLimits(plain, { timeout: 10 })).toThrow(/compile\(bytes, \{ limits: true \}\)/);
+    // ...and with them when a timeout is given, or asked for.
+    const asked = new W.Instance(rt.compileSync(SPIN, { limits: true }));
+    rt.setLimits(asked, { timeout: 20 });
+    expect(() => asked.exports.spin()).toThrow(/deadline exceeded/);
+  });
 });
 
 describe('fuel', () => {
@@ -113,12 +124,14 @@ describe('fuel', () => {
     expect(() => instance.exports.spin()).toThrow(/out of fuel/);
   });
 
-  it('needs a module compiled to count it', () => {
+  it('is compiled into the code: a module compiled without it is compiled again, an instance without it gets none', () => {
     const plain = new W.Module(SPIN);
-    expect(() => rt.instantiateSync(plain, {}, { fuel: 10 })).toThrow(/compile\(bytes, \{ fuel: true \}\)/);
+    const i = rt.instantiateSync(plain, {}, { fuel: 10 });
+    expect(() => i.exports.fib(20)).toThrow(/out of fuel/);
     const metered = rt.compileSync(SPIN, { fuel: true });
     expect(rt.instantiateSync(metered, {}, { fuel: 100000 }).exports.fib(10)).toBe(55);
     expect(() => rt.addFuel(new W.Instance(plain), 1)).toThrow(TypeError);
+    expect(() => rt.setLimits(new W.Instance(plain), { fuel: 1 })).toThrow(/compile\(bytes, \{ fuel: true \}\)/);
   });
 
   it('counts the same on both compilers, and serialize keeps it', () => {
@@ -228,9 +241,10 @@ describe('what JS sees of the instrumentation', () => {
     }
   });
 
-  it('export names starting with "\\0wasm-rt:" are reserved (a CompileError on wasm-rt only)', () => {
+  it('export names starting with "\\0wasm-rt:" are reserved where the checks are compiled in (a CompileError)', () => {
     const bytes = wat('(module (func (export "\\00wasm-rt:flag")))');
     expect(WebAssembly.validate(bytes)).toBe(true);
-    expect(() => new W.Module(bytes)).toThrow(W.CompileError);
+    expect(W.Module.exports(new W.Module(bytes))).toEqual([{ name: '\0wasm-rt:flag', kind: 'function' }]);
+    expect(() => rt.compileSync(bytes, { limits: true })).toThrow(W.CompileError);
   });
 });

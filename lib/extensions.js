@@ -14,16 +14,20 @@ function compilerOption(options, context) {
   return options.compiler === undefined ? defaultCompiler : checkCompiler(`${options.compiler}`, context);
 }
 
-// `options.fuel`: compile the module to count fuel (lib/limits.js).
-function fuelOption(options) {
-  return typeof options === 'object' && options !== null && options.fuel === true;
+// What the module's code carries to be stopped (lib/limits.js): `fuel: true` counts fuel,
+// `limits: true` lets a timeout stop it; by default, only code compiled in a worker thread can
+// be stopped (so that worker.terminate() stops it).
+function checksOption(options) {
+  if (typeof options !== 'object' || options === null) return undefined;
+  if (options.fuel === true) return 'fuel';
+  return options.limits === true ? 'stop' : undefined;
 }
 
 /** Compiles off the main thread, like WebAssembly.compile, with `options.compiler`. */
 function compile(bytes, options) {
   try {
     const compiler = compilerOption(options, 'wasm-rt compile()');
-    return compileBytes(copyBufferSource(bytes, 'wasm-rt compile()'), compiler, fuelOption(options));
+    return compileBytes(copyBufferSource(bytes, 'wasm-rt compile()'), compiler, checksOption(options));
   } catch (e) {
     return Promise.reject(e);
   }
@@ -33,7 +37,7 @@ function compile(bytes, options) {
 function compileSync(bytes, options) {
   const compiler = compilerOption(options, 'wasm-rt compileSync()');
   const copy = copyBufferSource(bytes, 'wasm-rt compileSync()');
-  return moduleFromHandle(native.compile(copy, compiler, fuelOption(options)), copy);
+  return moduleFromHandle(native.compile(copy, compiler, checksOption(options)), copy);
 }
 
 /**

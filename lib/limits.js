@@ -8,7 +8,7 @@
 // A call that runs past `timeout` milliseconds or out of fuel throws a WebAssembly.RuntimeError
 // naming the limit; the instance can be called again (after `setLimits` gives it more).
 const native = require('./native');
-const { moduleHandle } = require('./module');
+const { moduleHandle, moduleBytes } = require('./module');
 const { readImports, link, instanceFromParts, handleOf } = require('./instance');
 const { compileSync, compile } = require('./extensions');
 const { invalidArgType, outOfRange, validate } = require('./node-errors');
@@ -53,20 +53,27 @@ function limitedInstance(module, importObject, limits, context) {
   return instanceFromParts(link(handle, readImports(handle, importObject), limits));
 }
 
-// A module that is to count fuel is compiled for it: the counting is compiled into its code.
-const compileOptions = (limits) => ({ compiler: limits.compiler, fuel: limits.fuel !== undefined });
+// What is compiled into the code for these limits: fuel counting, or the checks a timeout needs.
+const compileOptions = (limits) => ({ compiler: limits.compiler, fuel: limits.fuel !== undefined, limits: limits.timeout !== undefined });
+
+/** `module`, or the same bytes compiled again when its code lacks what `limits` need. */
+function withChecks(module, limits) {
+  const has = native.moduleChecks(moduleHandle(module, 'wasm-rt instantiate()'));
+  const short = (limits.fuel !== undefined && has !== 'fuel') || (limits.timeout !== undefined && has === 'none');
+  return short ? compileSync(moduleBytes(module), compileOptions(limits)) : module;
+}
 
 /** Like `new WebAssembly.Instance`, with limits; `source` is a Module or the bytes of one. */
 function instantiateSync(source, importObject, options) {
   const limits = limitOptions(options);
-  const module = isModule(source) ? source : compileSync(source, compileOptions(limits));
+  const module = isModule(source) ? withChecks(source, limits) : compileSync(source, compileOptions(limits));
   return limitedInstance(module, importObject, limits, 'wasm-rt instantiateSync()');
 }
 
 /** Like `WebAssembly.instantiate`, with limits: bytes give `{ module, instance }`, a Module an Instance. */
 async function instantiate(source, importObject, options) {
   const limits = limitOptions(options);
-  if (isModule(source)) return limitedInstance(source, importObject, limits, 'wasm-rt instantiate()');
+  if (isModule(source)) return limitedInstance(withChecks(source, limits), importObject, limits, 'wasm-rt instantiate()');
   const module = await compile(source, compileOptions(limits));
   return { module, instance: limitedInstance(module, importObject, limits, 'wasm-rt instantiate()') };
 }

@@ -11,8 +11,8 @@ const { Tag, Exception, JSTag, makeTag, makeException } = require('./tag');
 const { bufferSourceBytes, copyBufferSource, requireArgs, optionalObject, defineOperations } = require('./webidl');
 const { defaultCompiler } = require('./compiler');
 
-function compileBytes(bytes, compiler = defaultCompiler, fuel = false) {
-  return native.compileAsync(bytes, compiler, fuel).then((handle) => moduleFromHandle(handle, bytes));
+function compileBytes(bytes, compiler = defaultCompiler, checks = undefined) {
+  return native.compileAsync(bytes, compiler, checks).then((handle) => moduleFromHandle(handle, bytes));
 }
 
 /** "Asynchronously instantiate": the imports are read now, the instance is created in a later task. */

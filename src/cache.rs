@@ -28,7 +28,7 @@ use std::sync::OnceLock;
 
 use wasmer::{Engine, Module};
 
-use crate::engine::Compiler;
+use crate::engine::{Checks, Compiler};
 
 const MAGIC: &[u8; 8] = b"WASMRTC1";
 /// magic, payload length (u64 LE), BLAKE3 of the payload, the entry's key.
@@ -90,16 +90,16 @@ fn cache() -> Option<&'static Cache> {
 
 /// What a compiled artifact depends on besides the bytes; the same for the life of the process,
 /// so it is worked out (CPU features included) once per compiler.
-fn settings(compiler: Compiler, metered: bool) -> &'static str {
-  static SETTINGS: [OnceLock<String>; 4] = [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
-  SETTINGS[compiler as usize + 2 * metered as usize].get_or_init(|| {
+fn settings(compiler: Compiler, checks: Checks) -> &'static str {
+  static SETTINGS: [OnceLock<String>; 6] = [const { OnceLock::new() }; 6];
+  SETTINGS[compiler as usize + 2 * checks as usize].get_or_init(|| {
     let target = wasmer::sys::Target::default();
     format!(
       "wasm-rt {} wasmer 7.4.2 {} {}{} cpu {:?} {}",
       env!("CARGO_PKG_VERSION"),
       compiler.name(),
       crate::engine::SETTINGS[compiler as usize],
-      if metered { ", fuel metering v2" } else { "" },
+      checks.label(),
       target.cpu_features(),
       target.triple()
     )
@@ -114,10 +114,10 @@ pub fn digest(bytes: &[u8]) -> Digest {
   *blake3::Hasher::new().update_rayon(bytes).finalize().as_bytes()
 }
 
-pub fn key(compiler: Compiler, metered: bool, digest: &Digest) -> Key {
+pub fn key(compiler: Compiler, checks: Checks, digest: &Digest) -> Key {
   let mut h = blake3::Hasher::new();
   h.update(b"wasm-rt code cache\0");
-  h.update(settings(compiler, metered).as_bytes());
+  h.update(settings(compiler, checks).as_bytes());
   h.update(b"\0");
   h.update(digest);
   *h.finalize().as_bytes()
@@ -281,14 +281,14 @@ pub fn info(env: napi::sys::napi_env, _args: &[napi::sys::napi_value]) -> crate:
 const SERIAL_MAGIC: &[u8; 8] = b"WASMRTS1";
 const SERIAL_HEADER: usize = 8 + 8 + 8 + 8 + 32 + 32;
 
-pub fn serialize(compiler: Compiler, metered: bool, wasm: &[u8], module: &Module) -> Result<Vec<u8>, String> {
+pub fn serialize(compiler: Compiler, checks: Checks, wasm: &[u8], module: &Module) -> Result<Vec<u8>, String> {
   let artifact = module.serialize().map_err(|e| e.to_string())?;
   let mut out = Vec::with_capacity(SERIAL_HEADER + wasm.len() + artifact.len());
   out.extend_from_slice(SERIAL_MAGIC);
-  out.extend_from_slice(&(compiler as u64 | (metered as u64) << 1).to_le_bytes());
+  out.extend_from_slice(&(compiler as u64 | (checks as u64) << 1).to_le_bytes());
   out.extend_from_slice(&(wasm.len() as u64).to_le_bytes());
   out.extend_from_slice(&(artifact.len() as u64).to_le_bytes());
-  out.extend_from_slice(blake3::hash(settings(compiler, metered).as_bytes()).as_bytes());
+  out.extend_from_slice(blake3::hash(settings(compiler, checks).as_bytes()).as_bytes());
   let mut h = blake3::Hasher::new();
   h.update(wasm);
   h.update(&artifact);
@@ -300,21 +300,22 @@ pub fn serialize(compiler: Compiler, metered: bool, wasm: &[u8], module: &Module
 
 /// The module `serialize` made, after the same checks as a cache entry's: format, settings (the
 /// same wasm-rt, wasmer, compiler settings and CPU features), lengths and hash.
-pub fn deserialize_checked(data: &[u8]) -> Result<(Compiler, bool, Vec<u8>, Module), String> {
+pub fn deserialize_checked(data: &[u8]) -> Result<(Compiler, Checks, Vec<u8>, Module), String> {
   let bad = || "wasm-rt deserialize(): these bytes are not a module serialized by wasm-rt".to_string();
   if data.len() < SERIAL_HEADER || &data[..8] != SERIAL_MAGIC {
     return Err(bad());
   }
   let word = |at: usize| u64::from_le_bytes(data[at..at + 8].try_into().expect("8 bytes")) as usize;
-  let (compiler, metered) = match word(8) {
-    0 => (Compiler::Cranelift, false),
-    1 => (Compiler::Singlepass, false),
-    2 => (Compiler::Cranelift, true),
-    3 => (Compiler::Singlepass, true),
+  let word8 = word(8);
+  let compiler = if word8 & 1 == 0 { Compiler::Cranelift } else { Compiler::Singlepass };
+  let checks = match word8 >> 1 {
+    0 => Checks::None,
+    1 => Checks::Stop,
+    2 => Checks::Fuel,
     _ => return Err(bad()),
   };
   let (wasm_len, artifact_len) = (word(16), word(24));
-  if blake3::hash(settings(compiler, metered).as_bytes()).as_bytes()[..] != data[32..64] {
+  if blake3::hash(settings(compiler, checks).as_bytes()).as_bytes()[..] != data[32..64] {
     return Err("wasm-rt deserialize(): serialized by another version of wasm-rt or wasmer, or for another CPU; compile the module again".into());
   }
   let body = &data[SERIAL_HEADER..];
@@ -322,6 +323,6 @@ pub fn deserialize_checked(data: &[u8]) -> Result<(Compiler, bool, Vec<u8>, Modu
     return Err("wasm-rt deserialize(): the bytes are damaged (length or hash does not match)".into());
   }
   let (wasm, artifact) = body.split_at(wasm_len);
-  let module = deserialize(&crate::engine::engine_for(compiler, metered), artifact).ok_or_else(bad)?;
-  Ok((compiler, metered, wasm.to_vec(), module))
+  let module = deserialize(&crate::engine::engine_for(compiler, checks), artifact).ok_or_else(bad)?;
+  Ok((compiler, checks, wasm.to_vec(), module))
 }

@@ -35,15 +35,53 @@ impl Compiler {
 
 /// What each compiler's engine is configured with beyond wasmer's defaults (`build`), part of
 /// the code cache's key: an artifact compiled under other settings must not be found.
-pub const SETTINGS: [&str; 2] = ["all supported features, interrupt checks v3", "all supported features, nan canonicalization off, interrupt checks v3"];
+pub const SETTINGS: [&str; 2] = ["all supported features", "all supported features, nan canonicalization off"];
+
+/// What a module's code carries so that it can be stopped (limits/instrument.rs): nothing (the
+/// main thread's default: wasmer's middleware path makes singlepass compile ~20 % slower, and the
+/// checks cost compiled code ~5 %), the checks that let a deadline or a worker's termination stop
+/// it (a worker's default, and any module given a timeout), or those and fuel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Checks {
+  None = 0,
+  Stop = 1,
+  Fuel = 2,
+}
+
+impl Checks {
+  pub fn label(self) -> &'static str {
+    match self {
+      Self::None => "",
+      Self::Stop => ", stop checks v3",
+      Self::Fuel => ", stop checks v3, fuel metering v2",
+    }
+  }
+
+  pub fn parse(name: &str) -> Option<Self> {
+    match name {
+      "none" => Some(Self::None),
+      "stop" => Some(Self::Stop),
+      "fuel" => Some(Self::Fuel),
+      _ => None,
+    }
+  }
+
+  pub fn name(self) -> &'static str {
+    match self {
+      Self::None => "none",
+      Self::Stop => "stop",
+      Self::Fuel => "fuel",
+    }
+  }
+}
 
 /// Each compiler gets every wasm feature it supports on this target, so that a module using
-/// one it lacks fails to compile with a CompileError naming that feature. Every module gets the
-/// checks that let running wasm be stopped (limits/instrument.rs); a metered engine's modules
-/// also count fuel.
-fn build(compiler: Compiler, metered: bool) -> Engine {
+/// one it lacks fails to compile with a CompileError naming that feature; and the `checks`.
+fn build(compiler: Compiler, checks: Checks) -> Engine {
   let with = |mut config: Box<dyn CompilerConfig>| -> Engine {
-    config.push_middleware(Arc::new(Instrument::new(metered)));
+    if checks != Checks::None {
+      config.push_middleware(Arc::new(Instrument::new(checks == Checks::Fuel)));
+    }
     let target = wasmer::sys::Target::default();
     let features = config.supported_features_for_target(&target);
     let mut engine: Engine = EngineBuilder::new(config).set_features(Some(features)).engine().into();
@@ -62,35 +100,31 @@ fn build(compiler: Compiler, metered: bool) -> Engine {
   }
 }
 
-static ENGINES: RwLock<[Option<Engine>; 4]> = RwLock::new([None, None, None, None]);
+static ENGINES: RwLock<[Option<Engine>; 6]> = RwLock::new([None, None, None, None, None, None]);
 
-fn slot(compiler: Compiler, metered: bool) -> usize {
-  let c = match compiler {
-    Compiler::Cranelift => 0,
-    Compiler::Singlepass => 1,
-  };
-  c + 2 * metered as usize
+fn slot(compiler: Compiler, checks: Checks) -> usize {
+  compiler as usize + 2 * checks as usize
 }
 
 /// The engine of `compiler` (an `Arc` inside: cloning is cheap).
 pub fn engine(compiler: Compiler) -> Engine {
-  engine_for(compiler, false)
+  engine_for(compiler, Checks::None)
 }
 
-/// The engine of `compiler`, metering fuel or not.
-pub fn engine_for(compiler: Compiler, metered: bool) -> Engine {
-  if let Some(e) = &ENGINES.read().unwrap_or_else(|e| e.into_inner())[slot(compiler, metered)] {
+/// The engine of `compiler` that compiles in `checks`.
+pub fn engine_for(compiler: Compiler, checks: Checks) -> Engine {
+  if let Some(e) = &ENGINES.read().unwrap_or_else(|e| e.into_inner())[slot(compiler, checks)] {
     return e.clone();
   }
   let mut engines = ENGINES.write().unwrap_or_else(|e| e.into_inner());
-  engines[slot(compiler, metered)].get_or_insert_with(|| build(compiler, metered)).clone()
+  engines[slot(compiler, checks)].get_or_insert_with(|| build(compiler, checks)).clone()
 }
 
 /// Puts a fresh engine in place of one a compiler panic left unusable: wasmer compiles while
 /// holding the engine's lock, and a panic poisons it for every later compile. Stores made before
 /// keep the old engine; what they already run keeps working.
-pub fn renew(compiler: Compiler, metered: bool) {
-  ENGINES.write().unwrap_or_else(|e| e.into_inner())[slot(compiler, metered)] = Some(build(compiler, metered));
+pub fn renew(compiler: Compiler, checks: Checks) {
+  ENGINES.write().unwrap_or_else(|e| e.into_inner())[slot(compiler, checks)] = Some(build(compiler, checks));
 }
 
 thread_local! {

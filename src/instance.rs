@@ -69,8 +69,11 @@ fn wrong_kind(env: napi_env, imp: &wasmer::ImportType) -> crate::napi_raw::Pendi
 pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let nm = unwrap_module(env, args[0])?;
   let options = limits::options(env, args[2])?;
-  if options.fuel.is_some() && !nm.metered {
+  if options.fuel.is_some() && nm.checks != engine::Checks::Fuel {
     return Err(napi_raw::throw_type_error(env, "wasm-rt: fuel needs a module compiled to count it: compile(bytes, { fuel: true })"));
+  }
+  if options.timeout_ms.is_some() && nm.checks == engine::Checks::None {
+    return Err(napi_raw::throw_type_error(env, "wasm-rt: a timeout needs a module compiled to be stopped: compile(bytes, { limits: true })"));
   }
   let count = napi_raw::array_len(env, args[1])?;
   let mut values_in = Vec::with_capacity(count as usize);
@@ -164,7 +167,8 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 
     let mut out = vec![napi_raw::null(env), group.anchor()?];
     wasmer_instance = Some(instance.clone());
-    for (name, index) in info.exports.iter().filter(|(name, _)| !limits::is_hidden(name)) {
+    let checked = nm.checks != engine::Checks::None;
+    for (name, index) in info.exports.iter().filter(|(name, _)| !(checked && limits::is_hidden(name))) {
       let value = match (instance.exports.get_extern(name), index) {
         (Some(Extern::Function(f)), ExportIndex::Function(fi)) => exported::wrapper(env, &group, store, f.clone(), Some(fi.as_u32()), Some(settled.clone()))?,
         (Some(Extern::Memory(m)), _) => memory::exported(env, &group, store, m.clone())?,
@@ -230,6 +234,9 @@ pub fn set_limits(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   match napi_raw::type_of(env, timeout)? {
     napi::sys::ValueType::napi_undefined => {}
     napi::sys::ValueType::napi_null => data.limits.timeout_ms.set(None),
+    _ if !data.limits.stoppable => {
+      return Err(napi_raw::throw_type_error(env, "wasm-rt: a timeout needs a module compiled to be stopped: compile(bytes, { limits: true })"));
+    }
     _ => data.limits.timeout_ms.set(Some(napi_raw::get_f64(env, timeout)?.clamp(0.0, u32::MAX as f64) as u32)),
   }
   let fuel = napi_raw::get_named(env, args[1], c"fuel")?;

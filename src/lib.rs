@@ -104,6 +104,7 @@ const FUNCTIONS: &[(&str, NativeFn)] = &[
   ("moduleImports", module::imports),
   ("moduleExports", module::exports),
   ("moduleSerialize", module::serialize),
+  ("moduleChecks", module::checks),
   ("moduleDeserialize", module::deserialize),
   ("instantiate", instance::instantiate),
   ("instanceLimits", instance::get_limits),

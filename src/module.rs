@@ -9,15 +9,15 @@ use std::sync::{Arc, Mutex, OnceLock};
 use napi::sys::{self, napi_env, napi_value};
 use wasmer::{CompileError, ExternType, Module, Type};
 
-use crate::engine::{self, Compiler};
+use crate::engine::{self, Checks, Compiler};
 use crate::napi_raw::{self, napi_call, JsResult, TAG_MODULE};
 use crate::state;
 
 pub struct NativeModule {
   pub module: Module,
   pub compiler: Compiler,
-  /// Compiled to count fuel (limits/instrument.rs).
-  pub metered: bool,
+  /// What its code carries to be stopped (limits/instrument.rs).
+  pub checks: Checks,
   /// Set for a module compiled tiered (see `compile_tiered`).
   pub tiered: Option<Tiered>,
 }
@@ -28,13 +28,14 @@ pub struct NativeModule {
 pub struct Tiered {
   pub bytes: Arc<[u8]>,
   pub digest: crate::cache::Digest,
+  checks: Checks,
   queued: std::sync::atomic::AtomicBool,
 }
 
 impl Tiered {
   /// The module of `compiler` for these bytes.
   pub fn compile_for(&self, compiler: Compiler) -> Result<Module, CompileError> {
-    compile_known(compiler, false, &self.bytes, &self.digest)
+    compile_known(compiler, self.checks, &self.bytes, &self.digest)
   }
 }
 
@@ -71,12 +72,17 @@ pub fn mode_arg(env: napi_env, v: napi_value) -> JsResult<Mode> {
     .ok_or_else(|| napi_raw::throw_type_error(env, &format!("wasm-rt: unknown compiler '{name}' (cranelift, singlepass, tiered)")))
 }
 
-/// The optional third argument of compile: true for a module that counts fuel.
-fn metered_arg(env: napi_env, v: Option<napi_value>) -> JsResult<bool> {
-  match v {
-    Some(v) if napi_raw::type_of(env, v)? == sys::ValueType::napi_boolean => napi_raw::get_bool(env, v),
-    _ => Ok(false),
+/// The optional third argument of compile: "none", "stop" or "fuel" (engine::Checks); by
+/// default the checks that stop wasm on a worker thread (so that `worker.terminate()` does),
+/// none on the main thread.
+fn checks_arg(env: napi_env, v: Option<napi_value>) -> JsResult<Checks> {
+  if let Some(v) = v {
+    if napi_raw::type_of(env, v)? == sys::ValueType::napi_string {
+      let name = napi_raw::get_string(env, v)?;
+      return Checks::parse(&name).ok_or_else(|| napi_raw::throw_type_error(env, &format!("wasm-rt: unknown checks '{name}'")));
+    }
   }
+  Ok(if crate::limits::watchdog::on_worker() { Checks::Stop } else { Checks::None })
 }
 
 fn compile_message(e: &CompileError) -> String {
@@ -86,7 +92,7 @@ fn compile_message(e: &CompileError) -> String {
 /// The largest module a JS embedding compiles (JS API, "Implementation-defined limits").
 const MODULE_SIZE_LIMIT: usize = 1 << 30;
 
-type SharedKey = (Compiler, bool, crate::cache::Digest);
+type SharedKey = (Compiler, Checks, crate::cache::Digest);
 
 fn shared() -> &'static Mutex<HashMap<SharedKey, Module>> {
   static COMPILED: OnceLock<Mutex<HashMap<SharedKey, Module>>> = OnceLock::new();
@@ -108,7 +114,7 @@ fn size_check(bytes: &[u8]) -> Result<(), CompileError> {
   Ok(())
 }
 
-/// Compiles `bytes` with `compiler` (metered or not), or returns the module already compiled from
+/// Compiles `bytes` with `compiler` and `checks`, or returns the module already compiled from
 /// the same bytes in this process, or loads it from the code cache on disk (cache.rs).
 ///
 /// wasmer keeps an engine's code memory until the process ends, even after every module using it
@@ -116,23 +122,23 @@ fn size_check(bytes: &[u8]) -> Result<(), CompileError> {
 /// out of memory after 32,681 modules). Sharing the compiled module is invisible to JS: each
 /// WebAssembly.Module is still its own object and each instance its own store. V8 shares code
 /// between modules of the same bytes too.
-fn compile_known(compiler: Compiler, metered: bool, bytes: &[u8], digest: &crate::cache::Digest) -> Result<Module, CompileError> {
-  let key = (compiler, metered, *digest);
+fn compile_known(compiler: Compiler, checks: Checks, bytes: &[u8], digest: &crate::cache::Digest) -> Result<Module, CompileError> {
+  let key = (compiler, checks, *digest);
   if let Some(m) = shared_get(&key) {
     return Ok(m);
   }
-  let disk_key = crate::cache::key(compiler, metered, digest);
-  if let Some(m) = crate::cache::load(&engine::engine_for(compiler, metered), &disk_key) {
+  let disk_key = crate::cache::key(compiler, checks, digest);
+  if let Some(m) = crate::cache::load(&engine::engine_for(compiler, checks), &disk_key) {
     return Ok(shared_put(key, m));
   }
-  let module = compile_fresh(compiler, metered, bytes)?;
+  let module = compile_fresh(compiler, checks, bytes)?;
   crate::cache::store(&disk_key, &module, bytes.len());
   Ok(shared_put(key, module))
 }
 
 /// Compiles `bytes` with `compiler` now, after the checks that keep wasmer from panicking on
 /// what it cannot compile.
-fn compile_fresh(compiler: Compiler, metered: bool, bytes: &[u8]) -> Result<Module, CompileError> {
+fn compile_fresh(compiler: Compiler, checks: Checks, bytes: &[u8]) -> Result<Module, CompileError> {
   let compact = compact(compiler, bytes)?;
   let bytes = &compact[..];
   reftype_precheck(bytes)?;
@@ -140,11 +146,11 @@ fn compile_fresh(compiler: Compiler, metered: bool, bytes: &[u8]) -> Result<Modu
     singlepass_precheck(bytes)?;
   }
   // A compiler bug must not take the process down, nor leave the engine unusable.
-  std::panic::catch_unwind(|| Module::new(&engine::engine_for(compiler, metered), bytes)).unwrap_or_else(|_| {
+  std::panic::catch_unwind(|| Module::new(&engine::engine_for(compiler, checks), bytes)).unwrap_or_else(|_| {
     let message = crate::panics::last();
-    engine::renew(compiler, metered);
+    engine::renew(compiler, checks);
     // Modules of the old engine would bring its poisoned lock into new stores.
-    shared().lock().unwrap_or_else(|e| e.into_inner()).retain(|k, _| (k.0, k.1) != (compiler, metered));
+    shared().lock().unwrap_or_else(|e| e.into_inner()).retain(|k, _| (k.0, k.1) != (compiler, checks));
     Err(CompileError::Codegen(format!("wasm-rt: the {} compiler panicked on this module (a wasmer bug): {message}", compiler.name())))
   })
 }
@@ -218,25 +224,25 @@ fn custom_sections(bytes: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
 /// A module singlepass cannot compile (exception handling, relaxed SIMD, an import with several
 /// results) goes to cranelift at once, and so does a small one, which cranelift compiles in
 /// milliseconds.
-fn compile_tiered(bytes: &[u8], digest: &crate::cache::Digest) -> Result<(Module, Compiler), CompileError> {
+fn compile_tiered(bytes: &[u8], digest: &crate::cache::Digest, checks: Checks) -> Result<(Module, Compiler), CompileError> {
   if bytes.len() < TIER_MIN_BYTES {
-    return compile_known(Compiler::Cranelift, false, bytes, digest).map(|m| (m, Compiler::Cranelift));
+    return compile_known(Compiler::Cranelift, checks, bytes, digest).map(|m| (m, Compiler::Cranelift));
   }
-  let optimized = (Compiler::Cranelift, false, *digest);
+  let optimized = (Compiler::Cranelift, checks, *digest);
   if let Some(m) = shared_get(&optimized) {
     return Ok((m, Compiler::Cranelift));
   }
-  if let Some(m) = crate::cache::load(&engine::engine(Compiler::Cranelift), &crate::cache::key(Compiler::Cranelift, false, digest)) {
+  if let Some(m) = crate::cache::load(&engine::engine_for(Compiler::Cranelift, checks), &crate::cache::key(Compiler::Cranelift, checks, digest)) {
     return Ok((shared_put(optimized, m), Compiler::Cranelift));
   }
-  let quick = (Compiler::Singlepass, false, *digest);
+  let quick = (Compiler::Singlepass, checks, *digest);
   if let Some(m) = shared_get(&quick) {
     return Ok((m, Compiler::Singlepass));
   }
-  match compile_fresh(Compiler::Singlepass, false, bytes) {
+  match compile_fresh(Compiler::Singlepass, checks, bytes) {
     Ok(m) => Ok((shared_put(quick, m), Compiler::Singlepass)),
     // Cranelift compiles what singlepass cannot, and reports what nobody can with its own words.
-    Err(_) => compile_known(Compiler::Cranelift, false, bytes, digest).map(|m| (m, Compiler::Cranelift)),
+    Err(_) => compile_known(Compiler::Cranelift, checks, bytes, digest).map(|m| (m, Compiler::Cranelift)),
   }
 }
 
@@ -250,14 +256,14 @@ const TIER_MIN_BYTES: usize = 128 << 10;
 pub fn tier_up(nm: &NativeModule) {
   if let (Compiler::Singlepass, Some(t)) = (nm.compiler, &nm.tiered) {
     if !t.queued.swap(true, std::sync::atomic::Ordering::Relaxed) {
-      queue_tier_up((Compiler::Cranelift, false, t.digest), &t.bytes);
+      queue_tier_up((Compiler::Cranelift, t.checks, t.digest), &t.bytes);
     }
   }
 }
 
 fn queue_tier_up(key: SharedKey, bytes: &[u8]) {
   static STARTED: OnceLock<Mutex<HashSet<SharedKey>>> = OnceLock::new();
-  type Job = (crate::cache::Digest, Vec<u8>);
+  type Job = (SharedKey, Vec<u8>);
   static QUEUE: OnceLock<Mutex<Option<std::sync::mpsc::Sender<Job>>>> = OnceLock::new();
   if !STARTED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner()).insert(key) {
     return;
@@ -265,37 +271,37 @@ fn queue_tier_up(key: SharedKey, bytes: &[u8]) {
   let queue = QUEUE.get_or_init(|| {
     let (tx, rx) = std::sync::mpsc::channel::<Job>();
     let spawned = std::thread::Builder::new().name("wasm-rt tier-up".into()).spawn(move || {
-      for (digest, bytes) in rx {
-        let _ = compile_known(Compiler::Cranelift, false, &bytes, &digest);
+      for ((compiler, checks, digest), bytes) in rx {
+        let _ = compile_known(compiler, checks, &bytes, &digest);
       }
     });
     Mutex::new(spawned.ok().map(|_| tx))
   });
   if let Some(tx) = queue.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-    let _ = tx.send((key.2, bytes.to_vec()));
+    let _ = tx.send((key, bytes.to_vec()));
   }
 }
 
 /// Compiles as the JS API asked: tiered, or with one compiler.
-/// A module metered for fuel is compiled with one compiler (cranelift unless another is named).
-pub fn compile_mode(mode: Mode, metered: bool, bytes: &[u8]) -> Result<NativeModule, CompileError> {
+/// A module that counts fuel is compiled with one compiler (cranelift unless another is named).
+pub fn compile_mode(mode: Mode, checks: Checks, bytes: &[u8]) -> Result<NativeModule, CompileError> {
   let mode = match mode {
-    Mode::Tiered if metered => Mode::Exact(Compiler::Cranelift),
+    Mode::Tiered if checks == Checks::Fuel => Mode::Exact(Compiler::Cranelift),
     other => other,
   };
   match mode {
     Mode::Exact(compiler) => {
       size_check(bytes)?;
-      let module = compile_known(compiler, metered, bytes, &crate::cache::digest(bytes))?;
-      Ok(NativeModule { module, compiler, metered, tiered: None })
+      let module = compile_known(compiler, checks, bytes, &crate::cache::digest(bytes))?;
+      Ok(NativeModule { module, compiler, checks, tiered: None })
     }
     Mode::Tiered => {
       size_check(bytes)?;
       let digest = crate::cache::digest(bytes);
       let compact = compact(Compiler::Cranelift, bytes)?;
-      let (module, compiler) = compile_tiered(&compact, &digest)?;
-      let tiered = Tiered { bytes: compact.into(), digest, queued: Default::default() };
-      Ok(NativeModule { module, compiler, metered: false, tiered: Some(tiered) })
+      let (module, compiler) = compile_tiered(&compact, &digest, checks)?;
+      let tiered = Tiered { bytes: compact.into(), digest, checks, queued: Default::default() };
+      Ok(NativeModule { module, compiler, checks, tiered: Some(tiered) })
     }
   }
 }
@@ -422,8 +428,8 @@ pub fn compile(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let mode = mode_arg(env, args[1])?;
   // SAFETY: no JS runs before the slice's last use (compiling calls no JS).
   let bytes = unsafe { napi_raw::uint8array_slice(env, args[0])? };
-  let metered = metered_arg(env, args.get(2).copied())?;
-  match compile_mode(mode, metered, bytes) {
+  let checks = checks_arg(env, args.get(2).copied())?;
+  match compile_mode(mode, checks, bytes) {
     Ok(m) => module_object(env, m),
     Err(e) => Err(state::throw_compile_error(env, &compile_message(&e))),
   }
@@ -432,7 +438,7 @@ pub fn compile(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 struct CompileJob {
   bytes: Vec<u8>,
   mode: Mode,
-  metered: bool,
+  checks: Checks,
   result: Option<Result<NativeModule, CompileError>>,
   deferred: sys::napi_deferred,
   work: sys::napi_async_work,
@@ -444,7 +450,7 @@ unsafe extern "C" fn compile_execute(_env: napi_env, data: *mut c_void) {
   let job = unsafe { &mut *(data as *mut CompileJob) };
   if job.result.is_none() {
     let bytes = std::mem::take(&mut job.bytes);
-    job.result = Some(compile_mode(job.mode, job.metered, &bytes));
+    job.result = Some(compile_mode(job.mode, job.checks, &bytes));
   }
 }
 
@@ -480,7 +486,7 @@ unsafe extern "C" fn compile_complete(env: napi_env, _status: sys::napi_status, 
 /// the event loop keeps turning.
 pub fn compile_async(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let mode = mode_arg(env, args[1])?;
-  let metered = metered_arg(env, args.get(2).copied())?;
+  let checks = checks_arg(env, args.get(2).copied())?;
   // SAFETY: copied (or only measured) before any JS runs.
   let slice = unsafe { napi_raw::uint8array_slice(env, args[0])? };
   // Over the size limit the bytes are not copied: the compile fails by their length.
@@ -491,7 +497,7 @@ pub fn compile_async(env: napi_env, args: &[napi_value]) -> JsResult<napi_value>
   let mut promise = ptr::null_mut();
   let mut deferred = ptr::null_mut();
   napi_call!(env, napi_create_promise(env, &mut deferred, &mut promise))?;
-  let job = Box::into_raw(Box::new(CompileJob { bytes, mode, metered, result, deferred, work: ptr::null_mut() }));
+  let job = Box::into_raw(Box::new(CompileJob { bytes, mode, checks, result, deferred, work: ptr::null_mut() }));
   let name = napi_raw::string(env, "WebAssembly.compile")?;
   let queued = (|| {
     // SAFETY: `job` stays valid until `compile_complete` frees it.
@@ -553,7 +559,8 @@ pub fn imports(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 pub fn exports(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let m = unwrap_module(env, args[0])?;
   let mut rows = Vec::new();
-  for exp in m.module.exports().filter(|e| !crate::limits::is_hidden(e.name())) {
+  let checked = m.checks != Checks::None;
+  for exp in m.module.exports().filter(|e| !(checked && crate::limits::is_hidden(e.name()))) {
     let row = [napi_raw::string(env, exp.name())?, napi_raw::string(env, kind(exp.ty()))?];
     rows.push(napi_raw::array_of(env, &row)?);
   }
@@ -564,7 +571,7 @@ pub fn exports(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 pub fn serialize(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let nm = unwrap_module(env, args[0])?;
   let wasm = napi_raw::uint8array_bytes(env, args[1])?;
-  let bytes = crate::cache::serialize(nm.compiler, nm.metered, &wasm, &nm.module).map_err(|e| napi_raw::throw_error(env, &format!("wasm-rt serialize(): {e}")))?;
+  let bytes = crate::cache::serialize(nm.compiler, nm.checks, &wasm, &nm.module).map_err(|e| napi_raw::throw_error(env, &format!("wasm-rt serialize(): {e}")))?;
   napi_raw::uint8array(env, &bytes)
 }
 
@@ -572,9 +579,13 @@ pub fn serialize(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 /// the checks.
 pub fn deserialize(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let data = napi_raw::uint8array_bytes(env, args[0])?;
-  let (compiler, metered, wasm, module) = crate::cache::deserialize_checked(&data).map_err(|e| napi_raw::throw_type_error(env, &e))?;
-  let module = shared_put((compiler, metered, crate::cache::digest(&wasm)), module);
-  let handle = module_object(env, NativeModule { module, compiler, metered, tiered: None })?;
+  let (compiler, checks, wasm, module) = crate::cache::deserialize_checked(&data).map_err(|e| napi_raw::throw_type_error(env, &e))?;
+  let module = shared_put((compiler, checks, crate::cache::digest(&wasm)), module);
+  let handle = module_object(env, NativeModule { module, compiler, checks, tiered: None })?;
   napi_raw::array_of(env, &[handle, napi_raw::uint8array(env, &wasm)?])
 }
 
+/// `moduleChecks(module)` → "none", "stop" or "fuel": what its code carries to be stopped.
+pub fn checks(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  napi_raw::string(env, unwrap_module(env, args[0])?.checks.name())
+}

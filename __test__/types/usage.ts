@@ -26,6 +26,8 @@ async function main(): Promise<number> {
   const { module, instance: limited } = await instantiate(bytes, {}, { timeout: 100, fuel: 1000, memoryLimit: 1 << 20, tableLimit: 10 });
   const fromModule: WebAssembly.Instance = await instantiate(module, {}, { timeout: 5 });
   const sync: WebAssembly.Instance = instantiateSync(compileSync(bytes, { fuel: true }), {}, { fuel: 10 });
+  const stoppable: WebAssembly.Module = compileSync(bytes, { limits: true, compiler: 'singlepass' });
+  void stoppable;
   const left: number | null = getLimits(limited).fuel;
   setLimits(sync, { timeout: null, fuel: 100 });
   const more: number = addFuel(sync, 5);

@@ -155,17 +155,19 @@ impl<'a> FunctionMiddleware<'a> for FunctionInstrument {
       self.entered = true;
       self.check_flag(state);
     }
-    self.cost += 1;
-    if charges_before(&op, &self.blocks) {
-      self.charge(state);
-    }
-    match op {
-      Operator::Block { .. } | Operator::If { .. } | Operator::Try { .. } | Operator::TryTable { .. } => self.blocks.push(false),
-      Operator::Loop { .. } => self.blocks.push(true),
-      Operator::End => {
-        self.blocks.pop();
+    if self.indices.fuel.is_some() {
+      self.cost += 1;
+      if charges_before(&op, &self.blocks) {
+        self.charge(state);
       }
-      _ => {}
+      match op {
+        Operator::Block { .. } | Operator::If { .. } | Operator::Try { .. } | Operator::TryTable { .. } => self.blocks.push(false),
+        Operator::Loop { .. } => self.blocks.push(true),
+        Operator::End => {
+          self.blocks.pop();
+        }
+        _ => {}
+      }
     }
     let is_loop = matches!(op, Operator::Loop { .. });
     state.push_operator(op);

@@ -1,7 +1,8 @@
 //! Limits on running wasm: a deadline per call, fuel, and caps on the memories and tables an
 //! instance defines. The JS side is lib/limits.js.
 //!
-//! - instrument.rs: what every compiled module carries (flag checks; fuel charges when metered).
+//! - instrument.rs: the checks compiled into a module (engine::Checks) so that it can be stopped,
+//!   and fuel.
 //! - watchdog.rs: who sets the flags (deadlines; worker termination).
 //! - here: the hidden exports of an instance, and the settings of a limited instance.
 
@@ -58,6 +59,8 @@ pub fn options(env: napi_env, v: napi_value) -> JsResult<Options> {
 /// The limits of one instance, shared by its exported functions.
 pub struct InstanceLimits {
   pub timeout_ms: Cell<Option<u32>>,
+  /// Its code carries the checks a deadline needs.
+  pub stoppable: bool,
   /// The fuel global of a metered instance.
   fuel: Option<Global>,
 }
@@ -95,7 +98,7 @@ pub fn settle(store: &mut StoreMut<'_>, instance: &Instance, options: &Options) 
     watchdog::add_flags(store.objects_mut().id().as_raw().get() as u64, stop, fuel_out);
   }
   let fuel = instance.exports.get_global(FUEL_EXPORT).ok().cloned();
-  let limits = InstanceLimits { timeout_ms: Cell::new(options.timeout_ms), fuel };
+  let limits = InstanceLimits { timeout_ms: Cell::new(options.timeout_ms), stoppable: stop != 0, fuel };
   limits.set_fuel(store, options.fuel.unwrap_or(u64::MAX));
   let start = instance.exports.get_function(START_EXPORT).ok().cloned();
   (limits, start)

@@ -147,6 +147,11 @@ fn run() {
   }
 }
 
+/// Whether this thread is a worker whose termination is watched.
+pub fn on_worker() -> bool {
+  thread().is_some_and(|t| t.isolate.load(Ordering::Relaxed) != 0)
+}
+
 fn thread() -> Option<Arc<Thread>> {
   THREAD.with(|t| t.get().cloned())
 }
