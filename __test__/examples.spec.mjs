@@ -10,6 +10,7 @@ const EXPECT = {
   'wasi-sandbox.js': [/gave errno 76 \(ENOTCAPABLE\): refused/],
   'choose-compiler.js': [/^cranelift: sum\(1\.\.1e7\) = 50000005000000;/m, /^singlepass: sum\(1\.\.1e7\) = 50000005000000;/m],
   'code-cache.js': [/^code cache: .*stored 1 modules/m, /main thread: 42, worker from serialized code: 42/],
+  'limits.js': [/^spin: RuntimeError after \d+ ms: wasm-rt: deadline exceeded/m, /^grow by 3 pages: 1; by 1 more: -1/m, /out of fuel/, /^fib\(20\) after adding fuel: 6765$/m],
 };
 
 it('every example is checked here', () => {

@@ -379,17 +379,8 @@ pub unsafe fn uint8array_slice<'a>(env: napi_env, v: napi_value) -> JsResult<&'a
 
 /// Copies the bytes of a Uint8Array.
 pub fn uint8array_bytes(env: napi_env, v: napi_value) -> JsResult<Vec<u8>> {
-  let mut kind = 0;
-  let mut len = 0usize;
-  let mut data = ptr::null_mut();
-  let mut ab = ptr::null_mut();
-  let mut offset = 0usize;
-  napi_call!(env, napi_get_typedarray_info(env, v, &mut kind, &mut len, &mut data, &mut ab, &mut offset))?;
-  if len == 0 {
-    return Ok(Vec::new());
-  }
-  // SAFETY: N-API reports `len` readable bytes at `data` for a Uint8Array.
-  Ok(unsafe { std::slice::from_raw_parts(data as *const u8, len) }.to_vec())
+  // SAFETY: copied before anything else runs.
+  Ok(unsafe { uint8array_slice(env, v)? }.to_vec())
 }
 
 /// A new Uint8Array holding a copy of `bytes`.

@@ -8,7 +8,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { parseArgs } = require('node:util');
-const { UsageError, integerOption } = require('./options');
+const { UsageError, integerOption, parseCommandLine } = require('./options');
 
 const PRELOAD = path.join(__dirname, 'preload.js');
 
@@ -126,18 +126,8 @@ function compareRuns(v8, rt) {
 }
 
 async function main(argv) {
-  let o;
-  try {
-    o = options(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`wasm-rt compare: ${e.message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (o.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const o = parseCommandLine('compare', USAGE, options, argv);
+  if (typeof o === 'number') return o;
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-rt-compare-'));
   try {
     const v8 = await runOnce('v8', o, scratch);

@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { fork } = require('node:child_process');
 const { parseArgs } = require('node:util');
-const { UsageError, integerOption } = require('./options');
+const { UsageError, integerOption, parseCommandLine } = require('./options');
 
 const WORKER = path.join(__dirname, 'fuzz-worker.js');
 
@@ -54,17 +54,8 @@ function options(argv) {
 }
 
 async function main(argv) {
-  let o;
-  try {
-    o = options(argv);
-  } catch (e) {
-    process.stderr.write(`wasm-rt fuzz: ${e.message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (o.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const o = parseCommandLine('fuzz', USAGE, options, argv);
+  if (typeof o === 'number') return o;
   if (o.out) fs.mkdirSync(o.out, { recursive: true });
   const started = Date.now();
   const findings = [];

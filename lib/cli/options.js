@@ -13,4 +13,24 @@ function integerOption(value, name, min = 1) {
   return n;
 }
 
-module.exports = { UsageError, integerOption };
+/**
+ * The options `parse` reads from `argv`, or the exit code to return at once: 0 after --help (the
+ * usage on stdout), 2 after a usage error (the message and the usage on stderr).
+ */
+function parseCommandLine(command, usage, parse, argv) {
+  let options;
+  try {
+    options = parse(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`wasm-rt ${command}: ${e.message}\n${usage}\n`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  return options;
+}
+
+module.exports = { UsageError, integerOption, parseCommandLine };

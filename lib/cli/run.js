@@ -5,7 +5,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { nodeWasi } = require('./node-wasi');
-const { UsageError, integerOption } = require('./options');
+const { UsageError, integerOption, parseCommandLine } = require('./options');
 
 const USAGE = `usage: wasm-rt run [options] PROGRAM.wasm [ARGS...]
   --dir HOST[::GUEST]         preopen the host directory HOST as GUEST (default: HOST); repeatable
@@ -69,18 +69,8 @@ function parse(argv) {
 }
 
 async function main(argv) {
-  let o;
-  try {
-    o = parse(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`wasm-rt run: ${e.message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (o.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const o = parseCommandLine('run', USAGE, parse, argv);
+  if (typeof o === 'number') return o;
   let bytes;
   try {
     bytes = fs.readFileSync(o.program);

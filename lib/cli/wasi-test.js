@@ -7,7 +7,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const { parseArgs } = require('node:util');
-const { UsageError, integerOption } = require('./options');
+const { UsageError, integerOption, parseCommandLine } = require('./options');
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'wasm-rt.js');
 const EXPECTATIONS = path.join(__dirname, '..', '..', 'wasi-test', 'expectations.json');
@@ -135,17 +135,8 @@ async function pool(items, jobs, work) {
 }
 
 async function main(argv) {
-  let o;
-  try {
-    o = options(argv);
-  } catch (e) {
-    process.stderr.write(`wasm-rt wasi-test: ${e.message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (o.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const o = parseCommandLine('wasi-test', USAGE, options, argv);
+  if (typeof o === 'number') return o;
   if (!o.tests || !fs.existsSync(o.tests)) {
     if (o.ifPresent) {
       process.stdout.write('wasi-test: no suite given (--tests or WASI_TESTSUITE); skipped\n');

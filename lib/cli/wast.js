@@ -8,7 +8,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { fork } = require('node:child_process');
 const { parseArgs } = require('node:util');
-const { UsageError, integerOption } = require('./options');
+const { UsageError, integerOption, parseCommandLine } = require('./options');
 
 const CHILD = path.join(__dirname, 'wast-child.js');
 const ENGINES = ['v8', 'wasm-rt'];
@@ -137,18 +137,8 @@ function summarize(run) {
 }
 
 async function main(argv) {
-  let o;
-  try {
-    o = parse(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`wasm-rt wast: ${e.message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (o.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const o = parseCommandLine('wast', USAGE, parse, argv);
+  if (typeof o === 'number') return o;
   const files = scripts(o.roots, o.filter);
   if (files.length === 0) {
     if (o.ifPresent) {

@@ -11,7 +11,7 @@ const { fork } = require('child_process');
 const { parseArgs } = require('util');
 const suite = require('./suite.js');
 const expectations = require('./expectations.js');
-const { UsageError, integerOption } = require('../options');
+const { UsageError, integerOption, parseCommandLine } = require('../options');
 
 const CHILD = path.join(__dirname, 'child.js');
 const ENGINES = ['v8', 'wasm-rt'];
@@ -301,18 +301,8 @@ function shimsLine(shims) {
 
 async function main(argv) {
   const out = (line) => process.stdout.write(`${line}\n`);
-  let opts;
-  try {
-    opts = parseOptions(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`wasm-rt wpt: ${error.message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (opts.help) {
-    out(USAGE);
-    return 0;
-  }
+  const opts = parseCommandLine('wpt', USAGE, parseOptions, argv);
+  if (typeof opts === 'number') return opts;
 
   const found = opts.tests ? suite.locate(opts.tests) : null;
   if (!found) {
