@@ -1,7 +1,7 @@
-//! What every compiled module carries so that running wasm can be stopped: at each function
-//! entry and loop header, a check of a flag another thread may set, which traps when set; and,
-//! for modules compiled for fuel, a charge per straight-line run of operators, which traps when
-//! the fuel is short.
+//! What a module compiled with checks (engine::Checks) carries so that running wasm can be
+//! stopped: at each function entry and loop header, a check of a flag another thread may set,
+//! which traps when set; and, for modules compiled for fuel, charges (`charges_before`) that trap
+//! when the fuel is short.
 //!
 //! Done as a wasmer compiler middleware, with globals appended to the module (no index of the
 //! module's own moves) and exported under hidden names that JS never sees (lib/ and instance.rs
