@@ -636,4 +636,30 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       expect(new Instance(m, { m: { ok: 1 } }).exports.f()).toBe(3);
     });
   });
+
+  // The spec's elem.wast; wasmer cannot compile such a segment, wasm-rt rewrites it (src/elem_init.rs).
+  describe('element segments initialised with global.get', () => {
+    const exporter = wat('(module (func (result i32) (i32.const 42)) (global (export "f") funcref (ref.func 0)))');
+    const user = wat(`(module
+      (import "m" "f" (global funcref))
+      (type $t (func (result i32)))
+      (table 10 funcref)
+      (global $n (mut i32) (i32.const 0))
+      (elem (i32.const 2) funcref (ref.null func) (global.get 0) (ref.func $seven))
+      (func $seven (result i32) (i32.const 7))
+      (func $start (global.set $n (i32.const 5)))
+      (start $start)
+      (func (export "call") (param i32) (result i32) (call_indirect (type $t) (local.get 0)))
+      (func (export "n") (result i32) (global.get $n)))`);
+
+    it('hold the global’s function, beside the other items; the module’s start still runs', () => {
+      const f = new Instance(new Module(exporter)).exports.f;
+      const { exports } = new Instance(new Module(user), { m: { f } });
+      expect(exports.call(3)).toBe(42);
+      expect(exports.call(4)).toBe(7);
+      expectThrow(() => exports.call(2), WebAssembly.RuntimeError);
+      expect(exports.n()).toBe(5);
+      expect(WebAssembly.Module.exports(new Module(user)).map((e) => e.name)).toEqual(['call', 'n']);
+    });
+  });
 });

@@ -3,6 +3,7 @@
 
 mod bridge;
 mod cache;
+mod elem_init;
 mod engine;
 mod fuzz;
 mod global;

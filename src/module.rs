@@ -140,7 +140,8 @@ fn compile_known(compiler: Compiler, checks: Checks, bytes: &[u8], digest: &crat
 /// what it cannot compile.
 fn compile_fresh(compiler: Compiler, checks: Checks, bytes: &[u8]) -> Result<Module, CompileError> {
   let compact = compact(compiler, bytes)?;
-  let bytes = &compact[..];
+  let rewritten = crate::elem_init::rewrite(&compact);
+  let bytes = rewritten.as_deref().unwrap_or(&compact);
   reftype_precheck(bytes)?;
   if compiler == Compiler::Singlepass {
     singlepass_precheck(bytes)?;
