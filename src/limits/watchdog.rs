@@ -134,8 +134,15 @@ fn run() {
     });
     w.workers.retain(|t| t.upgrade().is_some_and(|t| t.isolate.load(Ordering::Relaxed) != 0));
     for t in w.workers.iter().filter_map(Weak::upgrade) {
-      if t.stopped.load(Ordering::Relaxed) != TERMINATING && t.terminating() {
-        t.stop(TERMINATING);
+      match (t.stopped.load(Ordering::Relaxed), t.terminating()) {
+        (TERMINATING, true) => {}
+        (_, true) => t.stop(TERMINATING),
+        // A termination that was called off (`vm`'s timeout terminates and then cancels).
+        (TERMINATING, false) => {
+          t.stopped.store(RUNNING, Ordering::Relaxed);
+          t.set_all(0);
+        }
+        _ => {}
       }
     }
     let next = w.deadlines.iter().map(|(at, _)| *at).min();
