@@ -11,15 +11,13 @@ const native = require('./native');
 const { moduleHandle, moduleBytes } = require('./module');
 const { readImports, link, instanceFromParts, handleOf } = require('./instance');
 const { compileSync, compile } = require('./extensions');
-const { invalidArgType, outOfRange, validate } = require('./node-errors');
+const { validate } = require('./node-errors');
 
 const MAX_FUEL = Number.MAX_SAFE_INTEGER;
 
+/** An optional count: undefined, or an integer in 0..max (Node's errors otherwise). */
 function count(value, name, max) {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
-  if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value);
-  if (value < 0 || value > max) throw outOfRange(name, `>= 0 && <= ${max}`, value);
+  if (value !== undefined) validate.integer(value, name, 0, max);
   return value;
 }
 

@@ -70,10 +70,13 @@ const validate = {
   undefined(value, name) {
     if (value !== undefined) throw invalidArgType(name, 'undefined', value);
   },
-  int32(value, name, min = -2147483648, max = 2147483647) {
+  integer(value, name, min, max) {
     if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
     if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value);
     if (value < min || value > max) throw outOfRange(name, `>= ${min} && <= ${max}`, value);
+  },
+  int32(value, name, min = -2147483648, max = 2147483647) {
+    validate.integer(value, name, min, max);
   },
 };
 

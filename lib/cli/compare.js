@@ -7,8 +7,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { parseArgs } = require('node:util');
-const { UsageError, integerOption, parseCommandLine } = require('./options');
+const { UsageError, integerOption, parseArgv, operandIndex, parseCommandLine } = require('./options');
 
 const PRELOAD = path.join(__dirname, 'preload.js');
 
@@ -22,22 +21,17 @@ node:wasi replaced before anything loads, in child Node processes too). Prints e
 different, the first difference with context, and both times.
 Exit code: 0 equal; 1 different; 2 usage error, or a run that could not start or timed out.`;
 
+const OPTIONS = {
+  dir: { type: 'string' },
+  timeout: { type: 'string', default: '600000' },
+  json: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+
 function options(argv) {
-  const at = argv.findIndex((a, i) => !a.startsWith('-') && !['--dir', '--timeout', '--json'].includes(argv[i - 1]));
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: at < 0 ? argv : argv.slice(0, at),
-      options: {
-        dir: { type: 'string' },
-        timeout: { type: 'string', default: '600000' },
-        json: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(e.message);
-  }
+  // Options end at the script: what follows is its own.
+  const at = operandIndex(argv, OPTIONS);
+  const { values } = parseArgv(at < 0 ? argv : argv.slice(0, at), OPTIONS);
   if (values.help) return { help: true };
   if (at < 0) throw new UsageError('a script to run is required');
   const timeoutMs = integerOption(values.timeout, 'timeout');

@@ -5,8 +5,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { fork } = require('node:child_process');
-const { parseArgs } = require('node:util');
-const { UsageError, integerOption, parseCommandLine } = require('./options');
+const { integerOption, parseArgv, parseCommandLine } = require('./options');
 
 const WORKER = path.join(__dirname, 'fuzz-worker.js');
 
@@ -25,23 +24,15 @@ A case where a stack or memory runs out on either engine has no verdict (poison)
 Exit code: 0 no divergence and no crash; 1 otherwise; 2 usage error.`;
 
 function options(argv) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        time: { type: 'string', default: '60' },
-        count: { type: 'string' },
-        seed: { type: 'string' },
-        out: { type: 'string' },
-        json: { type: 'string' },
-        mutate: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(e.message);
-  }
+  const { values } = parseArgv(argv, {
+    time: { type: 'string', default: '60' },
+    count: { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'string' },
+    mutate: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   return {
     help: values.help,
     seconds: integerOption(values.time, 'time'),

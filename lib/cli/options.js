@@ -1,5 +1,9 @@
 'use strict';
 // What every CLI command's option parsing shares.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { parseArgs } = require('node:util');
 
 /** A bad command line: the command prints it with its usage and exits 2. */
 class UsageError extends Error {}
@@ -11,6 +15,45 @@ function integerOption(value, name, min = 1) {
     throw new UsageError(`--${name} needs ${min === 1 ? 'a positive integer' : `an integer ≥ ${min}`}, got ${value}`);
   }
   return n;
+}
+
+/** `parseArgs` over `args` with the `options` table; a parse error is a UsageError. */
+function parseArgv(args, options, allowPositionals = false) {
+  try {
+    return parseArgs({ args, options, allowPositionals });
+  } catch (e) {
+    throw new UsageError(e.message);
+  }
+}
+
+/**
+ * Where the options of a command that runs a program or script end: the index of that operand
+ * in `argv` (-1 when there is none), skipping the values of the `options` that take one. What
+ * follows it belongs to the program.
+ */
+function operandIndex(argv, options) {
+  const takesValue = new Set(Object.entries(options).filter(([, o]) => o.type === 'string').map(([name]) => `--${name}`));
+  return argv.findIndex((a, i) => !a.startsWith('-') && !takesValue.has(argv[i - 1]));
+}
+
+const ENGINES = ['v8', 'wasm-rt'];
+
+/** `--engine v8|wasm-rt|both` as the list of engines to run. */
+function enginesOption(value) {
+  const engines = value === 'both' ? ENGINES : [value];
+  if (!engines.every((e) => ENGINES.includes(e))) throw new UsageError(`--engine must be v8, wasm-rt or both, got ${value}`);
+  return engines;
+}
+
+/** `--jobs N`, one per CPU when not given. */
+function jobsOption(value) {
+  return value === undefined ? os.availableParallelism() : integerOption(value, 'jobs');
+}
+
+/** A suite in ../shared/suites beside the project, where the workplace keeps them, if present. */
+function besideProject(...parts) {
+  const p = path.join(__dirname, '..', '..', '..', 'shared', 'suites', ...parts);
+  return fs.existsSync(p) ? p : undefined;
 }
 
 /**
@@ -33,4 +76,4 @@ function parseCommandLine(command, usage, parse, argv) {
   return options;
 }
 
-module.exports = { UsageError, integerOption, parseCommandLine };
+module.exports = { UsageError, integerOption, parseArgv, operandIndex, enginesOption, jobsOption, besideProject, parseCommandLine };

@@ -3,9 +3,8 @@
 // node:wasi, to compare); the program's exit code becomes the process's.
 const fs = require('node:fs');
 const path = require('node:path');
-const { parseArgs } = require('node:util');
 const { nodeWasi } = require('./node-wasi');
-const { UsageError, integerOption, parseCommandLine } = require('./options');
+const { UsageError, integerOption, parseArgv, operandIndex, parseCommandLine } = require('./options');
 
 const USAGE = `usage: wasm-rt run [options] PROGRAM.wasm [ARGS...]
   --dir HOST[::GUEST]         preopen the host directory HOST as GUEST (default: HOST); repeatable
@@ -18,30 +17,21 @@ const USAGE = `usage: wasm-rt run [options] PROGRAM.wasm [ARGS...]
 The program sees PROGRAM as argv[0], then ARGS. Exit code: the program's; 1 when it fails (a
 trap, an error, a limit reached); 2 on a usage error or a program that cannot be read.`;
 
-const WITH_VALUE = ['--dir', '--env', '--engine', '--compiler', '--timeout', '--fuel', '--max-memory'];
+const OPTIONS = {
+  dir: { type: 'string', multiple: true, default: [] },
+  env: { type: 'string', multiple: true, default: [] },
+  engine: { type: 'string', default: 'wasm-rt' },
+  compiler: { type: 'string' },
+  timeout: { type: 'string' },
+  fuel: { type: 'string' },
+  'max-memory': { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+};
 
 function parse(argv) {
   // Options end at the program: what follows belongs to the guest.
-  const at = argv.findIndex((a, i) => !a.startsWith('-') && !WITH_VALUE.includes(argv[i - 1]));
-  const own = at < 0 ? argv : argv.slice(0, at);
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: own,
-      options: {
-        dir: { type: 'string', multiple: true, default: [] },
-        env: { type: 'string', multiple: true, default: [] },
-        engine: { type: 'string', default: 'wasm-rt' },
-        compiler: { type: 'string' },
-        timeout: { type: 'string' },
-        fuel: { type: 'string' },
-        'max-memory': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(e.message);
-  }
+  const at = operandIndex(argv, OPTIONS);
+  const { values } = parseArgv(at < 0 ? argv : argv.slice(0, at), OPTIONS);
   if (values.help) return { help: true };
   if (at < 0) throw new UsageError('a program to run is required');
   if (!['wasm-rt', 'v8'].includes(values.engine)) throw new UsageError(`--engine must be wasm-rt or v8, got ${values.engine}`);

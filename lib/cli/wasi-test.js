@@ -6,8 +6,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
-const { parseArgs } = require('node:util');
-const { UsageError, integerOption, parseCommandLine } = require('./options');
+const { UsageError, integerOption, parseArgv, jobsOption, besideProject, parseCommandLine } = require('./options');
+const { pool } = require('./pool');
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'wasm-rt.js');
 const EXPECTATIONS = path.join(__dirname, '..', '..', 'wasi-test', 'expectations.json');
@@ -25,36 +25,22 @@ const USAGE = `usage: wasm-rt wasi-test [options]
 Exit code: 0 when every wasm-rt result is as wasi-test/expectations.json predicts, 1 otherwise,
 2 on a usage or environment error.`;
 
-/** The suite in ../shared/suites beside the project, where the workplace keeps it, if present. */
-function besideProject() {
-  const p = path.join(__dirname, '..', '..', '..', 'shared', 'suites', 'wasi-testsuite-wasip1.tar.gz');
-  return fs.existsSync(p) ? p : undefined;
-}
-
 function options(argv) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        tests: { type: 'string' },
-        'if-present': { type: 'boolean', default: false },
-        filter: { type: 'string' },
-        jobs: { type: 'string' },
-        timeout: { type: 'string', default: '60000' },
-        json: { type: 'string', default: 'wasi-test-report.json' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(e.message);
-  }
+  const { values } = parseArgv(argv, {
+    tests: { type: 'string' },
+    'if-present': { type: 'boolean', default: false },
+    filter: { type: 'string' },
+    jobs: { type: 'string' },
+    timeout: { type: 'string', default: '60000' },
+    json: { type: 'string', default: 'wasi-test-report.json' },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   return {
     help: values.help,
-    tests: values.tests ?? process.env.WASI_TESTSUITE ?? besideProject(),
+    tests: values.tests ?? process.env.WASI_TESTSUITE ?? besideProject('wasi-testsuite-wasip1.tar.gz'),
     ifPresent: values['if-present'],
     filter: values.filter,
-    jobs: values.jobs === undefined ? os.availableParallelism() : integerOption(values.jobs, 'jobs'),
+    jobs: jobsOption(values.jobs),
     timeoutMs: integerOption(values.timeout, 'timeout'),
     json: path.resolve(values.json),
   };
@@ -124,14 +110,6 @@ function run(test, engine, scratch, timeoutMs) {
       resolve({ pass: problems.length === 0, problems, code, stderr: stderr.slice(-2000) });
     });
   });
-}
-
-async function pool(items, jobs, work) {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(jobs, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  });
-  await Promise.all(workers);
 }
 
 async function main(argv) {

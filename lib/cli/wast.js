@@ -4,16 +4,13 @@
 // differs between the engines, a per-file table, a JSON report, and wast/expectations.json for
 // wasm-rt's known failures.
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { fork } = require('node:child_process');
-const { parseArgs } = require('node:util');
-const { UsageError, integerOption, parseCommandLine } = require('./options');
+const { integerOption, parseArgv, enginesOption, jobsOption, besideProject, parseCommandLine } = require('./options');
+const { pool } = require('./pool');
 
 const CHILD = path.join(__dirname, 'wast-child.js');
-const ENGINES = ['v8', 'wasm-rt'];
 const EXPECTATIONS = path.join(__dirname, '..', '..', 'wast', 'expectations.json');
-const DEFAULT_DIR = path.join(__dirname, '..', '..', '..', 'shared', 'suites', 'webassembly-spec', 'test', 'core');
 
 const USAGE = `usage: wasm-rt wast [options] [FILE|DIR...]
   FILE|DIR                   .wast scripts, or folders searched for them (default: $WAST_DIR, else
@@ -29,36 +26,28 @@ bits included). Text-format assertions (module quote) test a text parser, not an
 are counted apart, as are commands this runner cannot express (host references, threads).
 Exit code 1 when wasm-rt fails a command wast/expectations.json does not list.`;
 
+const OPTIONS = {
+  'if-present': { type: 'boolean', default: false },
+  engine: { type: 'string', default: 'both' },
+  filter: { type: 'string' },
+  jobs: { type: 'string' },
+  timeout: { type: 'string', default: '120000' },
+  json: { type: 'string', default: 'wast-report.json' },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+
 function parse(argv) {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        'if-present': { type: 'boolean', default: false },
-        engine: { type: 'string', default: 'both' },
-        filter: { type: 'string' },
-        jobs: { type: 'string' },
-        timeout: { type: 'string', default: '120000' },
-        json: { type: 'string', default: 'wast-report.json' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(e.message);
-  }
-  const engines = values.engine === 'both' ? ENGINES : [values.engine];
-  if (!engines.every((e) => ENGINES.includes(e))) throw new UsageError(`--engine must be v8, wasm-rt or both, got ${values.engine}`);
-  const roots = positionals.length > 0 ? positionals : [process.env.WAST_DIR || DEFAULT_DIR];
+  const { values, positionals } = parseArgv(argv, OPTIONS, true);
+  const engines = enginesOption(values.engine);
+  const suite = process.env.WAST_DIR || besideProject('webassembly-spec', 'test', 'core');
+  const roots = positionals.length > 0 ? positionals : suite ? [suite] : [];
   return {
     help: values.help,
     roots,
     ifPresent: values['if-present'],
     engines,
     filter: values.filter,
-    jobs: values.jobs === undefined ? os.availableParallelism() : integerOption(values.jobs, 'jobs'),
+    jobs: jobsOption(values.jobs),
     timeoutMs: integerOption(values.timeout, 'timeout'),
     json: path.resolve(values.json),
   };
@@ -101,21 +90,6 @@ function runChild(file, engine, timeoutMs) {
   });
 }
 
-/** Runs `jobs` promises at a time over `items`. */
-async function pool(items, jobs, f) {
-  const out = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(jobs, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await f(items[i]);
-      }
-    }),
-  );
-  return out;
-}
-
 function loadExpectations() {
   return fs.existsSync(EXPECTATIONS) ? JSON.parse(fs.readFileSync(EXPECTATIONS, 'utf8')) : {};
 }
@@ -141,11 +115,12 @@ async function main(argv) {
   if (typeof o === 'number') return o;
   const files = scripts(o.roots, o.filter);
   if (files.length === 0) {
+    const where = o.roots.length > 0 ? `in ${o.roots.join(', ')}` : '(set WAST_DIR or pass a folder)';
     if (o.ifPresent) {
-      process.stdout.write(`wast: no .wast scripts in ${o.roots.join(', ')}; skipped (set WAST_DIR or pass a folder)\n`);
+      process.stdout.write(`wast: no .wast scripts ${where}; skipped\n`);
       return 0;
     }
-    process.stderr.write(`wasm-rt wast: no .wast scripts in ${o.roots.join(', ')}\n`);
+    process.stderr.write(`wasm-rt wast: no .wast scripts ${where}\n`);
     return 2;
   }
   const started = Date.now();

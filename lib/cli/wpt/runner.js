@@ -5,16 +5,14 @@
 // reports every subtest whose result differs.
 
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const { fork } = require('child_process');
-const { parseArgs } = require('util');
 const suite = require('./suite.js');
 const expectations = require('./expectations.js');
-const { UsageError, integerOption, parseCommandLine } = require('../options');
+const { UsageError, integerOption, parseArgv, enginesOption, jobsOption, besideProject, parseCommandLine } = require('../options');
+const { pool } = require('../pool');
 
 const CHILD = path.join(__dirname, 'child.js');
-const ENGINES = ['v8', 'wasm-rt'];
 const TAIL_CHARS = 4000;
 
 const USAGE = `usage: wasm-rt wpt [options]
@@ -28,36 +26,19 @@ const USAGE = `usage: wasm-rt wpt [options]
   --json FILE                JSON report (default: wpt-report.json)
   --update-expectations      rewrite wpt/expectations.json from wasm-rt's failures`;
 
-/** A suite in ../shared/suites beside the project, where the workplace keeps them, if present. */
-function besideProject(name) {
-  const p = path.join(__dirname, '..', '..', '..', '..', 'shared', 'suites', name);
-  return fs.existsSync(p) ? p : undefined;
-}
-
 function parseOptions(argv) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        tests: { type: 'string' },
-        'if-present': { type: 'boolean', default: false },
-        engine: { type: 'string', default: 'both' },
-        filter: { type: 'string' },
-        jobs: { type: 'string' },
-        timeout: { type: 'string', default: '60000' },
-        json: { type: 'string', default: 'wpt-report.json' },
-        'update-expectations': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error.message);
-  }
-  const engines = values.engine === 'both' ? ENGINES : [values.engine];
-  if (!engines.every((e) => ENGINES.includes(e))) {
-    throw new UsageError(`--engine must be v8, wasm-rt or both, got ${values.engine}`);
-  }
+  const { values } = parseArgv(argv, {
+    tests: { type: 'string' },
+    'if-present': { type: 'boolean', default: false },
+    engine: { type: 'string', default: 'both' },
+    filter: { type: 'string' },
+    jobs: { type: 'string' },
+    timeout: { type: 'string', default: '60000' },
+    json: { type: 'string', default: 'wpt-report.json' },
+    'update-expectations': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  const engines = enginesOption(values.engine);
   if (values['update-expectations'] && !engines.includes('wasm-rt')) {
     throw new UsageError('--update-expectations needs a wasm-rt run');
   }
@@ -67,7 +48,7 @@ function parseOptions(argv) {
     ifPresent: values['if-present'],
     engines,
     filter: values.filter,
-    jobs: values.jobs === undefined ? os.availableParallelism() : integerOption(values.jobs, 'jobs'),
+    jobs: jobsOption(values.jobs),
     timeoutMs: integerOption(values.timeout, 'timeout'),
     json: path.resolve(values.json),
     update: values['update-expectations'],
@@ -152,17 +133,6 @@ function runChild(harness, scripts, engine, timeoutMs) {
     });
     child.on('close', (code, signal) => finish(code, signal, null));
   });
-}
-
-async function pool(items, limit, worker) {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      await worker(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 // A subtest one run did not produce: a run that ended early (CRASH, TIMEOUT)
