@@ -43,7 +43,12 @@ pub fn rewrite(bytes: &[u8]) -> Option<Vec<u8>> {
         functions += r.count();
       }
       Payload::StartSection { func, .. } => start = Some(func),
-      Payload::CodeSectionStart { .. } => has_code = true,
+      // Everything this needs comes before the code: stop rather than walk every body.
+      Payload::CodeSectionStart { .. } if items.is_empty() => return None,
+      Payload::CodeSectionStart { .. } => {
+        has_code = true;
+        break;
+      }
       Payload::ElementSection(r) => {
         for element in r {
           let element = element.ok()?;

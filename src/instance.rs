@@ -38,7 +38,8 @@ fn choose_group(env: napi_env, values: &[napi_value], nm: &crate::module::Native
   };
   match candidates.next() {
     Some(g) if g.compiler() != nm.compiler => {
-      let module = tiered.compile_for(g.compiler())
+      let module = tiered
+        .compile_for(g.compiler(), nm.checks)
         .map_err(|e| state::throw_link_error(env, &format!("WebAssembly.Instance(): recompiling for the store of its imports failed: {e}")))?;
       Ok((g, module))
     }

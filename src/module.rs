@@ -26,16 +26,15 @@ pub struct NativeModule {
 /// compiler (it links a memory, table, global or tag living there) recompiles it for that one,
 /// and the first instance of a singlepass module queues cranelift's compile (`tier_up`).
 pub struct Tiered {
-  pub bytes: Arc<[u8]>,
-  pub digest: crate::cache::Digest,
-  checks: Checks,
+  bytes: Arc<[u8]>,
+  digest: crate::cache::Digest,
   queued: std::sync::atomic::AtomicBool,
 }
 
 impl Tiered {
-  /// The module of `compiler` for these bytes.
-  pub fn compile_for(&self, compiler: Compiler) -> Result<Module, CompileError> {
-    compile_known(compiler, self.checks, &self.bytes, &self.digest)
+  /// The module of `compiler` for these bytes, with the module's `checks`.
+  pub fn compile_for(&self, compiler: Compiler, checks: Checks) -> Result<Module, CompileError> {
+    compile_known(compiler, checks, &self.bytes, &self.digest)
   }
 }
 
@@ -257,7 +256,7 @@ const TIER_MIN_BYTES: usize = 128 << 10;
 pub fn tier_up(nm: &NativeModule) {
   if let (Compiler::Singlepass, Some(t)) = (nm.compiler, &nm.tiered) {
     if !t.queued.swap(true, std::sync::atomic::Ordering::Relaxed) {
-      queue_tier_up((Compiler::Cranelift, t.checks, t.digest), &t.bytes);
+      queue_tier_up((Compiler::Cranelift, nm.checks, t.digest), &t.bytes);
     }
   }
 }
@@ -301,7 +300,7 @@ pub fn compile_mode(mode: Mode, checks: Checks, bytes: &[u8]) -> Result<NativeMo
       let digest = crate::cache::digest(bytes);
       let compact = compact(Compiler::Cranelift, bytes)?;
       let (module, compiler) = compile_tiered(&compact, &digest, checks)?;
-      let tiered = Tiered { bytes: compact.into(), digest, checks, queued: Default::default() };
+      let tiered = Tiered { bytes: compact.into(), digest, queued: Default::default() };
       Ok(NativeModule { module, compiler, checks, tiered: Some(tiered) })
     }
   }

@@ -142,6 +142,29 @@ fn arg(insns: &mut Vec<Instruction<'static>>, a: &WastArg) -> Result<(), Skip> {
   Ok(())
 }
 
+/// Instructions that turn the f32 on the stack into an i32: whether its bits match `p` (exactly,
+/// or as a canonical or arithmetic NaN).
+fn f32_matches(p: &NanPattern<wast::token::F32>) -> Vec<Instruction<'static>> {
+  use Instruction as I;
+  let (mask, want) = match p {
+    NanPattern::Value(v) => (-1, v.bits as i32),
+    NanPattern::CanonicalNan => (0x7fff_ffff, 0x7fc0_0000),
+    NanPattern::ArithmeticNan => (0x7fc0_0000, 0x7fc0_0000),
+  };
+  vec![I::I32ReinterpretF32, I::I32Const(mask), I::I32And, I::I32Const(want), I::I32Eq]
+}
+
+/// `f32_matches` for an f64.
+fn f64_matches(p: &NanPattern<wast::token::F64>) -> Vec<Instruction<'static>> {
+  use Instruction as I;
+  let (mask, want) = match p {
+    NanPattern::Value(v) => (-1, v.bits as i64),
+    NanPattern::CanonicalNan => (0x7fff_ffff_ffff_ffff, 0x7ff8_0000_0000_0000),
+    NanPattern::ArithmeticNan => (0x7ff8_0000_0000_0000, 0x7ff8_0000_0000_0000),
+  };
+  vec![I::I64ReinterpretF64, I::I64Const(mask), I::I64And, I::I64Const(want), I::I64Eq]
+}
+
 /// Instructions that leave an i32 on the stack: whether local `at` (of type `ty`) matches `r`.
 fn check(insns: &mut Vec<Instruction<'static>>, at: u32, ty: &ValType, r: &WastRetCore) -> Result<(), Skip> {
   use Instruction as I;
@@ -150,20 +173,12 @@ fn check(insns: &mut Vec<Instruction<'static>>, at: u32, ty: &ValType, r: &WastR
     (ValType::I32, WastRetCore::I32(v)) => insns.extend([get, I::I32Const(*v), I::I32Eq]),
     (ValType::I64, WastRetCore::I64(v)) => insns.extend([get, I::I64Const(*v), I::I64Eq]),
     (ValType::F32, WastRetCore::F32(p)) => {
-      insns.extend([get, I::I32ReinterpretF32]);
-      match p {
-        NanPattern::Value(v) => insns.extend([I::I32Const(v.bits as i32), I::I32Eq]),
-        NanPattern::CanonicalNan => insns.extend([I::I32Const(0x7fff_ffff), I::I32And, I::I32Const(0x7fc0_0000), I::I32Eq]),
-        NanPattern::ArithmeticNan => insns.extend([I::I32Const(0x7fc0_0000), I::I32And, I::I32Const(0x7fc0_0000), I::I32Eq]),
-      }
+      insns.push(get);
+      insns.extend(f32_matches(p));
     }
     (ValType::F64, WastRetCore::F64(p)) => {
-      insns.extend([get, I::I64ReinterpretF64]);
-      match p {
-        NanPattern::Value(v) => insns.extend([I::I64Const(v.bits as i64), I::I64Eq]),
-        NanPattern::CanonicalNan => insns.extend([I::I64Const(0x7fff_ffff_ffff_ffff), I::I64And, I::I64Const(0x7ff8_0000_0000_0000), I::I64Eq]),
-        NanPattern::ArithmeticNan => insns.extend([I::I64Const(0x7ff8_0000_0000_0000), I::I64And, I::I64Const(0x7ff8_0000_0000_0000), I::I64Eq]),
-      }
+      insns.push(get);
+      insns.extend(f64_matches(p));
     }
     (ValType::V128, WastRetCore::V128(p)) => {
       insns.push(I::I32Const(1));
@@ -178,26 +193,8 @@ fn check(insns: &mut Vec<Instruction<'static>>, at: u32, ty: &ValType, r: &WastR
         V128Pattern::I16x8(v) => v.iter().enumerate().for_each(|(i, x)| lane(insns, I::I16x8ExtractLaneU(i as u8), vec![I::I32Const(*x as u16 as i32), I::I32Eq])),
         V128Pattern::I32x4(v) => v.iter().enumerate().for_each(|(i, x)| lane(insns, I::I32x4ExtractLane(i as u8), vec![I::I32Const(*x), I::I32Eq])),
         V128Pattern::I64x2(v) => v.iter().enumerate().for_each(|(i, x)| lane(insns, I::I64x2ExtractLane(i as u8), vec![I::I64Const(*x), I::I64Eq])),
-        V128Pattern::F32x4(v) => {
-          for (i, p) in v.iter().enumerate() {
-            let tail = match p {
-              NanPattern::Value(x) => vec![I::I32ReinterpretF32, I::I32Const(x.bits as i32), I::I32Eq],
-              NanPattern::CanonicalNan => vec![I::I32ReinterpretF32, I::I32Const(0x7fff_ffff), I::I32And, I::I32Const(0x7fc0_0000), I::I32Eq],
-              NanPattern::ArithmeticNan => vec![I::I32ReinterpretF32, I::I32Const(0x7fc0_0000), I::I32And, I::I32Const(0x7fc0_0000), I::I32Eq],
-            };
-            lane(insns, I::F32x4ExtractLane(i as u8), tail);
-          }
-        }
-        V128Pattern::F64x2(v) => {
-          for (i, p) in v.iter().enumerate() {
-            let tail = match p {
-              NanPattern::Value(x) => vec![I::I64ReinterpretF64, I::I64Const(x.bits as i64), I::I64Eq],
-              NanPattern::CanonicalNan => vec![I::I64ReinterpretF64, I::I64Const(0x7fff_ffff_ffff_ffff), I::I64And, I::I64Const(0x7ff8_0000_0000_0000), I::I64Eq],
-              NanPattern::ArithmeticNan => vec![I::I64ReinterpretF64, I::I64Const(0x7ff8_0000_0000_0000), I::I64And, I::I64Const(0x7ff8_0000_0000_0000), I::I64Eq],
-            };
-            lane(insns, I::F64x2ExtractLane(i as u8), tail);
-          }
-        }
+        V128Pattern::F32x4(v) => v.iter().enumerate().for_each(|(i, p)| lane(insns, I::F32x4ExtractLane(i as u8), f32_matches(p))),
+        V128Pattern::F64x2(v) => v.iter().enumerate().for_each(|(i, p)| lane(insns, I::F64x2ExtractLane(i as u8), f64_matches(p))),
       }
     }
     (ValType::Ref(_), WastRetCore::RefNull(_)) => insns.extend([get, I::RefIsNull]),

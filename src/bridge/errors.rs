@@ -108,7 +108,7 @@ pub fn throw_runtime(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>,
     // V8 reports wasm stack exhaustion as a RangeError, and the spec's tests expect it.
     Some(TrapCode::StackOverflow) => napi_raw::throw_range_error(env, "Maximum call stack size exceeded"),
     // The trap a limit's check ends in (limits/instrument.rs).
-    Some(TrapCode::UnreachableCodeReached) if let Some(message) = crate::limits::stop_message() => state::throw_runtime_error(env, &message),
+    Some(TrapCode::UnreachableCodeReached) if let Some(message) = crate::limits::watchdog::stop_message() => state::throw_runtime_error(env, &message),
     Some(code) => state::throw_runtime_error(env, &trap_message(code)),
     None => state::throw_runtime_error(env, &err.message()),
   }

@@ -23,11 +23,6 @@ pub fn is_hidden(name: &str) -> bool {
   name.starts_with(HIDDEN_PREFIX)
 }
 
-/// The message of an `unreachable` trap that a limit caused (see watchdog::stop_message).
-pub fn stop_message() -> Option<String> {
-  watchdog::stop_message()
-}
-
 /// What `instantiate`'s options asked for.
 #[derive(Clone, Copy, Default)]
 pub struct Options {
