@@ -12,7 +12,7 @@
 //   Identity: the same memory/table/global/tag is always the same JS object.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { engines, specDeviation } from './helpers/engines.mjs';
-import { expectThrow } from './helpers/assert.mjs';
+import { expectThrow, thrown } from './helpers/assert.mjs';
 import { wat } from './helpers/wat.mjs';
 
 describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
@@ -246,12 +246,11 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       expect(caught.getArg(exports.t, 0)).toBe(42);
     });
 
-    // The tests below use try_table (exception handling as standardized, with exnref). They fail
-    // on both engines: V8 in Node 20 only has the legacy try/catch instructions (which wasmer
-    // does not run), and wasmer 7.4.2 does not deliver an exception thrown by a host function to
-    // wasm's catch clauses (wasm-to-wasm throws are caught).
-    const modernEH = (_engine, title, fn) =>
-      it.fails(`${title} [fails on both: V8 lacks try_table; wasmer 7.4.2 does not catch host-thrown exceptions]`, fn);
+    // Exception-handling JS API: a JS exception thrown by an import is a wasm exception (JSTag
+    // for any value, the Exception's own tag for a WebAssembly.Exception) that try_table's catch
+    // clauses see, and the same value reaches JS when nothing catches it. V8 in Node 20 has only
+    // the legacy try/catch instructions, not try_table.
+    const modernEH = specDeviation('v8', 'Node 20 V8 lacks try_table and exnref');
 
     modernEH(engine, 'a JS Exception thrown by an import is caught by wasm with its tag', () => {
       const tag = new W.Tag({ parameters: ['i32'] });
@@ -283,6 +282,46 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       }
       expect(caught).toBe(thrown);
       expect(exports.seen()).toBe(1);
+    });
+
+    modernEH(engine, 'a JS value thrown by an import is caught under JSTag with the value itself', () => {
+      const thrown = { reason: 'js' };
+      const { exports } = instantiate(
+        `(module (import "m" "JSTag" (tag $js (param externref))) (import "m" "f" (func (param externref)))
+          (func (export "run") (param externref) (result externref)
+            (block $h (result externref) (try_table (catch $js $h) (call 0 (local.get 0))) (ref.null extern))))`,
+        { m: { JSTag: W.JSTag, f: (v) => { throw v; } } },
+      );
+      expect(exports.run(thrown)).toBe(thrown);
+      expect(exports.run(42)).toBe(42);
+      expect(exports.run(null)).toBe(null);
+    });
+
+    modernEH(engine, 'a WebAssembly.Exception thrown by an import keeps its tag, payload and identity', () => {
+      const tag = new W.Tag({ parameters: ['i32'] });
+      const exn = new W.Exception(tag, [17]);
+      const { exports } = instantiate(
+        `(module (import "m" "t" (tag $t (param i32))) (import "m" "JSTag" (tag $js (param externref))) (import "m" "f" (func))
+          (func (export "payload") (result i32) (block $h (result i32) (try_table (catch $t $h) (call 0)) (i32.const -1)))
+          (func (export "asJs") (result i32) (block $h (result externref) (try_table (catch $js $h) (call 0)) (return (i32.const 0))) drop (i32.const 1))
+          (func (export "rethrow") (throw_ref (block $h (result exnref) (try_table (catch_all_ref $h) (call 0)) (return)))))`,
+        { m: { t: tag, JSTag: W.JSTag, f: () => { throw exn; } } },
+      );
+      expect(exports.payload()).toBe(17);
+      // A WebAssembly.Exception is not a JS value under JSTag: the clause does not catch it.
+      expect(thrown(() => exports.asJs())).toBe(exn);
+      expect(thrown(() => exports.rethrow())).toBe(exn);
+    });
+
+    // V8 marks the errors of traps uncatchable by wasm; so does wasm-rt, also when one crosses an import.
+    modernEH(engine, 'a trap inside an import stays a trap: catch_all does not see it', () => {
+      const inner = instantiate('(module (func (export "boom") unreachable))').exports;
+      const { exports } = instantiate(
+        `(module (import "m" "f" (func)) (tag)
+          (func (export "run") (result i32) (block $h (try_table (catch_all $h) (call 0)) (return (i32.const 0))) (i32.const 1)))`,
+        { m: { f: () => inner.boom() } },
+      );
+      expectThrow(() => exports.run(), W.RuntimeError);
     });
   });
 });

@@ -7,7 +7,7 @@ const { CompileError, LinkError, RuntimeError } = require('./errors');
 const { Memory, makeMemory } = require('./memory');
 const { Table, makeTable } = require('./table');
 const { Global, makeGlobal } = require('./global');
-const { Tag, Exception, JSTag, makeTag, makeException } = require('./tag');
+const { Tag, Exception, JSTag, makeTag, makeException, exceptionParts } = require('./tag');
 const { bufferSourceBytes, copyBufferSource, requireArgs, optionalObject, defineOperations } = require('./webidl');
 const { defaultCompiler } = require('./compiler');
 
@@ -132,6 +132,7 @@ native.init({
   makeGlobal,
   makeTag,
   makeException,
+  exceptionParts,
   isWorker: !require('node:worker_threads').isMainThread,
 });
 

@@ -50,6 +50,7 @@ const paramTypes = (tag) => [...native.tagParams(tag)].map((c) => letterTypes[c]
 
 let JSTag;
 let exceptionBrand;
+let exceptionParts;
 let adoptingException = null;
 
 class Exception {
@@ -106,6 +107,8 @@ class Exception {
     exceptionBrand = (v) => {
       if (!isObject(v) || !(#tag in v)) throw new TypeError('Receiver is not a WebAssembly.Exception');
     };
+    // For src/tag.rs: what a WebAssembly.Exception thrown by an import raises in wasm.
+    exceptionParts = (v) => (isObject(v) && #tag in v ? [v.#tag, v.#payload] : undefined);
   }
 }
 
@@ -126,4 +129,4 @@ finishInterface(Exception, { length: 2, tag: 'WebAssembly.Exception', operations
 JSTag = makeTag();
 native.tagNewJS(JSTag);
 
-module.exports = { Tag, Exception, JSTag, makeTag, makeException, isTag: (v) => isTag(v) };
+module.exports = { Tag, Exception, JSTag, makeTag, makeException, exceptionParts: (v) => exceptionParts(v), isTag: (v) => isTag(v) };

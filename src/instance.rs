@@ -8,7 +8,7 @@ use napi::sys::{napi_env, napi_value};
 use wasmer::{Extern, ExternType, Global, Instance, InstantiationError, Module, Type};
 use wasmer_types::ExportIndex;
 
-use crate::bridge::{errors, exported, host, values};
+use crate::bridge::{catchable, errors, exported, host, values};
 use crate::engine::{self, Caps, TABLE_SIZE_LIMIT};
 use crate::limits::{self, watchdog, InstanceLimits};
 use crate::{global, memory, table, tag};
@@ -85,6 +85,8 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   crate::module::tier_up(nm);
   let info = module.info();
 
+  // Imports of a module that handles exceptions must throw what wasm's catch clauses see.
+  let catchable = catchable::needed(&module);
   let mut wasmer_instance = None;
   let mut instance_limits = None;
   let out = group.enter(|store| {
@@ -101,12 +103,12 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
                 &format!("WebAssembly.Instance(): imported function \"{}\".\"{}\" has the wrong signature", imp.module(), imp.name()),
               ));
             }
-            host::proxy(env, &group, store, v, d)?.into()
+            host::proxy(env, &group, store, v, d, catchable)?.into()
           }
           // A wasiImport function links natively; anything else calls JS.
           None => match crate::wasi::import_for(env, &group, store, v, ft)? {
             Some(f) => f.into(),
-            None => host::host_function(env, &group, store, v, ft.clone())?.into(),
+            None => host::host_function(env, &group, store, v, ft.clone(), catchable)?.into(),
           },
         },
         ExternType::Memory(_) => match memory::data_of(env, v) {

@@ -84,6 +84,7 @@ fn init(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     make_global: r(c"makeGlobal")?,
     make_tag: r(c"makeTag")?,
     make_exception: r(c"makeException")?,
+    exception_parts: r(c"exceptionParts")?,
   };
   if !state::set(s) {
     return Err(napi_raw::throw_error(env, "wasm-rt: init called twice"));

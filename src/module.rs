@@ -141,6 +141,8 @@ fn compile_fresh(compiler: Compiler, checks: Checks, bytes: &[u8]) -> Result<Mod
   let compact = compact(compiler, bytes)?;
   let rewritten = crate::elem_init::rewrite(&compact);
   let bytes = rewritten.as_deref().unwrap_or(&compact);
+  let marked = if compiler == Compiler::Cranelift { crate::bridge::catchable::mark(bytes) } else { None };
+  let bytes = marked.as_deref().unwrap_or(bytes);
   reftype_precheck(bytes)?;
   if compiler == Compiler::Singlepass {
     singlepass_precheck(bytes)?;

@@ -321,6 +321,20 @@ pub const TAG_TABLE: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736
 pub const TAG_GLOBAL: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7406, upper: 0x676c_6f62 };
 pub const TAG_BUFFER: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7408, upper: 0x6275_6666 };
 pub const TAG_TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7407, upper: 0x7461_6773 };
+/// Marks the errors made for traps (not a wrap): they stay traps when they cross an import.
+pub const TAG_TRAP: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7409, upper: 0x7472_6170 };
+
+/// Whether `v` is an object that `tag_object` marked with `tag`.
+pub fn has_tag(env: napi_env, v: napi_value, tag: &sys::napi_type_tag) -> bool {
+  let mut t = 0;
+  unsafe { sys::napi_typeof(env, v, &mut t) };
+  if t != sys::ValueType::napi_object && t != sys::ValueType::napi_function {
+    return false;
+  }
+  let mut ok = false;
+  let status = unsafe { sys::napi_check_object_type_tag(env, v, tag, &mut ok) };
+  status == sys::Status::napi_ok && ok
+}
 
 /// Attaches `value` to `obj`, tagged, freed after `obj` is collected (see reclaim.rs).
 pub fn wrap<T: 'static>(env: napi_env, obj: napi_value, tag: &sys::napi_type_tag, value: T) -> JsResult<()> {
@@ -342,14 +356,7 @@ pub unsafe fn wrap_raw<T: 'static>(env: napi_env, obj: napi_value, tag: &sys::na
 
 /// The value `wrap` attached to `v` with `tag`, if `v` is such an object.
 pub fn unwrap<'a, T>(env: napi_env, v: napi_value, tag: &sys::napi_type_tag) -> Option<&'a T> {
-  let mut t = 0;
-  unsafe { sys::napi_typeof(env, v, &mut t) };
-  if t != sys::ValueType::napi_object && t != sys::ValueType::napi_function {
-    return None;
-  }
-  let mut ok = false;
-  let status = unsafe { sys::napi_check_object_type_tag(env, v, tag, &mut ok) };
-  if status != sys::Status::napi_ok || !ok {
+  if !has_tag(env, v, tag) {
     return None;
   }
   let mut data = ptr::null_mut();

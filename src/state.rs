@@ -27,6 +27,8 @@ pub struct State {
   pub make_tag: napi_ref,
   /// `(tag, payload) => WebAssembly.Exception`, for exceptions that leave wasm.
   pub make_exception: napi_ref,
+  /// `value => [tag, payload] | undefined`: a `WebAssembly.Exception`'s tag and payload.
+  pub exception_parts: napi_ref,
 }
 
 thread_local! {

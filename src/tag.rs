@@ -5,9 +5,9 @@
 //! first use, and all of them map to the one JSTag object.
 //!
 //! A wasm exception that leaves wasm becomes a `WebAssembly.Exception` (the same object each time
-//! the same exception leaves). A JS exception thrown by an import crosses wasm as an opaque error
-//! (see bridge/errors.rs): wasmer 7.4.2 does not deliver exceptions thrown by host functions to
-//! wasm's catch clauses, so wasm cannot catch JS exceptions, whatever their tag.
+//! the same exception leaves). A JS exception thrown by an import becomes a wasm exception that
+//! wasm's catch clauses see: a `WebAssembly.Exception` with its own tag and payload, any other
+//! value under JSTag; either comes out of wasm as the value that was thrown.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -164,6 +164,42 @@ fn exn_key(store: &mut StoreMut<'_>, e: &Exception) -> (u64, usize) {
   // SAFETY: an exnref's raw value is its u32 slot in the store.
   let slot = unsafe { e.vm_exceptionref().into_raw().exnref };
   (store_id(store), slot as usize)
+}
+
+/// The wasm exception an import's throw of `value` raises in `store`: a `WebAssembly.Exception`
+/// with its own tag and payload, any other value as JSTag's externref. None when it cannot be
+/// carried in this store (its tag, or a function in its payload, belongs to another instance
+/// group); the caller then carries the value as a trap.
+pub fn exception_from_js(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, value: napi_value) -> Option<Exception> {
+  let mut build = || -> JsResult<Option<Exception>> {
+    let parts = napi_raw::call(env, napi_raw::undefined(env), state::get(env, |s| s.exception_parts)?, &[value])?;
+    if napi_raw::type_of(env, parts)? == napi::sys::ValueType::napi_undefined {
+      let tag = js_tag_in(store);
+      let payload = values::from_js(env, group, store, Type::ExternRef, value)?;
+      return Ok(Some(Exception::new(store, &tag, &[payload])));
+    }
+    let Some(t) = data_of(env, napi_raw::get_element(env, parts, 0)?) else { return Ok(None) };
+    if t.place.as_ref().and_then(|p| p.linked_group()).is_some_and(|g| !Rc::ptr_eq(&g, group)) {
+      return Ok(None);
+    }
+    let tag = settle(env, t, group, store)?;
+    let items = napi_raw::get_element(env, parts, 1)?;
+    let mut payload = Vec::with_capacity(t.params.len());
+    for (i, ty) in t.params.iter().enumerate() {
+      payload.push(values::from_js(env, group, store, *ty, napi_raw::get_element(env, items, i as u32)?)?);
+    }
+    let exn = Exception::new(store, &tag, &payload);
+    // The exception comes out of wasm as this same object.
+    let r = napi_raw::create_ref(env, value, 0)?;
+    if let Some(old) = FROM_JS.with(|m| m.borrow_mut().insert(exn_key(store, &exn), r)) {
+      napi_raw::delete_ref(env, old);
+    }
+    Ok(Some(exn))
+  };
+  build().unwrap_or_else(|_| {
+    napi_raw::take_error(env);
+    None
+  })
 }
 
 /// The JS value for a wasm exception that left wasm: the original JS value for JSTag, the

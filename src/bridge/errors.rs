@@ -9,7 +9,7 @@ use wasmer::{RuntimeError, StoreMut};
 use wasmer_types::TrapCode;
 
 use crate::group::Group;
-use crate::napi_raw::{self, Pending};
+use crate::napi_raw::{self, Pending, TAG_TRAP};
 use crate::state;
 
 /// A JS exception on its way from the import that threw it to the JS caller of the wasm export.
@@ -64,12 +64,39 @@ impl fmt::Display for JsThrow {
 
 impl std::error::Error for JsThrow {}
 
-/// Takes the pending JS exception so that it can unwind through wasm as an opaque error and
-/// reach the JS caller unchanged. (wasmer 7.4.2 does not deliver exceptions thrown by host
-/// functions to wasm's catch clauses, so making it a wasm exception would gain nothing.)
+/// Takes the pending JS exception so that it can unwind through wasm as an opaque error, which
+/// no catch clause sees, and reach the JS caller unchanged.
 pub fn pending_to_runtime(env: napi_env) -> RuntimeError {
   let exception = napi_raw::take_error(env);
   RuntimeError::user(Box::new(JsThrow::new(env, exception)))
+}
+
+/// What an import's JS exception raises in wasm.
+pub enum Raised {
+  /// A wasm exception, which `catch` clauses see (tag.rs).
+  Exception(wasmer::Exception),
+  /// A trap that carries the value to the JS caller: a trap crossing back into wasm (V8 keeps
+  /// traps uncatchable), or anything thrown while the thread is being stopped.
+  Trap(RuntimeError),
+}
+
+/// Takes the pending JS exception of an import and raises it in wasm as the JS API says.
+pub fn raise_pending(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>) -> Raised {
+  let exception = napi_raw::take_error(env);
+  if !napi_raw::has_tag(env, exception, &TAG_TRAP) && crate::limits::watchdog::stop_message().is_none() {
+    if let Some(exn) = crate::tag::exception_from_js(env, group, store, exception) {
+      return Raised::Exception(exn);
+    }
+  }
+  Raised::Trap(RuntimeError::user(Box::new(JsThrow::new(env, exception))))
+}
+
+/// Marks the trap's error just thrown so that it stays a trap if it reaches wasm again through
+/// an import.
+fn marked_as_trap(env: napi_env, _thrown: Pending) -> Pending {
+  let value = napi_raw::take_error(env);
+  unsafe { napi::sys::napi_type_tag_object(env, value, &TAG_TRAP) };
+  napi_raw::throw(env, value)
 }
 
 /// V8's messages for the same traps, so that both engines read alike in differential tests.
@@ -104,12 +131,13 @@ pub fn throw_runtime(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>,
     Ok(thrown) => return thrown.rethrow(),
     Err(err) => err,
   };
-  match err.clone().to_trap() {
+  let thrown = match err.clone().to_trap() {
     // V8 reports wasm stack exhaustion as a RangeError, and the spec's tests expect it.
     Some(TrapCode::StackOverflow) => napi_raw::throw_range_error(env, "Maximum call stack size exceeded"),
     // The trap a limit's check ends in (limits/instrument.rs).
     Some(TrapCode::UnreachableCodeReached) if let Some(message) = crate::limits::watchdog::stop_message() => state::throw_runtime_error(env, &message),
     Some(code) => state::throw_runtime_error(env, &trap_message(code)),
     None => state::throw_runtime_error(env, &err.message()),
-  }
+  };
+  marked_as_trap(env, thrown)
 }

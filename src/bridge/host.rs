@@ -1,12 +1,14 @@
 //! Host functions: the wasm → JS call path, for JS functions given as imports and for exported
 //! functions of another link group (a proxy that calls their JS wrapper).
 
+use std::cell::OnceCell;
 use std::rc::{Rc, Weak};
 
 use napi::sys::{napi_env, napi_ref, napi_value};
-use wasmer::{AsStoreMut, Function, FunctionEnv, FunctionEnvMut, FunctionType, RuntimeError, StoreMut, Type, Value};
+use wasmer::{AsStoreMut, Function, FunctionEnv, FunctionEnvMut, FunctionType, Global, RuntimeError, StoreMut, Type, Value};
 
-use super::errors::pending_to_runtime;
+use super::catchable;
+use super::errors::{pending_to_runtime, raise_pending, Raised};
 use super::exported::FuncData;
 use super::values;
 use crate::group::{self, Group};
@@ -23,6 +25,8 @@ struct HostFn {
   results: Box<[Type]>,
   /// v128 (and exnref) have no JS value: such an import throws TypeError without calling JS.
   unrepresentable: bool,
+  /// Where a JS exception goes when the import is linked through catchable.rs's wrapper.
+  thrown: Rc<OnceCell<Global>>,
 }
 
 // SAFETY: wasmer requires host closures to be Send + Sync, but a store never leaves the JS thread
@@ -37,8 +41,10 @@ impl Drop for HostFn {
   }
 }
 
-/// A wasm function of type `ty` that calls the JS `callable`.
-pub fn host_function(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, callable: napi_value, ty: FunctionType) -> JsResult<Function> {
+/// A wasm function of type `ty` that calls the JS `callable`; `catchable` for an import of a
+/// module that handles exceptions, whose catch clauses must see what the function throws.
+pub fn host_function(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, callable: napi_value, ty: FunctionType, catchable: bool) -> JsResult<Function> {
+  let thrown = Rc::new(OnceCell::new());
   let h = HostFn {
     env,
     group: Rc::downgrade(group),
@@ -48,18 +54,25 @@ pub fn host_function(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>,
     },
     results: ty.results().into(),
     unrepresentable: ty.params().iter().chain(ty.results()).any(|t| matches!(t, Type::V128 | Type::ExceptionRef)),
+    thrown: thrown.clone(),
   };
   let fenv = FunctionEnv::new(store, ());
-  Ok(Function::new_with_env(store, &fenv, ty, move |mut fe: FunctionEnvMut<'_, ()>, args: &[Value]| {
+  let f = Function::new_with_env(store, &fenv, ty.clone(), move |mut fe: FunctionEnvMut<'_, ()>, args: &[Value]| {
     call_js(&h, &mut fe.as_store_mut(), args)
-  }))
+  });
+  if !catchable {
+    return Ok(f);
+  }
+  let (call, global) = catchable::wrap(store, f, &ty).map_err(|e| napi_raw::throw_error(env, &format!("wasm-rt: could not link an import: {e}")))?;
+  let _ = thrown.set(global);
+  Ok(call)
 }
 
 /// Links an exported function of another group into `group`; the proxy maps back to the same
 /// JS function when it comes out again.
-pub fn proxy(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, wrapper: napi_value, data: &FuncData) -> JsResult<Function> {
+pub fn proxy(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, wrapper: napi_value, data: &FuncData, catchable: bool) -> JsResult<Function> {
   let ty = FunctionType::new(data.params.clone(), data.results.clone());
-  let f = host_function(env, group, store, wrapper, ty)?;
+  let f = host_function(env, group, store, wrapper, ty, catchable)?;
   group.cache_function(group::function_key(store, &f), wrapper)?;
   Ok(f)
 }
@@ -95,7 +108,7 @@ fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<V
   let _scope = HandleScope::open(env).map_err(|_| pending_to_runtime(env))?;
   if h.unrepresentable {
     napi_raw::throw_type_error(env, "type incompatibility when transforming from/to JS");
-    return Err(pending_to_runtime(env));
+    return raise(h, &group, store);
   }
   crate::memory::sync_buffers();
   let run = |store: &mut StoreMut<'_>| -> JsResult<Vec<Value>> {
@@ -142,5 +155,16 @@ fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<V
       }
     }
   };
-  run(store).map_err(|_| pending_to_runtime(env))
+  run(store).or_else(|_| raise(h, &group, store))
+}
+
+/// Raises the import's pending JS exception in wasm (errors.rs).
+fn raise(h: &HostFn, group: &Rc<Group>, store: &mut StoreMut<'_>) -> Result<Vec<Value>, RuntimeError> {
+  // Without the wrapper nothing could catch a wasm exception, and the unwinder must not search
+  // for a handler from a dynamic host function (catchable.rs): the value travels as a trap.
+  let Some(thrown) = h.thrown.get() else { return Err(pending_to_runtime(h.env)) };
+  match raise_pending(h.env, group, store) {
+    Raised::Exception(exn) => catchable::leave(store, thrown, exn, &h.results).map_err(RuntimeError::new),
+    Raised::Trap(trap) => Err(trap),
+  }
 }

@@ -1,6 +1,7 @@
 //! The JS↔wasm bridge: exported functions (JS → wasm), host functions (wasm → JS), value
 //! conversion (the spec's ToJSValue / ToWebAssemblyValue) and how traps and JS exceptions cross.
 
+pub mod catchable;
 pub mod errors;
 pub mod exported;
 pub mod host;
