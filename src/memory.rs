@@ -8,6 +8,11 @@
 //! buffer JS holds is *watched*: when control returns to JS (an export returns, an import is
 //! called) a watched memory whose length changed has its buffer detached. Each buffer keeps its
 //! memory (and so the store or backing under it) alive until the buffer itself is collected.
+//!
+//! A shared memory's buffer is a frozen SharedArrayBuffer over the same bytes (shared_buffer.cc),
+//! never detached: after a grow, here or on another thread, `buffer` is a new one of the new
+//! length, and old ones keep theirs. Each holds a clone of the wasmer memory, which V8 drops when
+//! no isolate uses the buffer any more, so the bytes outlive every buffer over them.
 
 use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
@@ -16,7 +21,7 @@ use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use napi::sys::{napi_env, napi_ref, napi_value};
-use wasmer::{Memory, MemoryType, Pages, StoreMut};
+use wasmer::{AsStoreMut, Memory, MemoryType, Pages, StoreMut};
 use wasmer_vm::{LinearMemory, MemoryStyle, VMMemoryDefinition, VMSharedMemory};
 
 use crate::group::{self, Group};
@@ -60,16 +65,32 @@ impl MemoryData {
     Key::Memory(self.def.as_ptr() as usize)
   }
 
-  /// Detaches the current buffer, if JS still holds it.
-  fn detach_buffer(&self) {
+  /// Retires the current buffer: detached for an unshared memory, as the spec requires;
+  /// forgotten for a shared one, whose buffers never detach.
+  fn retire_buffer(&self) {
     let r = self.buffer.replace(ptr::null_mut());
     if r.is_null() {
       return;
     }
-    if let Some(b) = napi_raw::ref_value(self.env, r) {
-      unsafe { napi::sys::napi_detach_arraybuffer(self.env, b) };
+    if !self.shared {
+      if let Some(b) = napi_raw::ref_value(self.env, r) {
+        unsafe { napi::sys::napi_detach_arraybuffer(self.env, b) };
+      }
     }
     napi_raw::delete_ref(self.env, r);
+  }
+
+  /// A clone of the memory that keeps its bytes alive on any thread.
+  fn shared_clone(&self) -> JsResult<VMSharedMemory> {
+    match &self.backing {
+      Backing::Free(shared) => Ok(shared.clone()),
+      Backing::Homed(group, memory) => group.enter(|store| {
+        let wasmer_vm::VMExtern::Memory(handle) = wasmer::Extern::Memory(memory.clone()).to_vm_extern().unwrap_sys() else {
+          unreachable!("a memory's extern is a memory")
+        };
+        handle.get(store.objects_mut().as_sys()).as_shared().map_err(|e| napi_raw::throw_error(self.env, &format!("wasm-rt: {e}")))
+      }),
+    }
   }
 }
 
@@ -144,7 +165,7 @@ pub fn sync_buffers() {
       continue;
     }
     if m.byte_len() != m.buffer_len.get() {
-      m.detach_buffer();
+      m.retire_buffer();
       continue;
     }
     keep.push(weak);
@@ -186,12 +207,6 @@ pub fn create(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 /// `memoryBuffer(memory)`: the current buffer, made anew after the memory grew.
 pub fn buffer(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let m = this_memory(env, args[0])?;
-  if m.shared {
-    return Err(napi_raw::throw_type_error(
-      env,
-      "wasm-rt: the buffer of a shared memory needs a SharedArrayBuffer over external memory, which Node-API cannot create",
-    ));
-  }
   let len = m.byte_len();
   let current = m.buffer.get();
   if !current.is_null() {
@@ -200,19 +215,61 @@ pub fn buffer(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
         return Ok(b);
       }
     }
-    m.detach_buffer();
+    m.retire_buffer();
   }
-  let mut ab = ptr::null_mut();
-  let status = unsafe { napi::sys::napi_create_external_arraybuffer(env, m.base().cast::<c_void>(), len, None, ptr::null_mut(), &mut ab) };
-  napi_raw::check(env, status)?;
-  // The buffer keeps the memory alive through a wrap, not through the external data's own
-  // finalizer: Node runs that one from the event loop only, so a synchronous loop would hold
-  // every memory whose buffer it ever read.
-  napi_raw::wrap(env, ab, &TAG_BUFFER, m.clone())?;
-  m.buffer.set(napi_raw::create_ref(env, ab, 0)?);
+  let buffer = if m.shared {
+    shared_buffer(env, m, len)?
+  } else {
+    let mut ab = ptr::null_mut();
+    let status = unsafe { napi::sys::napi_create_external_arraybuffer(env, m.base().cast::<c_void>(), len, None, ptr::null_mut(), &mut ab) };
+    napi_raw::check(env, status)?;
+    // The buffer keeps the memory alive through a wrap, not through the external data's own
+    // finalizer: Node runs that one from the event loop only, so a synchronous loop would hold
+    // every memory whose buffer it ever read.
+    napi_raw::wrap(env, ab, &TAG_BUFFER, m.clone())?;
+    watch(m);
+    ab
+  };
+  m.buffer.set(napi_raw::create_ref(env, buffer, 0)?);
   m.buffer_len.set(len);
-  watch(m);
-  Ok(ab)
+  Ok(buffer)
+}
+
+#[cfg(shared_buffer)]
+mod sab {
+  use std::ffi::c_void;
+
+  use napi::sys::napi_value;
+  use wasmer_vm::VMSharedMemory;
+
+  unsafe extern "C" {
+    pub fn wasm_rt_shared_buffer(data: *mut c_void, length: usize, owner: *mut c_void) -> napi_value;
+  }
+
+  /// Called by V8, from any thread, when no buffer over the bytes is left (shared_buffer.cc).
+  #[unsafe(no_mangle)]
+  pub extern "C" fn wasm_rt_release_shared(owner: *mut c_void) {
+    // SAFETY: `owner` is the box `shared_buffer` leaked for this buffer, released once.
+    drop(unsafe { Box::from_raw(owner.cast::<VMSharedMemory>()) });
+  }
+}
+
+/// A frozen SharedArrayBuffer over the first `len` bytes of a shared memory.
+#[cfg(shared_buffer)]
+fn shared_buffer(env: napi_env, m: &MemoryData, len: usize) -> JsResult<napi_value> {
+  let owner = Box::into_raw(Box::new(m.shared_clone()?));
+  // SAFETY: the bytes stay mapped while `owner` lives, and V8 releases it after the last buffer.
+  let sab = unsafe { sab::wasm_rt_shared_buffer(m.base().cast::<c_void>(), len, owner.cast()) };
+  napi_call!(env, napi_object_freeze(env, sab))?;
+  Ok(sab)
+}
+
+#[cfg(not(shared_buffer))]
+fn shared_buffer(env: napi_env, _: &MemoryData, _: usize) -> JsResult<napi_value> {
+  Err(napi_raw::throw_type_error(
+    env,
+    "wasm-rt: this build has no SharedArrayBuffer for a shared memory: Node's headers (v8.h) were missing when it was built (see build.rs)",
+  ))
 }
 
 /// `memoryGrow(memory, delta)`: the old size in pages; RangeError when the memory cannot grow.
@@ -224,7 +281,7 @@ pub fn grow(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     Backing::Homed(group, memory) => group.enter(|store| Ok(memory.grow(store, delta).map_err(|e| e.to_string())))?,
   };
   let old = grown.map_err(|e| napi_raw::throw_range_error(env, &format!("WebAssembly.Memory.grow(): Maximum memory size exceeded ({e})")))?;
-  m.detach_buffer();
+  m.retire_buffer();
   napi_raw::uint32(env, old.0)
 }
 
