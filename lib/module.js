@@ -11,6 +11,7 @@ let adopting = null;
 let moduleHandle;
 let moduleFromHandle;
 let moduleBytes;
+let isModule;
 
 class Module {
   #handle;
@@ -50,6 +51,7 @@ class Module {
 
   static {
     moduleBytes = (module) => module.#bytes;
+    isModule = (value) => typeof value === 'object' && value !== null && #handle in value;
     moduleHandle = (value, context) => {
       if (typeof value !== 'object' || value === null || !(#handle in value)) {
         throw new TypeError(`${context}: Argument 0 must be a WebAssembly.Module`);
@@ -115,4 +117,4 @@ for (const name of ['exports', 'imports', 'customSections']) {
   Object.defineProperty(Module, name, { enumerable: true });
 }
 
-module.exports = { Module, moduleHandle, moduleFromHandle, moduleBytes, importsOf };
+module.exports = { Module, moduleHandle, moduleFromHandle, moduleBytes, isModule: (v) => isModule(v), importsOf };

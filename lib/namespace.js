@@ -136,4 +136,7 @@ native.init({
   isWorker: !require('node:worker_threads').isMainThread,
 });
 
+require('./post-message').install();
+require('./atomics').install();
+
 module.exports = { WebAssembly, compileBytes };

@@ -16,6 +16,7 @@ mod module;
 mod napi_raw;
 mod panics;
 mod reclaim;
+mod shared_memory;
 mod state;
 mod table;
 mod tag;
@@ -114,6 +115,11 @@ const FUNCTIONS: &[(&str, NativeFn)] = &[
   ("memoryNew", memory::create),
   ("memoryBuffer", memory::buffer),
   ("memoryGrow", memory::grow),
+  ("memoryShare", memory::share),
+  ("memoryFromShared", memory::from_shared),
+  ("isSharedMemoryBuffer", shared_memory::is_buffer),
+  ("sharedWait", shared_memory::wait),
+  ("sharedNotify", shared_memory::notify),
   ("tableNew", table::create),
   ("tableLength", table::length),
   ("tableElement", table::element),

@@ -9,10 +9,9 @@
 //! called) a watched memory whose length changed has its buffer detached. Each buffer keeps its
 //! memory (and so the store or backing under it) alive until the buffer itself is collected.
 //!
-//! A shared memory's buffer is a frozen SharedArrayBuffer over the same bytes (shared_buffer.cc),
+//! A shared memory's buffer is a frozen SharedArrayBuffer over the same bytes (shared_memory.rs),
 //! never detached: after a grow, here or on another thread, `buffer` is a new one of the new
-//! length, and old ones keep theirs. Each holds a clone of the wasmer memory, which V8 drops when
-//! no isolate uses the buffer any more, so the bytes outlive every buffer over them.
+//! length, and old ones keep theirs.
 
 use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
@@ -235,41 +234,40 @@ pub fn buffer(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   Ok(buffer)
 }
 
-#[cfg(shared_buffer)]
-mod sab {
-  use std::ffi::c_void;
-
-  use napi::sys::napi_value;
-  use wasmer_vm::VMSharedMemory;
-
-  unsafe extern "C" {
-    pub fn wasm_rt_shared_buffer(data: *mut c_void, length: usize, owner: *mut c_void) -> napi_value;
-  }
-
-  /// Called by V8, from any thread, when no buffer over the bytes is left (shared_buffer.cc).
-  #[unsafe(no_mangle)]
-  pub extern "C" fn wasm_rt_release_shared(owner: *mut c_void) {
-    // SAFETY: `owner` is the box `shared_buffer` leaked for this buffer, released once.
-    drop(unsafe { Box::from_raw(owner.cast::<VMSharedMemory>()) });
-  }
-}
-
 /// A frozen SharedArrayBuffer over the first `len` bytes of a shared memory.
-#[cfg(shared_buffer)]
 fn shared_buffer(env: napi_env, m: &MemoryData, len: usize) -> JsResult<napi_value> {
-  let owner = Box::into_raw(Box::new(m.shared_clone()?));
-  // SAFETY: the bytes stay mapped while `owner` lives, and V8 releases it after the last buffer.
-  let sab = unsafe { sab::wasm_rt_shared_buffer(m.base().cast::<c_void>(), len, owner.cast()) };
+  let sab = crate::shared_memory::buffer(env, m.shared_clone()?, m.base(), len)?;
   napi_call!(env, napi_object_freeze(env, sab))?;
   Ok(sab)
 }
 
-#[cfg(not(shared_buffer))]
-fn shared_buffer(env: napi_env, _: &MemoryData, _: usize) -> JsResult<napi_value> {
-  Err(napi_raw::throw_type_error(
-    env,
-    "wasm-rt: this build has no SharedArrayBuffer for a shared memory: Node's headers (v8.h) were missing when it was built (see build.rs)",
-  ))
+/// `memoryShare(memory)`: a SharedArrayBuffer that carries a shared memory made in JS to another
+/// thread (lib/post-message.js), where `memoryFromShared` makes a Memory of the same bytes.
+pub fn share(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  let m = this_memory(env, args[0])?;
+  match &m.backing {
+    Backing::Free(_) if m.shared => buffer(env, args),
+    Backing::Free(_) => Err(napi_raw::throw_type_error(env, "an unshared WebAssembly.Memory cannot be shared with another thread")),
+    // Its clones would point into the instance that defines it, which this thread may free.
+    Backing::Homed(..) => Err(napi_raw::throw_type_error(
+      env,
+      "wasm-rt: a shared memory defined by a module cannot be posted to another thread; make it with new WebAssembly.Memory and import it",
+    )),
+  }
+}
+
+/// `memoryFromShared(blank, buffer)`: the Memory of this thread for the shared memory that
+/// `buffer`, made by `memoryShare` on some thread, carries: the one JS already has, else `blank`.
+pub fn from_shared(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  let memory = crate::shared_memory::memory_of(args[1])
+    .ok_or_else(|| napi_raw::throw_type_error(env, "wasm-rt: this SharedArrayBuffer does not carry a shared WebAssembly.Memory"))?;
+  let def = memory.vmmemory();
+  if let Some(obj) = identity::lookup(env, Key::Memory(def.as_ptr() as usize)) {
+    return Ok(obj);
+  }
+  account(env, external_cost(memory.size().bytes().0));
+  attach(env, args[0], MemoryData { env, backing: Backing::Free(memory), def, shared: true, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0) })?;
+  Ok(args[0])
 }
 
 /// `memoryGrow(memory, delta)`: the old size in pages; RangeError when the memory cannot grow.

@@ -235,6 +235,11 @@ pub fn with_deadline<R>(timeout_ms: Option<u32>, f: impl FnOnce() -> R) -> R {
   f()
 }
 
+/// Whether this thread is a worker being terminated.
+pub fn terminating() -> bool {
+  thread().is_some_and(|t| t.stopped.load(Ordering::Relaxed) == TERMINATING)
+}
+
 /// What to say of an `unreachable` trap on this thread, if the limits caused it: the deadline of
 /// the current call, the termination of the worker, or an instance out of fuel (its flag is
 /// cleared: more fuel lets it run again).
