@@ -1,0 +1,184 @@
+// Shared memories (threads proposal, JS API): `buffer` is a frozen SharedArrayBuffer over the
+// memory's bytes that a grow never detaches; a shared Memory and a Module posted to a Worker
+// arrive as a Memory over the same bytes and a Module; JS's Atomics and wasm's atomics wait and
+// wake each other across threads. Each body runs on V8's namespace and on wasm-rt's.
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { engines, specDeviation } from './helpers/engines.mjs';
+import { expectThrow } from './helpers/assert.mjs';
+
+const require = createRequire(import.meta.url);
+const INDEX = require.resolve('../index.js');
+// wabt's validator refuses shared memories; the text format is read by the wat crate instead.
+const { wat } = require(INDEX);
+
+const ATOMICS = wat(`(module (import "m" "mem" (memory 1 4 shared))
+  (func (export "add") (param i32 i32) (result i32) (i32.atomic.rmw.add (local.get 0) (local.get 1)))
+  (func (export "wait") (param i32 i32 i64) (result i32) (memory.atomic.wait32 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "notify") (param i32 i32) (result i32) (memory.atomic.notify (local.get 0) (local.get 1)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`);
+
+// A Worker on the same engine: it takes { mem, mod, ... } messages and runs `job` on them.
+const WORKER = `
+  const { parentPort, workerData } = require('node:worker_threads');
+  const W = workerData.index === null ? WebAssembly : require(workerData.index).WebAssembly;
+  parentPort.on('message', (m) => {
+    const { exports } = new W.Instance(m.mod, { m: { mem: m.mem } });
+    const a = new Int32Array(m.mem.buffer);
+    const jobs = {
+      add: () => { for (let i = 0; i < m.n; i++) exports.add(0, 1); return m.mem instanceof W.Memory && m.mem === m.again; },
+      waitInWasm: () => { Atomics.store(a, 1, 1); return exports.wait(8, 0, 5_000_000_000n); },
+      waitInJs: () => { Atomics.store(a, 1, 1); return Atomics.wait(a, 2, 0, 5000); },
+      echo: () => m.mem,
+    };
+    parentPort.postMessage({ result: jobs[m.job](), len: m.mem.buffer.byteLength });
+  });`;
+
+function startWorker(index) {
+  const w = new Worker(WORKER, { eval: true, workerData: { index } });
+  const next = () =>
+    new Promise((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+  return { w, next };
+}
+
+/** Resolves once the worker flags (element 1) that it is about to wait. */
+async function readyToWait(a) {
+  while (Atomics.load(a, 1) !== 1) await new Promise((r) => setTimeout(r, 2));
+  await new Promise((r) => setTimeout(r, 50));
+}
+
+describe.each(engines)('$name', ({ name: engine, WebAssembly: W }) => {
+  const index = engine === 'v8' ? null : INDEX;
+  const memory = () => new W.Memory({ initial: 1, maximum: 4, shared: true });
+
+  it('buffer is a frozen SharedArrayBuffer over the memory, the same object until the memory grows', () => {
+    const m = memory();
+    const b = m.buffer;
+    expect(Object.prototype.toString.call(b)).toBe('[object SharedArrayBuffer]');
+    expect(b.byteLength).toBe(65536);
+    expect(Object.isFrozen(b)).toBe(true);
+    expect(m.buffer).toBe(b);
+  });
+
+  it('a grow from JS or from wasm gives a new buffer; the old one keeps its length and the bytes', () => {
+    const m = memory();
+    const old = m.buffer;
+    new Uint8Array(old)[5] = 9;
+    expect(m.grow(1)).toBe(1);
+    const grown = m.buffer;
+    expect(grown).not.toBe(old);
+    expect([old.byteLength, grown.byteLength]).toEqual([65536, 131072]);
+    expect(new Uint8Array(grown)[5]).toBe(9);
+    new Uint8Array(grown)[6] = 3;
+    expect(new Uint8Array(old)[6]).toBe(3);
+    const { exports } = new W.Instance(new W.Module(ATOMICS), { m: { mem: m } });
+    expect(exports.grow(1)).toBe(2);
+    expect(m.buffer.byteLength).toBe(196608);
+    expect(grown.byteLength).toBe(131072);
+  });
+
+  it('buffers stay readable after their memory and instance are collected', async () => {
+    const kept = [];
+    for (let i = 0; i < 50; i++) {
+      const m = memory();
+      const { exports } = new W.Instance(new W.Module(ATOMICS), { m: { mem: m } });
+      exports.add(4, i);
+      kept.push(m.buffer);
+    }
+    globalThis.gc?.();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(kept.map((b) => new Int32Array(b)[1])).toEqual(kept.map((_, i) => i));
+  });
+
+  it('a shared Memory and a Module posted to a Worker: the same bytes, one Memory object per thread, atomics agree', async () => {
+    const m = memory();
+    const mod = new W.Module(ATOMICS);
+    const { exports } = new W.Instance(mod, { m: { mem: m } });
+    const { w, next } = startWorker(index);
+    try {
+      const reply = next();
+      w.postMessage({ mem: m, again: m, mod, job: 'add', n: 5000 });
+      for (let i = 0; i < 5000; i++) exports.add(0, 1);
+      expect(await reply).toEqual({ result: true, len: 65536 });
+      expect(new Int32Array(m.buffer)[0]).toBe(10000);
+      // Posted back, it is a Memory over the same bytes (V8 makes a new object, wasm-rt gives
+      // back the one this thread has).
+      const echoed = next();
+      w.postMessage({ mem: m, mod, job: 'echo' });
+      const back = (await echoed).result;
+      expect(back).toBeInstanceOf(W.Memory);
+      expect(new Int32Array(back.buffer)[0]).toBe(10000);
+    } finally {
+      await w.terminate();
+    }
+  });
+
+  it('a Worker waiting in wasm (memory.atomic.wait32) is woken by JS Atomics.notify', async () => {
+    const m = memory();
+    const { w, next } = startWorker(index);
+    try {
+      const reply = next();
+      w.postMessage({ mem: m, mod: new W.Module(ATOMICS), job: 'waitInWasm' });
+      await readyToWait(new Int32Array(m.buffer));
+      expect(Atomics.notify(new Int32Array(m.buffer), 2, 1)).toBe(1);
+      expect((await reply).result).toBe(0);
+    } finally {
+      await w.terminate();
+    }
+  });
+
+  it('a Worker waiting in JS (Atomics.wait) is woken by wasm memory.atomic.notify', async () => {
+    const m = memory();
+    const mod = new W.Module(ATOMICS);
+    const { exports } = new W.Instance(mod, { m: { mem: m } });
+    const { w, next } = startWorker(index);
+    try {
+      const reply = next();
+      w.postMessage({ mem: m, mod, job: 'waitInJs' });
+      await readyToWait(new Int32Array(m.buffer));
+      expect(exports.notify(8, 1)).toBe(1);
+      expect((await reply).result).toBe('ok');
+    } finally {
+      await w.terminate();
+    }
+  });
+
+  it('Atomics.wait on a shared memory checks its arguments as V8 does', () => {
+    const a = new Int32Array(memory().buffer);
+    expect(Atomics.wait(a, 0, 1)).toBe('not-equal');
+    expect(Atomics.wait(a, 0, 0, 10)).toBe('timed-out');
+    expectThrow(() => Atomics.wait(a, a.length, 0, 0), RangeError);
+    expectThrow(() => Atomics.wait(new Int16Array(a.buffer), 0, 0, 0), TypeError);
+    expect(Atomics.notify(a, 0)).toBe(0);
+  });
+
+  it('an unshared Memory, a Table and a Global cannot be posted (DataCloneError)', () => {
+    const { port1, port2 } = new MessageChannel();
+    try {
+      for (const v of [new W.Memory({ initial: 1 }), new W.Table({ initial: 1, element: 'anyfunc' }), new W.Global({ value: 'i32' })]) {
+        const e = expectThrow(() => port1.postMessage({ v }), DOMException);
+        expect(e.name).toBe('DataCloneError');
+      }
+    } finally {
+      port1.close();
+      port2.close();
+    }
+  });
+
+  // V8 posts a shared memory a module defines; wasm-rt does not, as its bytes live in the
+  // defining instance's store on this thread.
+  specDeviation('wasm-rt', 'a module-defined shared memory cannot be posted')(engine, 'a shared memory defined by a module can be posted', () => {
+    const { exports } = new W.Instance(new W.Module(wat('(module (memory (export "mem") 1 2 shared))')));
+    const { port1, port2 } = new MessageChannel();
+    try {
+      port1.postMessage(exports.mem);
+    } finally {
+      port1.close();
+      port2.close();
+    }
+  });
+});
