@@ -18,14 +18,19 @@ const PACKAGES = {
   'hashwasm.js': ['hash-wasm@4.13.0', 'C with clang: BLAKE3, SHA-3, Argon2id'],
   'brotli.js': ['brotli-wasm@3.0.1', 'a compression codec (Rust): Brotli'],
   'ruby.js': ['@ruby/3.4-wasm-wasi@2.10.1', 'a WASI program: Ruby 3.4 through node:wasi'],
+  'oxc.js': ['@oxc-parser/binding-wasm32-wasi@0.156.0', 'napi-rs wasm32-wasi, threaded (a shared memory, a Worker pool): the oxc parser'],
 };
+// Packages published for the wasm32 "cpu", which npm installs only when asked for it.
+const WASM32 = new Set(['oxc.js']);
 
 let dir;
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-rt-npm-'));
   fs.writeFileSync(path.join(dir, 'package.json'), '{"private": true}');
-  const specs = Object.values(PACKAGES).map(([spec]) => spec);
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', '--ignore-scripts', ...specs], { cwd: dir, stdio: 'ignore' });
+  const specs = (wasm32) => Object.entries(PACKAGES).filter(([f]) => WASM32.has(f) === wasm32).map(([, [spec]]) => spec);
+  const install = (...args) => execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', '--ignore-scripts', ...args], { cwd: dir, stdio: 'ignore' });
+  install(...specs(false));
+  install('--cpu=wasm32', ...specs(true));
   for (const f of Object.keys(PACKAGES)) fs.copyFileSync(path.join(import.meta.dirname, 'npm', f), path.join(dir, f));
 }, 300_000);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

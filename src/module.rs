@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ffi::c_void;
 use std::ptr;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 use napi::sys::{self, napi_env, napi_value};
 use wasmer::{CompileError, ExternType, Module, Type};
@@ -106,6 +106,34 @@ fn shared_put(key: SharedKey, module: Module) -> Module {
   shared().lock().unwrap_or_else(|e| e.into_inner()).entry(key).or_insert(module).clone()
 }
 
+/// The module of `key` from the process's map, else made by `make` and put there. Threads that
+/// ask for the same key at once (a pool of workers, each instantiating the module posted to it)
+/// wait for one `make` instead of each compiling.
+fn shared_once(key: SharedKey, make: impl FnOnce() -> Result<Module, CompileError>) -> Result<Module, CompileError> {
+  static MAKING: OnceLock<(Mutex<HashSet<SharedKey>>, Condvar)> = OnceLock::new();
+  let (making, made) = MAKING.get_or_init(Default::default);
+  let mut set = making.lock().unwrap_or_else(|e| e.into_inner());
+  loop {
+    if let Some(m) = shared_get(&key) {
+      return Ok(m);
+    }
+    if set.insert(key) {
+      break;
+    }
+    set = made.wait(set).unwrap_or_else(|e| e.into_inner());
+  }
+  drop(set);
+  struct Done<'a>(&'a (Mutex<HashSet<SharedKey>>, Condvar), SharedKey);
+  impl Drop for Done<'_> {
+    fn drop(&mut self) {
+      self.0 .0.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.1);
+      self.0 .1.notify_all();
+    }
+  }
+  let _done = Done(MAKING.get().expect("made above"), key);
+  Ok(shared_put(key, make()?))
+}
+
 fn size_check(bytes: &[u8]) -> Result<(), CompileError> {
   if bytes.len() > MODULE_SIZE_LIMIT {
     return Err(CompileError::Validate(format!("module of {} bytes is above the limit of {MODULE_SIZE_LIMIT}", bytes.len())));
@@ -122,17 +150,15 @@ fn size_check(bytes: &[u8]) -> Result<(), CompileError> {
 /// WebAssembly.Module is still its own object and each instance its own store. V8 shares code
 /// between modules of the same bytes too.
 fn compile_known(compiler: Compiler, checks: Checks, bytes: &[u8], digest: &crate::cache::Digest) -> Result<Module, CompileError> {
-  let key = (compiler, checks, *digest);
-  if let Some(m) = shared_get(&key) {
-    return Ok(m);
-  }
-  let disk_key = crate::cache::key(compiler, checks, digest);
-  if let Some(m) = crate::cache::load(&engine::engine_for(compiler, checks), &disk_key) {
-    return Ok(shared_put(key, m));
-  }
-  let module = compile_fresh(compiler, checks, bytes)?;
-  crate::cache::store(&disk_key, &module, bytes.len());
-  Ok(shared_put(key, module))
+  shared_once((compiler, checks, *digest), || {
+    let disk_key = crate::cache::key(compiler, checks, digest);
+    if let Some(m) = crate::cache::load(&engine::engine_for(compiler, checks), &disk_key) {
+      return Ok(m);
+    }
+    let module = compile_fresh(compiler, checks, bytes)?;
+    crate::cache::store(&disk_key, &module, bytes.len());
+    Ok(module)
+  })
 }
 
 /// Compiles `bytes` with `compiler` now, after the checks that keep wasmer from panicking on
@@ -237,12 +263,8 @@ fn compile_tiered(bytes: &[u8], digest: &crate::cache::Digest, checks: Checks) -
   if let Some(m) = crate::cache::load(&engine::engine_for(Compiler::Cranelift, checks), &crate::cache::key(Compiler::Cranelift, checks, digest)) {
     return Ok((shared_put(optimized, m), Compiler::Cranelift));
   }
-  let quick = (Compiler::Singlepass, checks, *digest);
-  if let Some(m) = shared_get(&quick) {
-    return Ok((m, Compiler::Singlepass));
-  }
-  match compile_fresh(Compiler::Singlepass, checks, bytes) {
-    Ok(m) => Ok((shared_put(quick, m), Compiler::Singlepass)),
+  match shared_once((Compiler::Singlepass, checks, *digest), || compile_fresh(Compiler::Singlepass, checks, bytes)) {
+    Ok(m) => Ok((m, Compiler::Singlepass)),
     // Cranelift compiles what singlepass cannot, and reports what nobody can with its own words.
     Err(_) => compile_known(Compiler::Cranelift, checks, bytes, digest).map(|m| (m, Compiler::Cranelift)),
   }
