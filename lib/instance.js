@@ -1,7 +1,7 @@
 'use strict';
 // WebAssembly.Instance (JS API §5.2) and the spec's "read the imports".
 const native = require('./native');
-const { moduleHandle, importsOf } = require('./module');
+const { moduleHandle, importsOf, suppliedOf } = require('./module');
 const { LinkError } = require('./errors');
 const { requireArgs, isObject, optionalObject, finishInterface } = require('./webidl');
 const { isMemory } = require('./memory');
@@ -17,11 +17,16 @@ const isKind = { memory: isMemory, table: isTable, tag: isTag };
  */
 function readImports(handle, importObject) {
   const imports = importsOf(handle);
-  if (imports.length > 0 && importObject === undefined) {
+  const supplied = suppliedOf(handle);
+  if (imports.length > (supplied?.size ?? 0) && importObject === undefined) {
     throw new TypeError('WebAssembly.Instance(): Imports argument must be present and must be an object');
   }
   const values = [];
   for (const [moduleName, name, kind, globalType, globalMutable] of imports) {
+    if (supplied?.has(values.length)) {
+      values.push(supplied.get(values.length));
+      continue;
+    }
     const o = importObject[moduleName];
     if (!isObject(o)) {
       throw new TypeError(`WebAssembly.Instance(): Import #${values.length} "${moduleName}": module is not an object or function`);

@@ -3,6 +3,7 @@
 const native = require('./native');
 const { copyBufferSource, requireArgs, finishInterface } = require('./webidl');
 const { defaultCompiler } = require('./compiler');
+const { compileOptions, suppliedImports, NONE } = require('./js-string');
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -17,16 +18,19 @@ class Module {
   #handle;
   #bytes;
 
-  constructor(bytes) {
+  constructor(bytes, options = undefined) {
     if (adopting !== null) {
       this.#handle = adopting.handle;
       this.#bytes = adopting.bytes;
+      supply(adopting.handle, adopting.options, 'WebAssembly.compile()');
       return;
     }
     requireArgs(arguments.length, 1, 'WebAssembly.Module()');
     const copy = copyBufferSource(bytes, 'WebAssembly.Module()');
+    const opts = compileOptions(options, 'WebAssembly.Module()');
     this.#handle = native.compile(copy, defaultCompiler);
     this.#bytes = copy;
+    supply(this.#handle, opts, 'WebAssembly.Module()');
   }
 
   static exports(moduleObject) {
@@ -39,7 +43,10 @@ class Module {
   static imports(moduleObject) {
     requireArgs(arguments.length, 1, 'WebAssembly.Module.imports()');
     const handle = moduleHandle(moduleObject, 'WebAssembly.Module.imports()');
-    return importsOf(handle).map(([module, name, kind]) => ({ kind, module, name }));
+    const supplied = suppliedOf(handle);
+    return importsOf(handle)
+      .filter((_, i) => !supplied?.has(i))
+      .map(([module, name, kind]) => ({ kind, module, name }));
   }
 
   static customSections(moduleObject, sectionName) {
@@ -58,8 +65,8 @@ class Module {
       }
       return value.#handle;
     };
-    moduleFromHandle = (handle, bytes) => {
-      adopting = { handle, bytes };
+    moduleFromHandle = (handle, bytes, options = NONE) => {
+      adopting = { handle, bytes, options };
       try {
         return new Module();
       } finally {
@@ -71,6 +78,15 @@ class Module {
 
 // A module's import descriptions never change: read them from the engine once per module.
 const importLists = new WeakMap();
+// The imports its compile options supply (lib/js-string.js), by import index.
+const suppliedLists = new WeakMap();
+
+function supply(handle, options, context) {
+  const supplied = suppliedImports(importsOf(handle), options, context);
+  if (supplied !== undefined) suppliedLists.set(handle, supplied);
+}
+
+const suppliedOf = (handle) => suppliedLists.get(handle);
 
 function importsOf(handle) {
   let list = importLists.get(handle);
@@ -117,4 +133,4 @@ for (const name of ['exports', 'imports', 'customSections']) {
   Object.defineProperty(Module, name, { enumerable: true });
 }
 
-module.exports = { Module, moduleHandle, moduleFromHandle, moduleBytes, isModule: (v) => isModule(v), importsOf };
+module.exports = { Module, moduleHandle, moduleFromHandle, moduleBytes, isModule: (v) => isModule(v), importsOf, suppliedOf, compileOptions };

@@ -1,7 +1,8 @@
 'use strict';
 // The WebAssembly namespace object (JS API §5): its operations and interface members.
 const native = require('./native');
-const { Module, moduleHandle, moduleFromHandle } = require('./module');
+const { Module, moduleHandle, moduleFromHandle, importsOf, compileOptions } = require('./module');
+const { suppliedImports, NONE } = require('./js-string');
 const { Instance, readImports, link, instanceFromParts } = require('./instance');
 const { CompileError, LinkError, RuntimeError } = require('./errors');
 const { Memory, makeMemory } = require('./memory');
@@ -11,8 +12,8 @@ const { Tag, Exception, JSTag, makeTag, makeException, exceptionParts } = requir
 const { bufferSourceBytes, copyBufferSource, requireArgs, optionalObject, defineOperations } = require('./webidl');
 const { defaultCompiler } = require('./compiler');
 
-function compileBytes(bytes, compiler = defaultCompiler, checks = undefined) {
-  return native.compileAsync(bytes, compiler, checks).then((handle) => moduleFromHandle(handle, bytes));
+function compileBytes(bytes, compiler = defaultCompiler, checks = undefined, options = NONE) {
+  return native.compileAsync(bytes, compiler, checks).then((handle) => moduleFromHandle(handle, bytes, options));
 }
 
 /** "Asynchronously instantiate": the imports are read now, the instance is created in a later task. */
@@ -64,53 +65,70 @@ async function responseBytes(source, context) {
 const WebAssembly = {};
 
 defineOperations(WebAssembly, {
-  validate(bytes) {
+  validate(bytes, options) {
     requireArgs(arguments.length, 1, 'WebAssembly.validate()');
-    return native.validate(bufferSourceBytes(bytes, 'WebAssembly.validate()'), defaultCompiler);
+    const view = bufferSourceBytes(bytes, 'WebAssembly.validate()');
+    const opts = compileOptions(options, 'WebAssembly.validate()');
+    if (!native.validate(view, defaultCompiler)) return false;
+    if (opts === NONE) return true;
+    // Whether the options' imports type-check needs the module's import types: compile it.
+    try {
+      suppliedImports(importsOf(native.compile(copyBufferSource(bytes, 'WebAssembly.validate()'), defaultCompiler)), opts, '');
+      return true;
+    } catch (e) {
+      if (e instanceof CompileError) return false;
+      throw e;
+    }
   },
-  compile(bytes) {
+  compile(bytes, options) {
     try {
       requireArgs(arguments.length, 1, 'WebAssembly.compile()');
-      return compileBytes(copyBufferSource(bytes, 'WebAssembly.compile()'));
+      const copy = copyBufferSource(bytes, 'WebAssembly.compile()');
+      return compileBytes(copy, defaultCompiler, undefined, compileOptions(options, 'WebAssembly.compile()'));
     } catch (e) {
       return Promise.reject(e);
     }
   },
-  instantiate(bytes, importObject) {
+  instantiate(bytes, importObject, options) {
     try {
       requireArgs(arguments.length, 1, 'WebAssembly.instantiate()');
       optionalObject(importObject, 'WebAssembly.instantiate()');
       if (isModule(bytes)) return instantiateLater(bytes, importObject);
       const copy = copyBufferSource(bytes, 'WebAssembly.instantiate()');
-      return compileBytes(copy).then((module) =>
+      const opts = compileOptions(options, 'WebAssembly.instantiate()');
+      return compileBytes(copy, defaultCompiler, undefined, opts).then((module) =>
         instantiateLater(module, importObject).then((instance) => ({ module, instance })),
       );
     } catch (e) {
       return Promise.reject(e);
     }
   },
-  compileStreaming(source) {
+  compileStreaming(source, options) {
+    let opts;
     try {
       requireArgs(arguments.length, 1, 'WebAssembly.compileStreaming()');
+      opts = compileOptions(options, 'WebAssembly.compileStreaming()');
     } catch (e) {
       return Promise.reject(e);
     }
-    return responseBytes(source, 'WebAssembly.compileStreaming()').then(compileBytes);
+    return responseBytes(source, 'WebAssembly.compileStreaming()').then((bytes) => compileBytes(bytes, defaultCompiler, undefined, opts));
   },
-  instantiateStreaming(source, importObject) {
+  instantiateStreaming(source, importObject, options) {
+    let opts;
     try {
       requireArgs(arguments.length, 1, 'WebAssembly.instantiateStreaming()');
       optionalObject(importObject, 'WebAssembly.instantiateStreaming()');
+      opts = compileOptions(options, 'WebAssembly.instantiateStreaming()');
     } catch (e) {
       return Promise.reject(e);
     }
     return responseBytes(source, 'WebAssembly.instantiateStreaming()')
-      .then(compileBytes)
+      .then((bytes) => compileBytes(bytes, defaultCompiler, undefined, opts))
       .then((module) => instantiateLater(module, importObject).then((instance) => ({ module, instance })));
   },
 });
 
-for (const name of ['instantiate', 'instantiateStreaming']) {
+for (const name of ['validate', 'compile', 'instantiate', 'compileStreaming', 'instantiateStreaming']) {
   Object.defineProperty(WebAssembly[name], 'length', { value: 1 });
 }
 const interfaces = { Module, Instance, Memory, Table, Global, Tag, Exception, CompileError, LinkError, RuntimeError };

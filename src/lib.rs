@@ -118,6 +118,7 @@ const FUNCTIONS: &[(&str, NativeFn)] = &[
   ("memoryShare", memory::share),
   ("memoryFromShared", memory::from_shared),
   ("isSharedMemoryBuffer", shared_memory::is_buffer),
+  ("trapError", bridge::errors::trap_error),
   ("sharedWait", shared_memory::wait),
   ("sharedNotify", shared_memory::notify),
   ("tableNew", table::create),

@@ -567,13 +567,18 @@ fn global_info(env: napi_env, ty: &ExternType) -> JsResult<(napi_value, napi_val
   }
 }
 
-/// `moduleImports(module)`: `[module, name, kind, globalType, globalMutable]` per import, in order.
+/// `moduleImports(module)`: `[module, name, kind, globalType, globalMutable, signature]` per
+/// import, in order; `signature` (bridge/exported.rs's letters) for a function, else null.
 pub fn imports(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let m = unwrap_module(env, args[0])?;
   let mut rows = Vec::new();
   for imp in m.module.imports() {
     let (gt, gm) = global_info(env, imp.ty())?;
-    let row = [napi_raw::string(env, imp.module())?, napi_raw::string(env, imp.name())?, napi_raw::string(env, kind(imp.ty()))?, gt, gm];
+    let sig = match imp.ty() {
+      ExternType::Function(f) => napi_raw::string(env, &crate::bridge::exported::signature(f.params(), f.results()))?,
+      _ => napi_raw::null(env),
+    };
+    let row = [napi_raw::string(env, imp.module())?, napi_raw::string(env, imp.name())?, napi_raw::string(env, kind(imp.ty()))?, gt, gm, sig];
     rows.push(napi_raw::array_of(env, &row)?);
   }
   napi_raw::array_of(env, &rows)

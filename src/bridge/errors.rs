@@ -91,12 +91,19 @@ pub fn raise_pending(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>)
   Raised::Trap(RuntimeError::user(Box::new(JsThrow::new(env, exception))))
 }
 
-/// Marks the trap's error just thrown so that it stays a trap if it reaches wasm again through
-/// an import.
-fn marked_as_trap(env: napi_env, _thrown: Pending) -> Pending {
+/// `trapError(message)`: a RuntimeError that stays a trap when a JS import throws it (the
+/// builtins of lib/js-string.js trap this way).
+pub fn trap_error(env: napi_env, args: &[napi_value]) -> napi_raw::JsResult<napi_value> {
+  let message = napi_raw::get_string(env, args[0])?;
+  Ok(trap_value(env, state::throw_runtime_error(env, &message)))
+}
+
+/// Takes the trap's error just thrown, marked so that it stays a trap if it reaches wasm again
+/// through an import.
+fn trap_value(env: napi_env, _thrown: Pending) -> napi_value {
   let value = napi_raw::take_error(env);
   unsafe { napi::sys::napi_type_tag_object(env, value, &TAG_TRAP) };
-  napi_raw::throw(env, value)
+  value
 }
 
 /// V8's messages for the same traps, so that both engines read alike in differential tests.
@@ -139,5 +146,5 @@ pub fn throw_runtime(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>,
     Some(code) => state::throw_runtime_error(env, &trap_message(code)),
     None => state::throw_runtime_error(env, &err.message()),
   };
-  marked_as_trap(env, thrown)
+  napi_raw::throw(env, trap_value(env, thrown))
 }
