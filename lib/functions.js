@@ -6,11 +6,19 @@
 const { failure, raise } = require('./native');
 
 // Signature letters, as bridge/exported.rs writes them: i i32, I i64, f f32, F f64, v v128,
-// e externref, r funcref, x exnref.
+// e externref, r funcref, x exnref; E (ref extern) and R (ref func), which refuse null
+// (src/non_null.rs).
 const factories = new Map();
+
+const refused = () => {
+  throw new TypeError('type incompatibility when transforming from/to JS');
+};
 
 function coercion(code, arg) {
   switch (code) {
+    case 'E':
+    case 'R':
+      return `(${arg} === null ? refused() : ${arg})`;
     case 'i':
       return `${arg} | 0`;
     case 'f':
@@ -38,7 +46,7 @@ function compileFactory(signature) {
   const source = `const f = { [name](${names.join(', ')}) { ${body} } }[name].bind(undefined);
     Object.defineProperty(f, 'name', { value: name });
     return f;`;
-  return new Function('nf', 'name', 'failure', 'raise', source);
+  return new Function('nf', 'name', 'failure', 'raise', 'refused', source);
 }
 
 function makeExportedFunction(nf, name, signature, anchor) {
@@ -49,7 +57,7 @@ function makeExportedFunction(nf, name, signature, anchor) {
     factory = compileFactory(signature);
     factories.set(signature, factory);
   }
-  return factory(nf, name, failure, raise);
+  return factory(nf, name, failure, raise, refused);
 }
 
 /** A multi-value import's return value, as a list of `count` values (JS API §5.7). */

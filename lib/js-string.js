@@ -8,24 +8,28 @@ const native = require('./native');
 const { CompileError } = require('./errors');
 const { isObject } = require('./webidl');
 
-// The builtins' types in src/bridge/exported.rs's letters. A builtin that returns (ref extern)
-// is imported as returning externref: a result may be a supertype (and wasmer 7.4 has no
-// non-nullable references).
+// The builtins' types in src/bridge/exported.rs's letters, with (ref extern) as E. An import
+// matches when the builtin's type is a subtype of its own: each parameter is externref or
+// (ref extern) where the builtin takes externref, and a result (ref extern) may be imported as
+// externref.
 const SIGNATURES = {
   test: 'e:i',
-  cast: 'e:e',
-  fromCharCode: 'i:e',
-  fromCodePoint: 'i:e',
+  cast: 'e:E',
+  fromCharCode: 'i:E',
+  fromCodePoint: 'i:E',
   charCodeAt: 'ei:i',
   codePointAt: 'ei:i',
   length: 'e:i',
-  concat: 'ee:e',
-  substring: 'eii:e',
+  concat: 'ee:E',
+  substring: 'eii:E',
   equals: 'ee:i',
   compare: 'ee:i',
 };
 // These take (array (mut i16)) references: wasmer 7.4 has no GC, so no module can import them.
 const ARRAY_BUILTINS = new Set(['fromCharCodeArray', 'intoCharCodeArray']);
+
+/** Whether an import of type `signature` matches a builtin of type `builtin` (see SIGNATURES). */
+const matches = (signature, builtin) => signature !== null && signature.replace(/E/g, 'e') === builtin.replace(/E/g, 'e');
 
 const trap = (message) => native.trapError(message);
 
@@ -108,11 +112,11 @@ function suppliedImports(imports, options, context) {
     const where = () => `${context}: Import #${i} "${module}" "${name}"`;
     if (strings && module === 'wasm:js-string' && (Object.hasOwn(SIGNATURES, name) || ARRAY_BUILTINS.has(name))) {
       if (ARRAY_BUILTINS.has(name)) throw new CompileError(`${where()}: this builtin takes GC arrays, which wasmer 7.4 does not support`);
-      if (kind !== 'function' || signature !== SIGNATURES[name]) throw new CompileError(`${where()}: imported builtin function has the wrong type`);
+      if (kind !== 'function' || !matches(signature, SIGNATURES[name])) throw new CompileError(`${where()}: imported builtin function has the wrong type`);
       supplied.set(i, BUILTINS[name]);
     } else if (module === importedStringConstants) {
-      if (kind !== 'global' || globalType !== 'externref' || globalMutable) {
-        throw new CompileError(`${where()}: an imported string constant must be an immutable externref global`);
+      if (kind !== 'global' || (globalType !== 'externref' && globalType !== 'ref extern') || globalMutable) {
+        throw new CompileError(`${where()}: an imported string constant must be an immutable externref or (ref extern) global`);
       }
       supplied.set(i, name);
     }

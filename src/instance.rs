@@ -87,12 +87,13 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 
   // Imports of a module that handles exceptions must throw what wasm's catch clauses see.
   let catchable = catchable::needed(&module);
+  let non_null = crate::non_null::Positions::of(&module);
   let mut wasmer_instance = None;
   let mut instance_limits = None;
   let out = group.enter(|store| {
     // By position, as the spec links them: two imports of the same name stay two imports.
     let mut externs = Vec::with_capacity(values_in.len());
-    for (imp, v) in module.imports().zip(values_in.iter().copied()) {
+    for (i, (imp, v)) in module.imports().zip(values_in.iter().copied()).enumerate() {
       let ext: Extern = match imp.ty() {
         ExternType::Function(ft) => match exported::data_of(env, v) {
           Some(d) if Rc::ptr_eq(&d.group, &group) => d.func.clone().into(),
@@ -103,12 +104,12 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
                 &format!("WebAssembly.Instance(): imported function \"{}\".\"{}\" has the wrong signature", imp.module(), imp.name()),
               ));
             }
-            host::proxy(env, &group, store, v, d, catchable)?.into()
+            host::proxy(env, &group, store, v, d, catchable, non_null.import_function(info, i).1)?.into()
           }
           // A wasiImport function links natively; anything else calls JS.
           None => match crate::wasi::import_for(env, &group, store, v, ft)? {
             Some(f) => f.into(),
-            None => host::host_function(env, &group, store, v, ft.clone(), catchable)?.into(),
+            None => host::host_function(env, &group, store, v, ft.clone(), catchable, non_null.import_function(info, i).1)?.into(),
           },
         },
         ExternType::Memory(_) => match memory::data_of(env, v) {
@@ -173,7 +174,7 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     let checked = nm.checks != engine::Checks::None;
     for (name, index) in info.exports.iter().filter(|(name, _)| !(checked && limits::is_hidden(name))) {
       let value = match (instance.exports.get_extern(name), index) {
-        (Some(Extern::Function(f)), ExportIndex::Function(fi)) => exported::wrapper(env, &group, store, f.clone(), Some(fi.as_u32()), Some(settled.clone()))?,
+        (Some(Extern::Function(f)), ExportIndex::Function(fi)) => exported::wrapper(env, &group, store, f.clone(), Some(fi.as_u32()), Some(settled.clone()), non_null.function_at(info, fi.as_u32()).0)?,
         (Some(Extern::Memory(m)), _) => memory::exported(env, &group, store, m.clone())?,
         (Some(Extern::Table(t)), _) => table::exported(env, &group, store, t.clone())?,
         (Some(Extern::Global(g)), _) => global::exported(env, &group, store, g.clone())?,

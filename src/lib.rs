@@ -14,6 +14,7 @@ mod limits;
 mod memory;
 mod module;
 mod napi_raw;
+mod non_null;
 mod panics;
 mod reclaim;
 mod shared_memory;

@@ -161,9 +161,21 @@ fn compile_known(compiler: Compiler, checks: Checks, bytes: &[u8], digest: &crat
   })
 }
 
+/// Compiles `bytes` with `compiler` now; a module refused only for its non-nullable reference
+/// types is compiled lowered (non_null.rs).
+fn compile_fresh(compiler: Compiler, checks: Checks, bytes: &[u8]) -> Result<Module, CompileError> {
+  match compile_as_is(compiler, checks, bytes) {
+    Err(e) if crate::non_null::refused(&e) => match crate::non_null::lower(bytes) {
+      Some(lowered) => compile_as_is(compiler, checks, &lowered),
+      None => Err(e),
+    },
+    r => r,
+  }
+}
+
 /// Compiles `bytes` with `compiler` now, after the checks that keep wasmer from panicking on
 /// what it cannot compile.
-fn compile_fresh(compiler: Compiler, checks: Checks, bytes: &[u8]) -> Result<Module, CompileError> {
+fn compile_as_is(compiler: Compiler, checks: Checks, bytes: &[u8]) -> Result<Module, CompileError> {
   let compact = compact(compiler, bytes)?;
   let rewritten = crate::elem_init::rewrite(&compact);
   let bytes = rewritten.as_deref().unwrap_or(&compact);
@@ -444,7 +456,13 @@ pub fn validate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let compiler = compiler_arg(env, args[1])?;
   // SAFETY: no JS runs before the slice's last use in this call.
   let bytes = unsafe { napi_raw::uint8array_slice(env, args[0])? };
-  napi_raw::boolean(env, bytes.len() <= MODULE_SIZE_LIMIT && Module::validate(&engine::engine(compiler), bytes).is_ok() && reftype_precheck(bytes).is_ok())
+  let valid = |b: &[u8]| Module::validate(&engine::engine(compiler), b).and_then(|_| reftype_precheck(b));
+  let ok = bytes.len() <= MODULE_SIZE_LIMIT
+    && match valid(bytes) {
+      Err(e) if crate::non_null::refused(&e) => crate::non_null::lower(bytes).is_some_and(|l| valid(&l).is_ok()),
+      r => r.is_ok(),
+    };
+  napi_raw::boolean(env, ok)
 }
 
 /// `compile(bytes, compiler)`: a module handle, or throws CompileError.
@@ -571,11 +589,20 @@ fn global_info(env: napi_env, ty: &ExternType) -> JsResult<(napi_value, napi_val
 /// import, in order; `signature` (bridge/exported.rs's letters) for a function, else null.
 pub fn imports(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let m = unwrap_module(env, args[0])?;
+  let non_null = crate::non_null::Positions::of(&m.module);
   let mut rows = Vec::new();
-  for imp in m.module.imports() {
-    let (gt, gm) = global_info(env, imp.ty())?;
+  for (i, imp) in m.module.imports().enumerate() {
+    let (mut gt, gm) = global_info(env, imp.ty())?;
+    if let ExternType::Global(g) = imp.ty() {
+      if non_null.global_import(i) {
+        gt = napi_raw::string(env, if g.ty == Type::FuncRef { "ref func" } else { "ref extern" })?;
+      }
+    }
     let sig = match imp.ty() {
-      ExternType::Function(f) => napi_raw::string(env, &crate::bridge::exported::signature(f.params(), f.results()))?,
+      ExternType::Function(f) => {
+        let sig = crate::bridge::exported::signature(f.params(), f.results());
+        napi_raw::string(env, &crate::non_null::mark_signature(&sig, non_null.import_function(m.module.info(), i)))?
+      }
       _ => napi_raw::null(env),
     };
     let row = [napi_raw::string(env, imp.module())?, napi_raw::string(env, imp.name())?, napi_raw::string(env, kind(imp.ty()))?, gt, gm, sig];

@@ -83,8 +83,17 @@ pub fn signature(params: &[Type], results: &[Type]) -> String {
 }
 
 /// The JS function for `func`: the existing one if this wasm function already has one
-/// (the spec's exported-function cache), else a new one named `index`.
-pub fn wrapper(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func: Function, index: Option<u32>, limits: Option<Rc<InstanceLimits>>) -> JsResult<napi_value> {
+/// (the spec's exported-function cache), else a new one named `index`. `non_null` marks the
+/// parameters that refuse null (non_null.rs).
+pub fn wrapper(
+  env: napi_env,
+  group: &Rc<Group>,
+  store: &mut StoreMut<'_>,
+  func: Function,
+  index: Option<u32>,
+  limits: Option<Rc<InstanceLimits>>,
+  non_null: u64,
+) -> JsResult<napi_value> {
   let key = group::function_key(store, &func);
   if let Some(w) = group.cached_function(key) {
     return Ok(w);
@@ -100,7 +109,7 @@ pub fn wrapper(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func:
     limits,
   };
   let name = index.map(|i| i.to_string()).unwrap_or_default();
-  let sig = signature(&data.params, &data.results);
+  let sig = crate::non_null::mark_signature(&signature(&data.params, &data.results), (non_null, 0));
   let raw = Box::into_raw(Box::new(data));
   let made = (|| {
     let nf = napi_raw::function(env, &name, call, raw.cast())?;

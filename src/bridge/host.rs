@@ -27,6 +27,8 @@ struct HostFn {
   unrepresentable: bool,
   /// Where a JS exception goes when the import is linked through catchable.rs's wrapper.
   thrown: Rc<OnceCell<Global>>,
+  /// The results that refuse null (non_null.rs).
+  non_null: u64,
 }
 
 // SAFETY: wasmer requires host closures to be Send + Sync, but a store never leaves the JS thread
@@ -42,8 +44,17 @@ impl Drop for HostFn {
 }
 
 /// A wasm function of type `ty` that calls the JS `callable`; `catchable` for an import of a
-/// module that handles exceptions, whose catch clauses must see what the function throws.
-pub fn host_function(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, callable: napi_value, ty: FunctionType, catchable: bool) -> JsResult<Function> {
+/// module that handles exceptions, whose catch clauses must see what the function throws;
+/// `non_null` marks the results that refuse null.
+pub fn host_function(
+  env: napi_env,
+  group: &Rc<Group>,
+  store: &mut StoreMut<'_>,
+  callable: napi_value,
+  ty: FunctionType,
+  catchable: bool,
+  non_null: u64,
+) -> JsResult<Function> {
   let thrown = Rc::new(OnceCell::new());
   let h = HostFn {
     env,
@@ -55,6 +66,7 @@ pub fn host_function(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>,
     results: ty.results().into(),
     unrepresentable: ty.params().iter().chain(ty.results()).any(|t| matches!(t, Type::V128 | Type::ExceptionRef)),
     thrown: thrown.clone(),
+    non_null,
   };
   let fenv = FunctionEnv::new(store, ());
   let f = Function::new_with_env(store, &fenv, ty.clone(), move |mut fe: FunctionEnvMut<'_, ()>, args: &[Value]| {
@@ -70,9 +82,9 @@ pub fn host_function(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>,
 
 /// Links an exported function of another group into `group`; the proxy maps back to the same
 /// JS function when it comes out again.
-pub fn proxy(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, wrapper: napi_value, data: &FuncData, catchable: bool) -> JsResult<Function> {
+pub fn proxy(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, wrapper: napi_value, data: &FuncData, catchable: bool, non_null: u64) -> JsResult<Function> {
   let ty = FunctionType::new(data.params.clone(), data.results.clone());
-  let f = host_function(env, group, store, wrapper, ty, catchable)?;
+  let f = host_function(env, group, store, wrapper, ty, catchable, non_null)?;
   group.cache_function(group::function_key(store, &f), wrapper)?;
   Ok(f)
 }
@@ -129,15 +141,21 @@ fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<V
     let coerced = store.parked(|| -> JsResult<Coerced> {
       let f = napi_raw::ref_value(env, h.callable).ok_or_else(|| napi_raw::throw_error(env, "wasm-rt: an import was collected"))?;
       let ret = napi_raw::call(env, napi_raw::undefined(env), f, js_args)?;
+      let coerce = |i: usize, v: napi_value| -> JsResult<napi_value> {
+        if i < 64 && h.non_null >> i & 1 == 1 && napi_raw::type_of(env, v)? == napi::sys::ValueType::napi_null {
+          return Err(napi_raw::throw_type_error(env, "type incompatibility when transforming from/to JS"));
+        }
+        values::coerce(env, h.results[i], v)
+      };
       match h.results.len() {
         0 => Ok(Coerced::None),
-        1 => Ok(Coerced::One(values::coerce(env, h.results[0], ret)?)),
+        1 => Ok(Coerced::One(coerce(0, ret)?)),
         n => {
           let to_list = state::get(env, |s| s.results_from_iterable)?;
           let list = napi_raw::call(env, napi_raw::undefined(env), to_list, &[ret, napi_raw::uint32(env, n as u32)?])?;
           let mut out = Vec::with_capacity(n);
-          for (i, ty) in h.results.iter().enumerate() {
-            out.push(values::coerce(env, *ty, napi_raw::get_element(env, list, i as u32)?)?);
+          for i in 0..n {
+            out.push(coerce(i, napi_raw::get_element(env, list, i as u32)?)?);
           }
           Ok(Coerced::Many(out))
         }
