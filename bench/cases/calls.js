@@ -1,6 +1,6 @@
 'use strict';
 // JS → wasm calls of four signatures, and wasm → JS import calls.
-const { median, nowNs, V8, wasmRt, quick } = require('../measure');
+const { median, nowNs, V8, wasmRt, rt: wasmRtPackage, quick } = require('../measure');
 const { callsModule } = require('../modules');
 
 const N = quick ? 100_000 : 1_000_000;
@@ -45,6 +45,29 @@ function nsPerImport(engines) {
   return timeInTurns(runs);
 }
 
+/**
+ * wasm's `run(n)` asks "wasm:js-string" `length` of a string n times: on wasm-rt the builtin
+ * (JS String Builtins), on V8 (which lacks them in Node 20) a plain JS import doing the same.
+ */
+function nsPerStringBuiltin() {
+  const bytes = wasmRtPackage.wat(`(module (import "wasm:js-string" "length" (func $len (param externref) (result i32)))
+    (func (export "run") (param $s externref) (param $n i32) (result i32) (local $sum i32)
+      (loop $l (local.set $sum (i32.add (local.get $sum) (call $len (local.get $s))))
+        (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+      (local.get $sum)))`);
+  const length = (s) => {
+    if (typeof s !== 'string') throw new WebAssembly.RuntimeError('illegal cast');
+    return s.length;
+  };
+  const v8 = new WebAssembly.Instance(new WebAssembly.Module(bytes), { 'wasm:js-string': { length } }).exports;
+  const ours = new wasmRtPackage.WebAssembly.Instance(new wasmRtPackage.WebAssembly.Module(bytes, { builtins: ['js-string'] })).exports;
+  const runs = [v8, ours].map((e) => {
+    e.run('abc', 10_000);
+    return { run: () => e.run('abc', N), samples: [] };
+  });
+  return timeInTurns(runs);
+}
+
 function timeInTurns(runs) {
   for (let r = 0; r < REPEATS; r++) {
     for (const run of runs) {
@@ -65,5 +88,7 @@ module.exports = function run() {
   }
   const [v8, rt] = nsPerImport(engines);
   rows.push({ case: 'wasm→JS import, loop in wasm', unit: 'ns/call', v8, 'wasm-rt': rt });
+  const [v8Length, rtLength] = nsPerStringBuiltin();
+  rows.push({ case: 'wasm→"wasm:js-string" length (V8: a JS import)', unit: 'ns/call', v8: v8Length, 'wasm-rt': rtLength });
   return rows;
 };
