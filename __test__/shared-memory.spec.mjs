@@ -35,14 +35,20 @@ const WORKER = `
     parentPort.postMessage({ result: jobs[m.job](), len: m.mem.buffer.byteLength });
   });`;
 
-function startWorker(index) {
+/** Posts `message` to a new Worker of the engine, runs `meanwhile`, and returns the reply. */
+async function withWorker(index, message, meanwhile) {
   const w = new Worker(WORKER, { eval: true, workerData: { index } });
-  const next = () =>
-    new Promise((resolve, reject) => {
+  try {
+    const reply = new Promise((resolve, reject) => {
       w.once('message', resolve);
       w.once('error', reject);
     });
-  return { w, next };
+    w.postMessage(message);
+    await meanwhile();
+    return await reply;
+  } finally {
+    await w.terminate();
+  }
 }
 
 /** Resolves once the worker flags (element 1) that it is about to wait. */
@@ -98,53 +104,37 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly: W }) => {
     const m = memory();
     const mod = new W.Module(ATOMICS);
     const { exports } = new W.Instance(mod, { m: { mem: m } });
-    const { w, next } = startWorker(index);
-    try {
-      const reply = next();
-      w.postMessage({ mem: m, again: m, mod, job: 'add', n: 5000 });
+    const reply = await withWorker(index, { mem: m, again: m, mod, job: 'add', n: 5000 }, () => {
       for (let i = 0; i < 5000; i++) exports.add(0, 1);
-      expect(await reply).toEqual({ result: true, len: 65536 });
-      expect(new Int32Array(m.buffer)[0]).toBe(10000);
-      // Posted back, it is a Memory over the same bytes (V8 makes a new object, wasm-rt gives
-      // back the one this thread has).
-      const echoed = next();
-      w.postMessage({ mem: m, mod, job: 'echo' });
-      const back = (await echoed).result;
-      expect(back).toBeInstanceOf(W.Memory);
-      expect(new Int32Array(back.buffer)[0]).toBe(10000);
-    } finally {
-      await w.terminate();
-    }
+    });
+    expect(reply).toEqual({ result: true, len: 65536 });
+    expect(new Int32Array(m.buffer)[0]).toBe(10000);
+    // Posted back, it is a Memory over the same bytes (V8 makes a new object, wasm-rt gives back
+    // the one this thread has).
+    const back = (await withWorker(index, { mem: m, mod, job: 'echo' }, () => {})).result;
+    expect(back).toBeInstanceOf(W.Memory);
+    expect(new Int32Array(back.buffer)[0]).toBe(10000);
   });
 
   it('a Worker waiting in wasm (memory.atomic.wait32) is woken by JS Atomics.notify', async () => {
     const m = memory();
-    const { w, next } = startWorker(index);
-    try {
-      const reply = next();
-      w.postMessage({ mem: m, mod: new W.Module(ATOMICS), job: 'waitInWasm' });
-      await readyToWait(new Int32Array(m.buffer));
-      expect(Atomics.notify(new Int32Array(m.buffer), 2, 1)).toBe(1);
-      expect((await reply).result).toBe(0);
-    } finally {
-      await w.terminate();
-    }
+    const a = new Int32Array(m.buffer);
+    const reply = await withWorker(index, { mem: m, mod: new W.Module(ATOMICS), job: 'waitInWasm' }, async () => {
+      await readyToWait(a);
+      expect(Atomics.notify(a, 2, 1)).toBe(1);
+    });
+    expect(reply.result).toBe(0);
   });
 
   it('a Worker waiting in JS (Atomics.wait) is woken by wasm memory.atomic.notify', async () => {
     const m = memory();
     const mod = new W.Module(ATOMICS);
     const { exports } = new W.Instance(mod, { m: { mem: m } });
-    const { w, next } = startWorker(index);
-    try {
-      const reply = next();
-      w.postMessage({ mem: m, mod, job: 'waitInJs' });
+    const reply = await withWorker(index, { mem: m, mod, job: 'waitInJs' }, async () => {
       await readyToWait(new Int32Array(m.buffer));
       expect(exports.notify(8, 1)).toBe(1);
-      expect((await reply).result).toBe('ok');
-    } finally {
-      await w.terminate();
-    }
+    });
+    expect(reply.result).toBe('ok');
   });
 
   it('Atomics.wait on a shared memory checks its arguments as V8 does', () => {

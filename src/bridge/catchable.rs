@@ -68,21 +68,8 @@ thread_local! {
   static WRAPPERS: RefCell<HashMap<FunctionType, Module>> = RefCell::new(HashMap::new());
 }
 
-fn type_name(t: &Type) -> &'static str {
-  match t {
-    Type::I32 => "i32",
-    Type::I64 => "i64",
-    Type::F32 => "f32",
-    Type::F64 => "f64",
-    Type::V128 => "v128",
-    Type::ExternRef => "externref",
-    Type::FuncRef => "funcref",
-    Type::ExceptionRef => "exnref",
-  }
-}
-
 fn wrapper_text(ty: &FunctionType) -> String {
-  let list = |kind: &str, types: &[Type]| types.iter().map(|t| format!("({kind} {})", type_name(t))).collect::<Vec<_>>().join(" ");
+  let list = |kind: &str, types: &[Type]| types.iter().map(|t| format!("({kind} {})", crate::module::type_name(*t))).collect::<Vec<_>>().join(" ");
   let (params, results) = (list("param", ty.params()), list("result", ty.results()));
   let args: String = (0..ty.params().len()).map(|i| format!("(local.get {i}) ")).collect();
   format!(
