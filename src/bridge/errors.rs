@@ -83,7 +83,7 @@ pub enum Raised {
 /// Takes the pending JS exception of an import and raises it in wasm as the JS API says.
 pub fn raise_pending(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>) -> Raised {
   let exception = napi_raw::take_error(env);
-  if !napi_raw::has_tag(env, exception, &TAG_TRAP) && crate::limits::watchdog::stop_message().is_none() {
+  if !napi_raw::has_tag(env, exception, &TAG_TRAP) && !crate::limits::watchdog::stopping() {
     if let Some(exn) = crate::tag::exception_from_js(env, group, store, exception) {
       return Raised::Exception(exn);
     }

@@ -240,6 +240,11 @@ pub fn terminating() -> bool {
   thread().is_some_and(|t| t.stopped.load(Ordering::Relaxed) == TERMINATING)
 }
 
+/// Whether this thread's wasm is being stopped: a deadline passed, or the worker is terminating.
+pub fn stopping() -> bool {
+  thread().is_some_and(|t| t.stopped.load(Ordering::Relaxed) != RUNNING)
+}
+
 /// What to say of an `unreachable` trap on this thread, if the limits caused it: the deadline of
 /// the current call, the termination of the worker, or an instance out of fuel (its flag is
 /// cleared: more fuel lets it run again).
