@@ -146,6 +146,24 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly: W }) => {
     expect(Atomics.notify(a, 0)).toBe(0);
   });
 
+  it('a message with cycles and a shared Memory keeps its shape (each object walked once)', async () => {
+    const m = memory();
+    const wide = {};
+    for (let i = 0; i < 20; i++) wide[`k${i}`] = wide;
+    const message = { m, wide, list: [m] };
+    message.self = message;
+    const { port1, port2 } = new MessageChannel();
+    try {
+      const got = new Promise((resolve) => port2.once('message', resolve));
+      port1.postMessage(message);
+      const d = await got;
+      expect([d.self === d, d.wide.k19 === d.wide, d.m === d.list[0], d.m instanceof W.Memory]).toEqual([true, true, true, true]);
+    } finally {
+      port1.close();
+      port2.close();
+    }
+  });
+
   it('an unshared Memory, a Table and a Global cannot be posted (DataCloneError)', () => {
     const { port1, port2 } = new MessageChannel();
     try {

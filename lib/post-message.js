@@ -5,8 +5,8 @@
 // Table, a Global, a Tag, an Exception or an Instance is a DataCloneError.
 //
 // The sending side (MessagePort's postMessage, which Worker's calls) walks the message: plain
-// objects and arrays, to a depth of MAX_DEPTH; anything else (a Map, a class instance) is cloned
-// as V8 clones it, unwalked. A message that holds wasm-rt objects travels in an envelope, each
+// objects and arrays, each once, to a depth of MAX_DEPTH; anything else (a Map, a class
+// instance) is cloned as V8 clones it, unwalked. A message that holds wasm-rt objects travels in an envelope, each
 // such object replaced by what carries it. The receiving side opens envelopes where Node hands a
 // port's messages to every kind of listener (`on`, `once`, `addEventListener`, `onmessage`).
 const { MessagePort } = require('node:worker_threads');
@@ -35,10 +35,22 @@ function cloneError(name) {
   return new DOMException(`#<${name}> could not be cloned.`, 'DataCloneError');
 }
 
-/** What carries `value` across: the value itself unless it is, or holds, a wasm-rt object. */
-function encode(value, depth) {
+/** Whether `encode` and `decode` look inside `value`: a plain object or an array. */
+function walkable(value) {
+  if (Array.isArray(value)) return true;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * What carries `value` across: a copy of its plain objects and arrays with each wasm-rt object
+ * replaced, and whether anything was. Each object is visited once (`copies`), so a message with
+ * cycles or shared parts costs its size, and its copy keeps its shape.
+ */
+function encode(value, depth, copies, found) {
   if (!isObject(value)) return value;
   if (isMemory(value)) {
+    found.any = true;
     let buffer;
     try {
       buffer = native.memoryShare(value);
@@ -47,50 +59,43 @@ function encode(value, depth) {
     }
     return { [KEY]: 'memory', buffer };
   }
-  if (isModule(value)) return { [KEY]: 'module', bytes: moduleBytes(value) };
+  if (isModule(value)) {
+    found.any = true;
+    return { [KEY]: 'module', bytes: moduleBytes(value) };
+  }
   for (const [C, name] of UNCLONEABLE) if (value instanceof C) throw cloneError(name);
-  if (depth >= MAX_DEPTH) return value;
+  if (depth >= MAX_DEPTH || !walkable(value)) return value;
+  if (copies.has(value)) return copies.get(value);
   if (Array.isArray(value)) {
-    let out = value;
-    for (let i = 0; i < value.length; i++) {
-      const v = encode(value[i], depth + 1);
-      if (v !== value[i]) {
-        if (out === value) out = value.slice();
-        out[i] = v;
-      }
-    }
+    const out = new Array(value.length);
+    copies.set(value, out);
+    for (let i = 0; i < value.length; i++) out[i] = encode(value[i], depth + 1, copies, found);
     return out;
   }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return value;
-  let out = value;
-  for (const key of Object.keys(value)) {
-    const v = encode(value[key], depth + 1);
-    if (v !== value[key]) {
-      if (out === value) out = { ...value };
-      out[key] = v;
-    }
-  }
+  const out = Object.getPrototypeOf(value) === null ? Object.create(null) : {};
+  copies.set(value, out);
+  for (const key of Object.keys(value)) out[key] = encode(value[key], depth + 1, copies, found);
   return out;
 }
 
-/** The inverse of `encode`, on the receiving thread. */
-function decode(value, depth) {
+/** The inverse of `encode`, on the receiving thread, in place. */
+function decode(value, depth, seen) {
   if (!isObject(value)) return value;
   if (Object.hasOwn(value, KEY)) {
     if (value[KEY] === 'memory') return native.memoryFromShared(makeMemory(), value.buffer);
     if (value[KEY] === 'module') return new Module(value.bytes);
   }
-  if (depth >= MAX_DEPTH) return value;
+  if (depth >= MAX_DEPTH || !walkable(value) || seen.has(value)) return value;
+  seen.add(value);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = decode(value[i], depth + 1);
-  } else if (Object.getPrototypeOf(value) === Object.prototype) {
-    for (const key of Object.keys(value)) value[key] = decode(value[key], depth + 1);
+    for (let i = 0; i < value.length; i++) value[i] = decode(value[i], depth + 1, seen);
+  } else {
+    for (const key of Object.keys(value)) value[key] = decode(value[key], depth + 1, seen);
   }
   return value;
 }
 
-const open = (data) => (isObject(data) && Object.hasOwn(data, KEY) && data[KEY] === 'message' ? decode(data.value, 0) : data);
+const open = (data) => (isObject(data) && Object.hasOwn(data, KEY) && data[KEY] === 'message' ? decode(data.value, 0, new Set()) : data);
 
 function install() {
   // Once per thread, whichever copy of wasm-rt comes first.
@@ -101,8 +106,9 @@ function install() {
   const post = MessagePort.prototype.postMessage;
   Object.defineProperty(MessagePort.prototype, 'postMessage', {
     value: function postMessage(value, ...rest) {
-      const encoded = encode(value, 0);
-      return Reflect.apply(post, this, [encoded === value ? value : { [KEY]: 'message', value: encoded }, ...rest]);
+      const found = { any: false };
+      const encoded = encode(value, 0, new Map(), found);
+      return Reflect.apply(post, this, [found.any ? { [KEY]: 'message', value: encoded } : value, ...rest]);
     },
     writable: true,
     configurable: true,
