@@ -1,5 +1,9 @@
 // napi-rs wasm32-wasi (threaded): the oxc parser on a shared memory, with its Worker pool for
 // the asynchronous parse.
+// One worker: with four starting at once the process sometimes aborted (about 1 run in 100, once
+// on each engine; on wasm-rt's, a Node fatal error in require() of an ES module inside a worker,
+// v8::Module::IsGraphAsync).
+process.env.NAPI_RS_ASYNC_WORK_POOL_SIZE = '1';
 const { parseSync, parse } = require('@oxc-parser/binding-wasm32-wasi');
 
 const source = `
