@@ -146,6 +146,22 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly: W }) => {
     expect(Atomics.notify(a, 0)).toBe(0);
   });
 
+  it('a shared Memory in a Worker\'s workerData arrives as a Memory over the same bytes', async () => {
+    const m = memory();
+    new Int32Array(m.buffer)[3] = 77;
+    const w = new Worker(
+      `const { workerData, parentPort } = require('node:worker_threads');
+       const W = workerData.index === null ? WebAssembly : require(workerData.index).WebAssembly;
+       parentPort.postMessage([workerData.mem instanceof W.Memory, new Int32Array(workerData.mem.buffer)[3]]);`,
+      { eval: true, workerData: { index, mem: m } },
+    );
+    try {
+      expect(await new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); })).toEqual([true, 77]);
+    } finally {
+      await w.terminate();
+    }
+  });
+
   it('a message with cycles and a shared Memory keeps its shape (each object walked once)', async () => {
     const m = memory();
     const wide = {};

@@ -4,11 +4,13 @@
 // other thread as a Memory over the same bytes, and a Module as a Module; an unshared Memory, a
 // Table, a Global, a Tag, an Exception or an Instance is a DataCloneError.
 //
-// The sending side (MessagePort's postMessage, which Worker's calls) walks the message: plain
-// objects and arrays, each once, to a depth of MAX_DEPTH; anything else (a Map, a class
-// instance) is cloned as V8 clones it, unwalked. A message that holds wasm-rt objects travels in an envelope, each
-// such object replaced by what carries it. The receiving side opens envelopes where Node hands a
-// port's messages to every kind of listener (`on`, `once`, `addEventListener`, `onmessage`).
+// The sending side (MessagePort's postMessage, which Worker's and the Worker constructor's, for
+// `workerData`, call) walks the message: plain objects and arrays, each once, to a depth of
+// MAX_DEPTH; anything else (a Map, a class instance) is cloned as V8 clones it, unwalked. A
+// message that holds wasm-rt objects travels as a marked copy, each such object replaced by what
+// carries it. The receiving side opens marked messages where Node hands a port's messages to
+// every kind of listener (`on`, `once`, `addEventListener`, `onmessage`), and a Worker's
+// `workerData` when wasm-rt loads there.
 const { MessagePort } = require('node:worker_threads');
 const workerThreads = require('node:worker_threads');
 const native = require('./native');
@@ -84,6 +86,7 @@ function decode(value, depth, seen) {
   if (Object.hasOwn(value, KEY)) {
     if (value[KEY] === 'memory') return native.memoryFromShared(makeMemory(), value.buffer);
     if (value[KEY] === 'module') return new Module(value.bytes);
+    delete value[KEY];
   }
   if (depth >= MAX_DEPTH || !walkable(value) || seen.has(value)) return value;
   seen.add(value);
@@ -95,7 +98,21 @@ function decode(value, depth, seen) {
   return value;
 }
 
-const open = (data) => (isObject(data) && Object.hasOwn(data, KEY) && data[KEY] === 'message' ? decode(data.value, 0, new Set()) : data);
+/**
+ * The message to post for `value`: `value` itself, or its copy with wasm-rt objects replaced and
+ * marked (an own property, so that Node's internal messages, which may carry a Worker's
+ * `workerData`, keep their shape).
+ */
+function seal(value) {
+  const found = { any: false };
+  const encoded = encode(value, 0, new Map(), found);
+  if (!found.any) return value;
+  if (!Object.hasOwn(encoded, KEY)) encoded[KEY] = 'message';
+  return encoded;
+}
+
+/** A received message, opened if it was sealed. */
+const open = (data) => (isObject(data) && Object.hasOwn(data, KEY) ? decode(data, 0, new Set()) : data);
 
 function install() {
   // Once per thread, whichever copy of wasm-rt comes first.
@@ -106,9 +123,7 @@ function install() {
   const post = MessagePort.prototype.postMessage;
   Object.defineProperty(MessagePort.prototype, 'postMessage', {
     value: function postMessage(value, ...rest) {
-      const found = { any: false };
-      const encoded = encode(value, 0, new Map(), found);
-      return Reflect.apply(post, this, [found.any ? { [KEY]: 'message', value: encoded } : value, ...rest]);
+      return Reflect.apply(post, this, [seal(value), ...rest]);
     },
     writable: true,
     configurable: true,
@@ -126,6 +141,14 @@ function install() {
       writable: true,
       configurable: true,
     });
+  }
+
+  // A Worker's workerData came with the message that started the thread, before wasm-rt loaded;
+  // its parts are replaced in place, for code that read workerData before.
+  const data = decode(workerThreads.workerData, 0, new Set());
+  if (data !== workerThreads.workerData) {
+    workerThreads.workerData = data;
+    require('node:module').syncBuiltinESMExports();
   }
 
   const receive = workerThreads.receiveMessageOnPort;
