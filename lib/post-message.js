@@ -84,8 +84,13 @@ function encode(value, depth, copies, found) {
 function decode(value, depth, seen) {
   if (!isObject(value)) return value;
   if (Object.hasOwn(value, KEY)) {
-    if (value[KEY] === 'memory') return native.memoryFromShared(makeMemory(), value.buffer);
-    if (value[KEY] === 'module') return new Module(value.bytes);
+    // A forged mark stays as it came rather than failing the receiving thread.
+    try {
+      if (value[KEY] === 'memory') return native.memoryFromShared(makeMemory(), value.buffer);
+      if (value[KEY] === 'module') return new Module(value.bytes);
+    } catch {
+      return value;
+    }
     delete value[KEY];
   }
   if (depth >= MAX_DEPTH || !walkable(value) || seen.has(value)) return value;
