@@ -30,6 +30,7 @@ const WORKER = `
       add: () => { for (let i = 0; i < m.n; i++) exports.add(0, 1); return m.mem instanceof W.Memory && m.mem === m.again; },
       waitInWasm: () => { Atomics.store(a, 1, 1); return exports.wait(8, 0, 5_000_000_000n); },
       waitInJs: () => { Atomics.store(a, 1, 1); return Atomics.wait(a, 2, 0, 5000); },
+      waitForever: () => { Atomics.store(a, 1, 1); return exports.wait(8, 0, -1n); },
       echo: () => m.mem,
     };
     parentPort.postMessage({ result: jobs[m.job](), len: m.mem.buffer.byteLength });
@@ -135,6 +136,15 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly: W }) => {
       expect(exports.notify(8, 1)).toBe(1);
     });
     expect(reply.result).toBe('ok');
+  });
+
+  it('worker.terminate() stops a Worker asleep in memory.atomic.wait32 with no timeout', async () => {
+    const m = memory();
+    const w = new Worker(WORKER, { eval: true, workerData: { index } });
+    w.postMessage({ mem: m, mod: new W.Module(ATOMICS), job: 'waitForever' });
+    await readyToWait(new Int32Array(m.buffer));
+    const code = await Promise.race([w.terminate(), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5000))]);
+    expect(code).toBe(1);
   });
 
   it('Atomics.wait on a shared memory checks its arguments as V8 does', () => {

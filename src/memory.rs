@@ -83,14 +83,17 @@ impl MemoryData {
   fn shared_clone(&self) -> JsResult<VMSharedMemory> {
     match &self.backing {
       Backing::Free(shared) => Ok(shared.clone()),
-      Backing::Homed(group, memory) => group.enter(|store| {
-        let wasmer_vm::VMExtern::Memory(handle) = wasmer::Extern::Memory(memory.clone()).to_vm_extern().unwrap_sys() else {
-          unreachable!("a memory's extern is a memory")
-        };
-        handle.get(store.objects_mut().as_sys()).as_shared().map_err(|e| napi_raw::throw_error(self.env, &format!("wasm-rt: {e}")))
-      }),
+      Backing::Homed(group, memory) => group.enter(|store| vm_clone(store, memory).map_err(|e| napi_raw::throw_error(self.env, &format!("wasm-rt: {e}")))),
     }
   }
+}
+
+/// wasmer's own handle on a store's shared memory, which keeps its bytes alive on any thread.
+fn vm_clone(store: &mut StoreMut<'_>, memory: &Memory) -> Result<VMSharedMemory, wasmer::MemoryError> {
+  let wasmer_vm::VMExtern::Memory(handle) = wasmer::Extern::Memory(memory.clone()).to_vm_extern().unwrap_sys() else {
+    unreachable!("a memory's extern is a memory")
+  };
+  handle.get(store.objects_mut().as_sys()).as_shared()
 }
 
 impl Drop for MemoryData {
@@ -199,6 +202,9 @@ pub fn create(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     .map_err(|e| napi_raw::throw_range_error(env, &format!("WebAssembly.Memory(): could not allocate memory: {e}")))?;
   let def = memory.vmmemory();
   account(env, external_cost(memory.size().bytes().0));
+  if shared {
+    crate::shared_memory::watch_waits(&memory);
+  }
   attach(env, args[0], MemoryData { env, backing: Backing::Free(memory), def, shared, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0) })?;
   Ok(napi_raw::undefined(env))
 }
@@ -311,6 +317,9 @@ pub fn exported(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, memo
   let def = NonNull::new(addr as *mut VMMemoryDefinition).expect("a memory definition is never null");
   let shared = memory.ty(store).shared;
   let obj = napi_raw::call(env, napi_raw::undefined(env), state::get(env, |s| s.make_memory)?, &[])?;
+  if let Some(vm) = shared.then(|| vm_clone(store, &memory).ok()).flatten() {
+    crate::shared_memory::watch_waits(&vm);
+  }
   attach(env, obj, MemoryData { env, backing: Backing::Homed(group.clone(), memory), def, shared, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0) })?;
   Ok(obj)
 }

@@ -16,7 +16,7 @@ use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use napi::sys::{napi_env, napi_value};
-use wasmer_vm::{ExpectedValue, LinearMemory, VMSharedMemory};
+use wasmer_vm::{ExpectedValue, LinearMemory, ThreadConditionsHandle, VMSharedMemory};
 
 use crate::napi_raw::{self, JsResult};
 
@@ -96,6 +96,28 @@ pub fn memory_of(value: napi_value) -> Option<VMSharedMemory> {
 /// `isSharedMemoryBuffer(value)`: whether `value` is a buffer over a wasm-rt shared memory.
 pub fn is_buffer(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   napi_raw::boolean(env, memory_of(args[0]).is_some())
+}
+
+/// The wait queues of the shared memories made here, which the watchdog wakes to stop a thread
+/// asleep in `memory.atomic.wait`.
+static QUEUES: Mutex<Vec<ThreadConditionsHandle>> = Mutex::new(Vec::new());
+
+/// Records `memory`'s wait queue (weakly: the memory's lifetime is its own).
+pub fn watch_waits(memory: &VMSharedMemory) {
+  let Some(conditions) = memory.thread_conditions() else { return };
+  let mut queues = QUEUES.lock().unwrap_or_else(|e| e.into_inner());
+  if queues.len() >= 64 && queues.len().is_power_of_two() {
+    queues.retain(|q| q.upgrade().is_some());
+  }
+  queues.push(conditions.downgrade());
+}
+
+/// Wakes every waiter of every shared memory: they return as if notified.
+pub fn wake_waiters() {
+  let queues = QUEUES.lock().unwrap_or_else(|e| e.into_inner());
+  for q in queues.iter().filter_map(ThreadConditionsHandle::upgrade) {
+    q.wake_all_atomic_waiters();
+  }
 }
 
 /// How long one wait sleeps at most before it looks whether the worker is being terminated.

@@ -125,18 +125,26 @@ fn run() {
   let mut w = lock.lock().unwrap_or_else(|e| e.into_inner());
   loop {
     let now = Instant::now();
+    // A thread asleep in memory.atomic.wait passes no check: stopping it wakes every waiter,
+    // which sees a spurious wake-up (waits are woken again on each tick of a termination, for a
+    // wait entered after the flags were set but before the next check).
+    let mut wake_waiters = false;
     w.deadlines.retain(|(at, thread)| {
       if *at > now {
         return true;
       }
       thread.stop(DEADLINE);
+      wake_waiters = true;
       false
     });
     w.workers.retain(|t| t.upgrade().is_some_and(|t| t.isolate.load(Ordering::Relaxed) != 0));
     for t in w.workers.iter().filter_map(Weak::upgrade) {
       match (t.stopped.load(Ordering::Relaxed), t.terminating()) {
-        (TERMINATING, true) => {}
-        (_, true) => t.stop(TERMINATING),
+        (TERMINATING, true) => wake_waiters = true,
+        (_, true) => {
+          t.stop(TERMINATING);
+          wake_waiters = true;
+        }
         // A termination that was called off (`vm`'s timeout terminates and then cancels).
         (TERMINATING, false) => {
           t.stopped.store(RUNNING, Ordering::Relaxed);
@@ -144,6 +152,9 @@ fn run() {
         }
         _ => {}
       }
+    }
+    if wake_waiters {
+      crate::shared_memory::wake_waiters();
     }
     let next = w.deadlines.iter().map(|(at, _)| *at).min();
     let tick = (!w.workers.is_empty()).then(|| now + WORKER_TICK);
