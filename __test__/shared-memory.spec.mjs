@@ -190,6 +190,18 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly: W }) => {
     }
   });
 
+  it('structuredClone copies a Module and a shared Memory, and refuses an unshared Memory', () => {
+    const mod = new W.Module(ATOMICS);
+    const m = memory();
+    const copy = structuredClone({ mod, m });
+    expect(copy.mod).toBeInstanceOf(W.Module);
+    expect(W.Module.exports(copy.mod)).toEqual(W.Module.exports(mod));
+    expect(copy.m).toBeInstanceOf(W.Memory);
+    new Int32Array(m.buffer)[0] = 5;
+    expect(new Int32Array(copy.m.buffer)[0]).toBe(5);
+    expect(expectThrow(() => structuredClone(new W.Memory({ initial: 1 })), DOMException).name).toBe('DataCloneError');
+  });
+
   it('an unshared Memory, a Table and a Global cannot be posted (DataCloneError)', () => {
     const { port1, port2 } = new MessageChannel();
     try {

@@ -10,7 +10,7 @@
 // message that holds wasm-rt objects travels as a marked copy, each such object replaced by what
 // carries it. The receiving side opens marked messages where Node hands a port's messages to
 // every kind of listener (`on`, `once`, `addEventListener`, `onmessage`), and a Worker's
-// `workerData` when wasm-rt loads there.
+// `workerData` when wasm-rt loads there. `structuredClone` does both on one thread.
 const { MessagePort } = require('node:worker_threads');
 const workerThreads = require('node:worker_threads');
 const native = require('./native');
@@ -154,6 +154,14 @@ function install() {
   if (data !== workerThreads.workerData) {
     workerThreads.workerData = data;
     require('node:module').syncBuiltinESMExports();
+  }
+
+  // structuredClone clones the same way on one thread.
+  const clone = globalThis.structuredClone;
+  if (typeof clone === 'function') {
+    const structuredClone = { structuredClone: (value, options) => open(clone(seal(value), options)) }.structuredClone;
+    Object.defineProperty(structuredClone, 'length', { value: clone.length });
+    Object.defineProperty(globalThis, 'structuredClone', { value: structuredClone, writable: true, enumerable: true, configurable: true });
   }
 
   const receive = workerThreads.receiveMessageOnPort;
