@@ -136,7 +136,8 @@ pub fn wait(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     })
   };
   let timeout = napi_raw::get_f64(env, args[3])?;
-  let until = (timeout.is_finite()).then(|| Instant::now() + Duration::from_secs_f64(timeout.max(0.0) / 1000.0));
+  // A timeout too long to represent is no timeout.
+  let until = Duration::try_from_secs_f64(timeout.max(0.0) / 1000.0).ok().and_then(|d| Instant::now().checked_add(d));
   let mut first = true;
   let outcome = loop {
     let slice = until.map_or(WAIT_SLICE, |u| u.saturating_duration_since(Instant::now()).min(WAIT_SLICE));
