@@ -156,6 +156,24 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly: W }) => {
     expect(Atomics.notify(a, 0)).toBe(0);
   });
 
+  it('a shared Memory\'s buffer posted alone: the Worker writes the memory\'s own bytes', async () => {
+    const m = memory();
+    const w = new Worker(
+      `const { parentPort } = require('node:worker_threads');
+       parentPort.once('message', (b) => { Atomics.store(new Int32Array(b), 4, 123); parentPort.postMessage(b.byteLength); });`,
+      { eval: true },
+    );
+    try {
+      const reply = new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); });
+      w.postMessage(m.buffer);
+      expect(await reply).toBe(65536);
+      const { exports } = new W.Instance(new W.Module(ATOMICS), { m: { mem: m } });
+      expect(exports.add(16, 0)).toBe(123);
+    } finally {
+      await w.terminate();
+    }
+  });
+
   it('a shared Memory in a Worker\'s workerData arrives as a Memory over the same bytes', async () => {
     const m = memory();
     new Int32Array(m.buffer)[3] = 77;
