@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use napi::sys::{napi_env, napi_value};
-use wasmer::{Extern, ExternType, Global, Instance, InstantiationError, Module, Type};
+use wasmer::{Extern, ExternType, Function, FunctionType, Global, Instance, InstantiationError, Module, Type};
 use wasmer_types::ExportIndex;
 
 use crate::bridge::{catchable, errors, exported, host, values};
@@ -86,13 +86,15 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let info = module.info();
 
   // Imports of a module that handles exceptions must throw what wasm's catch clauses see.
-  let catchable = catchable::needed(&module);
+  let thrown: Option<catchable::Thrown> = catchable::needed(&module).then(Default::default);
   let non_null = crate::non_null::Positions::of(&module);
   let mut wasmer_instance = None;
   let mut instance_limits = None;
   let out = group.enter(|store| {
     // By position, as the spec links them: two imports of the same name stay two imports.
     let mut externs = Vec::with_capacity(values_in.len());
+    // The host functions made here, which catchable.rs wraps: (import index, type, JS value, proxy?).
+    let mut hosts = Vec::new();
     for (i, (imp, v)) in module.imports().zip(values_in.iter().copied()).enumerate() {
       let ext: Extern = match imp.ty() {
         ExternType::Function(ft) => match exported::data_of(env, v) {
@@ -104,12 +106,16 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
                 &format!("WebAssembly.Instance(): imported function \"{}\".\"{}\" has the wrong signature", imp.module(), imp.name()),
               ));
             }
-            host::proxy(env, &group, store, v, d, catchable, non_null.import_function(info, i).1)?.into()
+            hosts.push((i, ft.clone(), v, true));
+            host::proxy(env, &group, store, v, d, thrown.clone(), non_null.import_function(info, i).1)?.into()
           }
           // A wasiImport function links natively; anything else calls JS.
           None => match crate::wasi::import_for(env, &group, store, v, ft)? {
             Some(f) => f.into(),
-            None => host::host_function(env, &group, store, v, ft.clone(), catchable, non_null.import_function(info, i).1)?.into(),
+            None => {
+              hosts.push((i, ft.clone(), v, false));
+              host::host_function(env, &group, store, v, ft.clone(), thrown.clone(), non_null.import_function(info, i).1)?.into()
+            }
           },
         },
         ExternType::Memory(_) => match memory::data_of(env, v) {
@@ -140,6 +146,24 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
         },
       };
       externs.push(ext);
+    }
+    if let Some(thrown) = thrown.as_ref().filter(|_| !hosts.is_empty()) {
+      let functions: Vec<(Function, FunctionType)> = hosts
+        .iter()
+        .map(|(i, ty, _, _)| match &externs[*i] {
+          Extern::Function(f) => (f.clone(), ty.clone()),
+          _ => unreachable!("a host import is a function"),
+        })
+        .collect();
+      let (calls, global) = catchable::wrap(store, &functions).map_err(|e| napi_raw::throw_error(env, &format!("wasm-rt: could not link the imports: {e}")))?;
+      let _ = thrown.set(global);
+      for ((i, _, v, proxy), call) in hosts.iter().zip(calls) {
+        // An exported function of another group comes out of this one as the same JS function.
+        if *proxy {
+          group.cache_function(crate::group::function_key(store, &call), *v)?;
+        }
+        externs[*i] = call.into();
+      }
     }
 
     // The JS API's embedding limit on table size: allocating a bigger table fails (RangeError).

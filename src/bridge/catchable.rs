@@ -3,19 +3,21 @@
 //! it; on Linux the trampoline wasmer puts in front of a dynamic host function has no unwind
 //! info, so the search stops there and the exception is never caught (and when such a function
 //! is called straight from the host, the search reaches Rust frames, and Rust aborts the process
-//! on a foreign exception: so a host function never returns one). An import of a module
-//! that handles exceptions is therefore linked through a tiny wasm function, one compiled module
-//! per signature: it calls the host function and, when the host left an exception in its
-//! global, throws it with `throw_ref` from wasm code the unwinder can walk.
+//! on a foreign exception: so a host function never returns one). The JS imports of a module
+//! that handles exceptions are therefore linked through small wasm functions, all in one wrapper
+//! instance per instantiation (one compiled wrapper module per list of import types): each calls
+//! its host function and, when the host left an exception in the wrapper's global, throws it
+//! with `throw_ref` from wasm code the unwinder can walk.
 //!
 //! A module handles exceptions if it defines or imports a tag, or (a `catch_all` needs no tag)
 //! if its code has a catch; such code is compiled by cranelift only, so that scan runs on
 //! cranelift's compiles alone, and leaves a marker section that the code cache keeps.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
+use std::rc::Rc;
 
-use wasmer::{imports, Exception, Function, FunctionType, Global, Instance, Module, StoreMut, Type, Value};
+use wasmer::{Exception, Function, FunctionType, Global, Imports, Instance, Module, StoreMut, Type, Value};
 
 use crate::engine::{self, Compiler};
 
@@ -64,45 +66,55 @@ pub fn mark(bytes: &[u8]) -> Option<Vec<u8>> {
   Some(out)
 }
 
+/// Where the host functions of one instance leave an exception for the wrapper to throw.
+pub type Thrown = Rc<OnceCell<Global>>;
+
 thread_local! {
-  static WRAPPERS: RefCell<HashMap<FunctionType, Module>> = RefCell::new(HashMap::new());
+  static WRAPPERS: RefCell<HashMap<Vec<FunctionType>, Module>> = RefCell::new(HashMap::new());
 }
 
-fn wrapper_text(ty: &FunctionType) -> String {
+fn wrapper_text(types: &[FunctionType]) -> String {
   let list = |kind: &str, types: &[Type]| types.iter().map(|t| format!("({kind} {})", crate::module::type_name(*t))).collect::<Vec<_>>().join(" ");
-  let (params, results) = (list("param", ty.params()), list("result", ty.results()));
-  let args: String = (0..ty.params().len()).map(|i| format!("(local.get {i}) ")).collect();
-  format!(
-    r#"(module
-  (import "" "host" (func $host {params} {results}))
-  (global $thrown (export "thrown") (mut exnref) (ref.null exn))
-  (func (export "call") {params} {results}
-    {args}(call $host)
-    (block $none
-      (br_if $none (ref.is_null (global.get $thrown)))
-      (global.get $thrown)
-      (global.set $thrown (ref.null exn))
-      (throw_ref))))"#
-  )
+  let mut text = String::from("(module\n");
+  for (i, ty) in types.iter().enumerate() {
+    text.push_str(&format!("  (import \"\" \"{i}\" (func {} {}))\n", list("param", ty.params()), list("result", ty.results())));
+  }
+  text.push_str("  (global $thrown (export \"thrown\") (mut exnref) (ref.null exn))\n");
+  for (i, ty) in types.iter().enumerate() {
+    let args: String = (0..ty.params().len()).map(|p| format!("(local.get {p}) ")).collect();
+    text.push_str(&format!(
+      "  (func (export \"{i}\") {} {}\n    {args}(call {i})\n    (block $none\n      (br_if $none (ref.is_null (global.get $thrown)))\n      (global.get $thrown)\n      (global.set $thrown (ref.null exn))\n      (throw_ref)))\n",
+      list("param", ty.params()),
+      list("result", ty.results())
+    ));
+  }
+  text.push(')');
+  text
 }
 
-fn wrapper_module(ty: &FunctionType) -> Result<Module, String> {
-  if let Some(m) = WRAPPERS.with(|w| w.borrow().get(ty).cloned()) {
+fn wrapper_module(types: &[FunctionType]) -> Result<Module, String> {
+  if let Some(m) = WRAPPERS.with(|w| w.borrow().get(types).cloned()) {
     return Ok(m);
   }
-  let bytes = wat::parse_str(wrapper_text(ty)).map_err(|e| e.to_string())?;
+  let bytes = wat::parse_str(wrapper_text(types)).map_err(|e| e.to_string())?;
   let m = Module::new(&engine::engine(Compiler::Cranelift), bytes).map_err(|e| e.to_string())?;
-  WRAPPERS.with(|w| w.borrow_mut().insert(ty.clone(), m.clone()));
+  WRAPPERS.with(|w| w.borrow_mut().insert(types.to_vec(), m.clone()));
   Ok(m)
 }
 
-/// The function to link in place of `host`, and the global its exceptions go to.
-pub fn wrap(store: &mut StoreMut<'_>, host: Function, ty: &FunctionType) -> Result<(Function, Global), String> {
-  let module = wrapper_module(ty)?;
-  let instance = Instance::new(store, &module, &imports! { "" => { "host" => host } }).map_err(|e| e.to_string())?;
-  let call = instance.exports.get_function("call").map_err(|e| e.to_string())?.clone();
+/// The functions to link in place of `hosts`, in order, and the global their exceptions go to.
+pub fn wrap(store: &mut StoreMut<'_>, hosts: &[(Function, FunctionType)]) -> Result<(Vec<Function>, Global), String> {
+  let types: Vec<FunctionType> = hosts.iter().map(|(_, t)| t.clone()).collect();
+  let module = wrapper_module(&types)?;
+  let mut imports = Imports::new();
+  for (i, (f, _)) in hosts.iter().enumerate() {
+    imports.define("", &i.to_string(), f.clone());
+  }
+  let instance = Instance::new(store, &module, &imports).map_err(|e| e.to_string())?;
+  // The exports in the order the wrapper defines them: each host function's, then the global.
+  let calls: Vec<Function> = instance.exports.iter().filter_map(|(_, e)| if let wasmer::Extern::Function(f) = e { Some(f.clone()) } else { None }).collect();
   let thrown = instance.exports.get_global("thrown").map_err(|e| e.to_string())?.clone();
-  Ok((call, thrown))
+  Ok((calls, thrown))
 }
 
 /// Leaves `exn` for the wrapper to throw; the host function then returns these placeholder

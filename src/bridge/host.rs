@@ -1,11 +1,10 @@
 //! Host functions: the wasm → JS call path, for JS functions given as imports and for exported
 //! functions of another link group (a proxy that calls their JS wrapper).
 
-use std::cell::OnceCell;
 use std::rc::{Rc, Weak};
 
 use napi::sys::{napi_env, napi_ref, napi_value};
-use wasmer::{AsStoreMut, Function, FunctionEnv, FunctionEnvMut, FunctionType, Global, RuntimeError, StoreMut, Type, Value};
+use wasmer::{AsStoreMut, Function, FunctionEnv, FunctionEnvMut, FunctionType, RuntimeError, StoreMut, Type, Value};
 
 use super::catchable;
 use super::errors::{pending_to_runtime, raise_pending, Raised};
@@ -26,7 +25,7 @@ struct HostFn {
   /// v128 (and exnref) have no JS value: such an import throws TypeError without calling JS.
   unrepresentable: bool,
   /// Where a JS exception goes when the import is linked through catchable.rs's wrapper.
-  thrown: Rc<OnceCell<Global>>,
+  thrown: Option<catchable::Thrown>,
   /// The results that refuse null (non_null.rs).
   non_null: u64,
 }
@@ -43,8 +42,8 @@ impl Drop for HostFn {
   }
 }
 
-/// A wasm function of type `ty` that calls the JS `callable`; `catchable` for an import of a
-/// module that handles exceptions, whose catch clauses must see what the function throws;
+/// A wasm function of type `ty` that calls the JS `callable`; `thrown` for an import of a
+/// module that handles exceptions, which instance.rs links through catchable.rs's wrapper;
 /// `non_null` marks the results that refuse null.
 pub fn host_function(
   env: napi_env,
@@ -52,10 +51,9 @@ pub fn host_function(
   store: &mut StoreMut<'_>,
   callable: napi_value,
   ty: FunctionType,
-  catchable: bool,
+  thrown: Option<catchable::Thrown>,
   non_null: u64,
 ) -> JsResult<Function> {
-  let thrown = Rc::new(OnceCell::new());
   let h = HostFn {
     env,
     group: Rc::downgrade(group),
@@ -65,26 +63,20 @@ pub fn host_function(
     },
     results: ty.results().into(),
     unrepresentable: ty.params().iter().chain(ty.results()).any(|t| matches!(t, Type::V128 | Type::ExceptionRef)),
-    thrown: thrown.clone(),
+    thrown,
     non_null,
   };
   let fenv = FunctionEnv::new(store, ());
-  let f = Function::new_with_env(store, &fenv, ty.clone(), move |mut fe: FunctionEnvMut<'_, ()>, args: &[Value]| {
+  Ok(Function::new_with_env(store, &fenv, ty, move |mut fe: FunctionEnvMut<'_, ()>, args: &[Value]| {
     call_js(&h, &mut fe.as_store_mut(), args)
-  });
-  if !catchable {
-    return Ok(f);
-  }
-  let (call, global) = catchable::wrap(store, f, &ty).map_err(|e| napi_raw::throw_error(env, &format!("wasm-rt: could not link an import: {e}")))?;
-  let _ = thrown.set(global);
-  Ok(call)
+  }))
 }
 
 /// Links an exported function of another group into `group`; the proxy maps back to the same
 /// JS function when it comes out again.
-pub fn proxy(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, wrapper: napi_value, data: &FuncData, catchable: bool, non_null: u64) -> JsResult<Function> {
+pub fn proxy(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, wrapper: napi_value, data: &FuncData, thrown: Option<catchable::Thrown>, non_null: u64) -> JsResult<Function> {
   let ty = FunctionType::new(data.params.clone(), data.results.clone());
-  let f = host_function(env, group, store, wrapper, ty, catchable, non_null)?;
+  let f = host_function(env, group, store, wrapper, ty, thrown, non_null)?;
   group.cache_function(group::function_key(store, &f), wrapper)?;
   Ok(f)
 }
@@ -180,7 +172,7 @@ fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<V
 fn raise(h: &HostFn, group: &Rc<Group>, store: &mut StoreMut<'_>) -> Result<Vec<Value>, RuntimeError> {
   // Without the wrapper nothing could catch a wasm exception, and the unwinder must not search
   // for a handler from a dynamic host function (catchable.rs): the value travels as a trap.
-  let Some(thrown) = h.thrown.get() else { return Err(pending_to_runtime(h.env)) };
+  let Some(thrown) = h.thrown.as_ref().and_then(|t| t.get()) else { return Err(pending_to_runtime(h.env)) };
   match raise_pending(h.env, group, store) {
     Raised::Exception(exn) => catchable::leave(store, thrown, exn, &h.results).map_err(RuntimeError::new),
     Raised::Trap(trap) => Err(trap),
