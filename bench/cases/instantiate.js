@@ -1,13 +1,20 @@
 'use strict';
-// Instantiating a module with a 1-page memory and 100 function imports.
-const { median, nowNs, V8, wasmRt, quick } = require('../measure');
+// Instantiating a module with a 1-page memory and 100 function imports; and the same module with
+// a tag, whose JS imports wasm-rt links through the wrapper that lets wasm catch what they throw
+// (src/bridge/catchable.rs).
+const { median, nowNs, V8, wasmRt, rt, quick } = require('../measure');
 const { importsModule } = require('../modules');
+
+const withTag = () =>
+  rt.wat(`(module ${Array.from({ length: 100 }, (_, i) => `(import "env" "f${i}" (func))`).join(' ')}
+    (memory (export "memory") 1) (tag)
+    (func (export "main") ${Array.from({ length: 100 }, (_, i) => `(call ${i})`).join(' ')}))`);
 
 const BATCH = quick ? 50 : 200;
 const REPEATS = 7;
 
-async function usPerInstance(engine) {
-  const module = engine.compile(importsModule(100, 1));
+async function usPerInstance(engine, bytes = importsModule(100, 1)) {
+  const module = engine.compile(bytes);
   const env = {};
   for (let i = 0; i < 100; i++) env[`f${i}`] = () => {};
   const imports = { env };
@@ -26,5 +33,11 @@ async function usPerInstance(engine) {
 module.exports = async function run() {
   return [
     { case: 'instantiate: memory + 100 imports', unit: 'µs', v8: await usPerInstance(V8), 'wasm-rt': await usPerInstance(wasmRt('cranelift')) },
+    {
+      case: 'instantiate: memory + 100 imports + a tag',
+      unit: 'µs',
+      v8: await usPerInstance(V8, withTag()),
+      'wasm-rt': await usPerInstance(wasmRt('cranelift'), withTag()),
+    },
   ];
 };
