@@ -126,13 +126,11 @@ function install() {
   Object.defineProperty(MessagePort.prototype, installed, { value: true });
 
   const post = MessagePort.prototype.postMessage;
-  Object.defineProperty(MessagePort.prototype, 'postMessage', {
-    value: function postMessage(value, ...rest) {
-      return Reflect.apply(post, this, [seal(value), ...rest]);
-    },
-    writable: true,
-    configurable: true,
-  });
+  // Node's has length 0; so has this one.
+  function postMessage(...args) {
+    return Reflect.apply(post, this, args.length === 0 ? args : [seal(args[0]), ...args.slice(1)]);
+  }
+  Object.defineProperty(MessagePort.prototype, 'postMessage', { value: postMessage, writable: true, configurable: true });
 
   // Node hands each message of a port to all its listeners through this one method (Node's
   // lib/internal/event_target.js, a registered symbol).
