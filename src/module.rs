@@ -161,6 +161,12 @@ fn compile_known(compiler: Compiler, checks: Checks, bytes: &[u8], digest: &crat
   })
 }
 
+/// A module wasm-rt makes itself (catchable.rs's wrappers), compiled by cranelift without checks
+/// once per process, and kept in the code cache across processes.
+pub fn compile_internal(bytes: &[u8]) -> Result<Module, CompileError> {
+  compile_known(Compiler::Cranelift, Checks::None, bytes, &crate::cache::digest(bytes))
+}
+
 /// Compiles `bytes` with `compiler` now; a module refused only for its non-nullable reference
 /// types is compiled lowered (non_null.rs).
 fn compile_fresh(compiler: Compiler, checks: Checks, bytes: &[u8]) -> Result<Module, CompileError> {

@@ -5,7 +5,8 @@
 //! is called straight from the host, the search reaches Rust frames, and Rust aborts the process
 //! on a foreign exception: so a host function never returns one). The JS imports of a module
 //! that handles exceptions are therefore linked through small wasm functions, all in one wrapper
-//! instance per instantiation (one compiled wrapper module per list of import types): each calls
+//! instance per instantiation (one wrapper module per list of import types, compiled once and
+//! kept in the code cache): each calls
 //! its host function and, when the host left an exception in the wrapper's global, throws it
 //! with `throw_ref` from wasm code the unwinder can walk.
 //!
@@ -19,7 +20,6 @@ use std::rc::Rc;
 
 use wasmer::{Exception, Function, FunctionType, Global, Imports, Instance, Module, StoreMut, Type, Value};
 
-use crate::engine::{self, Compiler};
 
 /// The custom section that marks a module without tags whose code catches. JS reads custom
 /// sections from the module's own bytes, so it never sees this one.
@@ -97,7 +97,7 @@ fn wrapper_module(types: &[FunctionType]) -> Result<Module, String> {
     return Ok(m);
   }
   let bytes = wat::parse_str(wrapper_text(types)).map_err(|e| e.to_string())?;
-  let m = Module::new(&engine::engine(Compiler::Cranelift), bytes).map_err(|e| e.to_string())?;
+  let m = crate::module::compile_internal(&bytes).map_err(|e| e.to_string())?;
   WRAPPERS.with(|w| w.borrow_mut().insert(types.to_vec(), m.clone()));
   Ok(m)
 }
