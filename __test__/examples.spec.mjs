@@ -10,6 +10,8 @@ const EXPECT = {
   'wasi-sandbox.js': [/gave errno 76 \(ENOTCAPABLE\): refused/],
   'choose-compiler.js': [/^cranelift: sum\(1\.\.1e7\) = 50000005000000;/m, /^singlepass: sum\(1\.\.1e7\) = 50000005000000;/m],
   'code-cache.js': [/^code cache: .*stored 1 modules/m, /main thread: 42, worker from serialized code: 42/],
+  'threads.js': [/counter = 200000$/m, /^buffer: \[object SharedArrayBuffer\] of 65536 bytes$/m, /^main thread woken (by the worker's notify|at once)/m],
+  'js-string-builtins.js': [/^imports the object must give: \["env.JSTag","env.parse"\]$/m, /^Hello, wasm \(4 characters\)$/m, /^caught in wasm: SyntaxError/m, /traps: RuntimeError: illegal cast$/m],
   'limits.js': [/^spin: RuntimeError after \d+ ms: wasm-rt: deadline exceeded/m, /^grow by 3 pages: 1; by 1 more: -1/m, /out of fuel/, /^fib\(20\) after adding fuel: 6765$/m],
 };
 
