@@ -80,6 +80,9 @@ const BUILTINS = {
   },
 };
 
+// These three are answered natively when wasm calls them (src/bridge/string_builtins.rs).
+for (const name of ['test', 'cast', 'length']) native.markStringBuiltin(BUILTINS[name], name);
+
 const NONE = Object.freeze({ builtins: Object.freeze([]), importedStringConstants: null });
 
 /** WebIDL conversion of a WebAssemblyCompileOptions dictionary (members in lexicographic order). */

@@ -8,7 +8,7 @@ use napi::sys::{napi_env, napi_value};
 use wasmer::{Extern, ExternType, Function, FunctionType, Global, Instance, InstantiationError, Module, Type};
 use wasmer_types::ExportIndex;
 
-use crate::bridge::{catchable, errors, exported, host, values};
+use crate::bridge::{catchable, errors, exported, host, string_builtins, values};
 use crate::engine::{self, Caps, TABLE_SIZE_LIMIT};
 use crate::limits::{self, watchdog, InstanceLimits};
 use crate::{global, memory, table, tag};
@@ -109,8 +109,9 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
             hosts.push((i, ft.clone(), v, true));
             host::proxy(env, &group, store, v, d, thrown.clone(), non_null.import_function(info, i).1)?.into()
           }
-          // A wasiImport function links natively; anything else calls JS.
-          None => match crate::wasi::import_for(env, &group, store, v, ft)? {
+          // A wasiImport function or a builtin of lib/js-string.js links natively; anything else
+          // calls JS.
+          None => match crate::wasi::import_for(env, &group, store, v, ft)?.or_else(|| string_builtins::function(env, &group, store, v, ft)) {
             Some(f) => f.into(),
             None => {
               hosts.push((i, ft.clone(), v, false));

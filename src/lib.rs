@@ -120,6 +120,7 @@ const FUNCTIONS: &[(&str, NativeFn)] = &[
   ("memoryFromShared", memory::from_shared),
   ("isSharedMemoryBuffer", shared_memory::is_buffer),
   ("trapError", bridge::errors::trap_error),
+  ("markStringBuiltin", bridge::string_builtins::mark),
   ("sharedWait", shared_memory::wait),
   ("sharedNotify", shared_memory::notify),
   ("tableNew", table::create),

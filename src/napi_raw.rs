@@ -321,6 +321,7 @@ pub const TAG_TABLE: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736
 pub const TAG_GLOBAL: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7406, upper: 0x676c_6f62 };
 pub const TAG_BUFFER: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7408, upper: 0x6275_6666 };
 pub const TAG_TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7407, upper: 0x7461_6773 };
+pub const TAG_STRING_BUILTIN: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_740a, upper: 0x6a73_7472 };
 /// Marks the errors made for traps (not a wrap): they stay traps when they cross an import.
 pub const TAG_TRAP: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d_2d72_7409, upper: 0x7472_6170 };
 

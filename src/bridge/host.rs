@@ -90,10 +90,10 @@ enum Coerced {
 
 /// Opens a handle scope so that a long-running wasm call that calls imports in a loop does not
 /// pile up JS handles in the caller's scope.
-struct HandleScope(napi_env, napi::sys::napi_handle_scope);
+pub struct HandleScope(napi_env, napi::sys::napi_handle_scope);
 
 impl HandleScope {
-  fn open(env: napi_env) -> JsResult<Self> {
+  pub fn open(env: napi_env) -> JsResult<Self> {
     let mut scope = std::ptr::null_mut();
     napi_call!(env, napi_open_handle_scope(env, &mut scope))?;
     Ok(Self(env, scope))

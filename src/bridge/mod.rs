@@ -6,4 +6,5 @@ pub mod errors;
 pub mod exported;
 pub mod host;
 pub mod raw_call;
+pub mod string_builtins;
 pub mod values;
