@@ -133,4 +133,4 @@ for (const name of ['exports', 'imports', 'customSections']) {
   Object.defineProperty(Module, name, { enumerable: true });
 }
 
-module.exports = { Module, moduleHandle, moduleFromHandle, moduleBytes, isModule: (v) => isModule(v), importsOf, suppliedOf, compileOptions };
+module.exports = { Module, moduleHandle, moduleFromHandle, moduleBytes, isModule: (v) => isModule(v), importsOf, suppliedOf };

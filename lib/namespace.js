@@ -1,8 +1,8 @@
 'use strict';
 // The WebAssembly namespace object (JS API §5): its operations and interface members.
 const native = require('./native');
-const { Module, moduleHandle, moduleFromHandle, importsOf, compileOptions } = require('./module');
-const { suppliedImports, NONE } = require('./js-string');
+const { Module, moduleHandle, moduleFromHandle, isModule, importsOf } = require('./module');
+const { compileOptions, suppliedImports, NONE } = require('./js-string');
 const { Instance, readImports, link, instanceFromParts } = require('./instance');
 const { CompileError, LinkError, RuntimeError } = require('./errors');
 const { Memory, makeMemory } = require('./memory');
@@ -39,15 +39,6 @@ function instantiateLater(module, importObject) {
     });
   });
 }
-
-const isModule = (v) => {
-  try {
-    moduleHandle(v, '');
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** The bytes of a Response (or a promise of one), per the Web API's compileStreaming checks. */
 async function responseBytes(source, context) {

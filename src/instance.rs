@@ -93,7 +93,8 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let out = group.enter(|store| {
     // By position, as the spec links them: two imports of the same name stay two imports.
     let mut externs = Vec::with_capacity(values_in.len());
-    // The host functions made here, which catchable.rs wraps: (import index, type, JS value, proxy?).
+    // The host functions made here: (import index, type, JS value, an exported function of
+    // another group?).
     let mut hosts = Vec::new();
     for (i, (imp, v)) in module.imports().zip(values_in.iter().copied()).enumerate() {
       let ext: Extern = match imp.ty() {
@@ -158,12 +159,14 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
         .collect();
       let (calls, global) = catchable::wrap(store, &functions).map_err(|e| napi_raw::throw_error(env, &format!("wasm-rt: could not link the imports: {e}")))?;
       let _ = thrown.set(global);
-      for ((i, _, v, proxy), call) in hosts.iter().zip(calls) {
-        // An exported function of another group comes out of this one as the same JS function.
-        if *proxy {
-          group.cache_function(crate::group::function_key(store, &call), *v)?;
-        }
+      for ((i, ..), call) in hosts.iter().zip(calls) {
         externs[*i] = call.into();
+      }
+    }
+    // An exported function of another group comes out of this one as the same JS function.
+    for (i, _, v, _) in hosts.iter().filter(|h| h.3) {
+      if let Extern::Function(f) = &externs[*i] {
+        group.cache_function(crate::group::function_key(store, f), *v)?;
       }
     }
 

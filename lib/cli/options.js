@@ -50,6 +50,30 @@ function jobsOption(value) {
   return value === undefined ? os.availableParallelism() : integerOption(value, 'jobs');
 }
 
+/** The options every conformance runner (wpt, wast, wasi-test) takes, with its own defaults. */
+function suiteOptions({ timeout, json }) {
+  return {
+    'if-present': { type: 'boolean', default: false },
+    filter: { type: 'string' },
+    jobs: { type: 'string' },
+    timeout: { type: 'string', default: timeout },
+    json: { type: 'string', default: json },
+    help: { type: 'boolean', short: 'h', default: false },
+  };
+}
+
+/** The values of `suiteOptions`, checked. */
+function suiteValues(values) {
+  return {
+    help: values.help,
+    ifPresent: values['if-present'],
+    filter: values.filter,
+    jobs: jobsOption(values.jobs),
+    timeoutMs: integerOption(values.timeout, 'timeout'),
+    json: path.resolve(values.json),
+  };
+}
+
 /** A suite in ../shared/suites beside the project, where the workplace keeps them, if present. */
 function besideProject(...parts) {
   const p = path.join(__dirname, '..', '..', '..', 'shared', 'suites', ...parts);
@@ -76,4 +100,4 @@ function parseCommandLine(command, usage, parse, argv) {
   return options;
 }
 
-module.exports = { UsageError, integerOption, parseArgv, operandIndex, enginesOption, jobsOption, besideProject, parseCommandLine };
+module.exports = { UsageError, integerOption, parseArgv, operandIndex, enginesOption, jobsOption, suiteOptions, suiteValues, besideProject, parseCommandLine };

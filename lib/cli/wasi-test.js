@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
-const { UsageError, integerOption, parseArgv, jobsOption, besideProject, parseCommandLine } = require('./options');
+const { UsageError, parseArgv, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('./options');
 const { pool } = require('./pool');
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'wasm-rt.js');
@@ -28,21 +28,11 @@ Exit code: 0 when every wasm-rt result is as wasi-test/expectations.json predict
 function options(argv) {
   const { values } = parseArgv(argv, {
     tests: { type: 'string' },
-    'if-present': { type: 'boolean', default: false },
-    filter: { type: 'string' },
-    jobs: { type: 'string' },
-    timeout: { type: 'string', default: '60000' },
-    json: { type: 'string', default: 'wasi-test-report.json' },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...suiteOptions({ timeout: '60000', json: 'wasi-test-report.json' }),
   });
   return {
-    help: values.help,
     tests: values.tests ?? process.env.WASI_TESTSUITE ?? besideProject('wasi-testsuite-wasip1.tar.gz'),
-    ifPresent: values['if-present'],
-    filter: values.filter,
-    jobs: jobsOption(values.jobs),
-    timeoutMs: integerOption(values.timeout, 'timeout'),
-    json: path.resolve(values.json),
+    ...suiteValues(values),
   };
 }
 

@@ -6,7 +6,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { fork } = require('node:child_process');
-const { integerOption, parseArgv, enginesOption, jobsOption, besideProject, parseCommandLine } = require('./options');
+const { parseArgv, enginesOption, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('./options');
 const { pool } = require('./pool');
 
 const CHILD = path.join(__dirname, 'wast-child.js');
@@ -27,13 +27,8 @@ are counted apart, as are commands this runner cannot express (host references, 
 Exit code 1 when wasm-rt fails a command wast/expectations.json does not list.`;
 
 const OPTIONS = {
-  'if-present': { type: 'boolean', default: false },
   engine: { type: 'string', default: 'both' },
-  filter: { type: 'string' },
-  jobs: { type: 'string' },
-  timeout: { type: 'string', default: '120000' },
-  json: { type: 'string', default: 'wast-report.json' },
-  help: { type: 'boolean', short: 'h', default: false },
+  ...suiteOptions({ timeout: '120000', json: 'wast-report.json' }),
 };
 
 function parse(argv) {
@@ -41,16 +36,7 @@ function parse(argv) {
   const engines = enginesOption(values.engine);
   const suite = process.env.WAST_DIR || besideProject('webassembly-spec', 'test', 'core');
   const roots = positionals.length > 0 ? positionals : suite ? [suite] : [];
-  return {
-    help: values.help,
-    roots,
-    ifPresent: values['if-present'],
-    engines,
-    filter: values.filter,
-    jobs: jobsOption(values.jobs),
-    timeoutMs: integerOption(values.timeout, 'timeout'),
-    json: path.resolve(values.json),
-  };
+  return { roots, engines, ...suiteValues(values) };
 }
 
 /** The .wast files under `roots`, sorted, as [absolute path, name relative to its root]. */

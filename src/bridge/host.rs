@@ -10,7 +10,7 @@ use super::catchable;
 use super::errors::{pending_to_runtime, raise_pending, Raised};
 use super::exported::FuncData;
 use super::values;
-use crate::group::{self, Group};
+use crate::group::Group;
 use crate::napi_raw::{self, napi_call, JsResult};
 use crate::state;
 
@@ -72,13 +72,10 @@ pub fn host_function(
   }))
 }
 
-/// Links an exported function of another group into `group`; the proxy maps back to the same
-/// JS function when it comes out again.
+/// Links an exported function of another group into `group` (instance.rs maps the function it
+/// links back to the same JS function).
 pub fn proxy(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, wrapper: napi_value, data: &FuncData, thrown: Option<catchable::Thrown>, non_null: u64) -> JsResult<Function> {
-  let ty = FunctionType::new(data.params.clone(), data.results.clone());
-  let f = host_function(env, group, store, wrapper, ty, thrown, non_null)?;
-  group.cache_function(group::function_key(store, &f), wrapper)?;
-  Ok(f)
+  host_function(env, group, store, wrapper, FunctionType::new(data.params.clone(), data.results.clone()), thrown, non_null)
 }
 
 /// An import's results after the JS-visible coercions, before they become wasm values.

@@ -9,7 +9,7 @@ const path = require('path');
 const { fork } = require('child_process');
 const suite = require('./suite.js');
 const expectations = require('./expectations.js');
-const { UsageError, integerOption, parseArgv, enginesOption, jobsOption, besideProject, parseCommandLine } = require('../options');
+const { UsageError, parseArgv, enginesOption, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('../options');
 const { pool } = require('../pool');
 
 const CHILD = path.join(__dirname, 'child.js');
@@ -29,29 +29,19 @@ const USAGE = `usage: wasm-rt wpt [options]
 function parseOptions(argv) {
   const { values } = parseArgv(argv, {
     tests: { type: 'string' },
-    'if-present': { type: 'boolean', default: false },
     engine: { type: 'string', default: 'both' },
-    filter: { type: 'string' },
-    jobs: { type: 'string' },
-    timeout: { type: 'string', default: '60000' },
-    json: { type: 'string', default: 'wpt-report.json' },
     'update-expectations': { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...suiteOptions({ timeout: '60000', json: 'wpt-report.json' }),
   });
   const engines = enginesOption(values.engine);
   if (values['update-expectations'] && !engines.includes('wasm-rt')) {
     throw new UsageError('--update-expectations needs a wasm-rt run');
   }
   return {
-    help: values.help,
     tests: values.tests ?? process.env.WPT_DIR ?? besideProject('webassembly-spec'),
-    ifPresent: values['if-present'],
     engines,
-    filter: values.filter,
-    jobs: jobsOption(values.jobs),
-    timeoutMs: integerOption(values.timeout, 'timeout'),
-    json: path.resolve(values.json),
     update: values['update-expectations'],
+    ...suiteValues(values),
   };
 }
 
