@@ -1,10 +1,10 @@
 // The two WASI implementations every WASI test runs: node:wasi on V8's WebAssembly (the
-// reference) and wasm-rt's WASI on wasm-rt's WebAssembly; plus C programs compiled to
-// wasm32-wasi at test time with clang-19 and wasi-libc (Debian packages; .ci/run installs them).
-import { execFileSync, spawnSync } from 'node:child_process';
+// reference) and wasm-rt's WASI on wasm-rt's WebAssembly; plus C programs for wasm32-wasi,
+// committed built beside their sources so that tests need no compiler (`npm run fixtures` rebuilds
+// them with clang-19 and wasi-libc; .ci/run checks that they match their sources).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 
 const require = createRequire(import.meta.url);
@@ -31,19 +31,17 @@ export function outcome(f) {
   }
 }
 
-let compiled;
-
-/** Compiles every program of __test__/wasi/c once per test process; name → .wasm path. */
+/** Every program of __test__/wasi/c; name → its committed .wasm. */
 export function programs() {
-  if (compiled) return compiled;
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-rt-wasi-c-'));
-  compiled = {};
+  const built = {};
   for (const f of fs.readdirSync(C_DIR).filter((n) => n.endsWith('.c'))) {
-    const wasm = path.join(out, f.replace(/\.c$/, '.wasm'));
-    execFileSync('clang-19', ['--target=wasm32-wasi', '--sysroot=/usr', '-O1', '-o', wasm, path.join(C_DIR, f)]);
-    compiled[f.replace(/\.c$/, '')] = wasm;
+    const wasm = path.join(C_DIR, f.replace(/\.c$/, '.wasm'));
+    if (!fs.existsSync(wasm)) {
+      throw new Error(`${path.basename(wasm)} is not built: add it to __test__/fixtures.json and run \`npm run fixtures\` (Debian packages clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32)`);
+    }
+    built[f.replace(/\.c$/, '')] = wasm;
   }
-  return compiled;
+  return built;
 }
 
 /** Runs `wasm-rt run` in a child process; engine 'node' runs V8 with node:wasi. */

@@ -1,9 +1,9 @@
 'use strict';
-// Compute: the C kernels in ../kernels, compiled now with clang-19 to wasm32, run on V8 and on
-// wasm-rt with each compiler; every engine must return the same result.
+// Compute: the C kernels in ../kernels (committed built with clang-19 for wasm32 beside their
+// sources; `npm run fixtures` rebuilds them), run on V8 and on wasm-rt with each compiler; every
+// engine must return the same result.
 const fs = require('node:fs');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
 const { median, ms, V8, wasmRt, COMPILERS, quick, rt } = require('../measure');
 
 const KERNELS = [
@@ -15,27 +15,6 @@ const KERNELS = [
 ];
 const REPEATS = quick ? 1 : 7;
 const KERNEL_DIR = path.join(__dirname, '..', 'kernels');
-const OUT_DIR = path.join(__dirname, '..', 'out');
-
-function clang() {
-  for (const candidate of [process.env.CLANG, 'clang-19'].filter(Boolean)) {
-    try {
-      execFileSync(candidate, ['--version'], { stdio: 'ignore' });
-      return candidate;
-    } catch {}
-  }
-  throw new Error('bench: clang-19 is needed to build the compute kernels (apt-get install clang-19 lld-19), or set CLANG');
-}
-
-function build(cc, name) {
-  fs.mkdirSync(OUT_DIR, { recursive: true });
-  const out = path.join(OUT_DIR, `${name}.wasm`);
-  execFileSync(cc, [
-    '--target=wasm32', '-O2', '-nostdlib', '-Wl,--no-entry', '-Wl,-z,stack-size=1048576',
-    '-o', out, path.join(KERNEL_DIR, `${name}.c`), path.join(KERNEL_DIR, 'libc.c'),
-  ]);
-  return fs.readFileSync(out);
-}
 
 /** Times each engine `REPEATS` times, taking turns, so that a slow moment of the machine falls on all of them. */
 function timeKernel(engines, bytes, arg) {
@@ -59,10 +38,9 @@ const VARIANTS = [
 ];
 
 module.exports = function run() {
-  const cc = clang();
   const rows = [];
   for (const k of KERNELS) {
-    const bytes = build(cc, k.name);
+    const bytes = fs.readFileSync(path.join(KERNEL_DIR, `${k.name}.wasm`));
     const arg = quick ? k.quickArg : k.arg;
     const [v8, ...rts] = timeKernel([V8, ...VARIANTS.map((v) => v.engine)], bytes, arg);
     VARIANTS.forEach(({ label }, i) => {

@@ -1,27 +1,18 @@
 'use strict';
-// WASI: a C program (../wasi/io.c, built now with clang-19 and wasi-libc) making one preview1
-// call per operation, on V8 with node:wasi and on wasm-rt; each run is one start() of a fresh
-// instance, both print the same total. The V8 column is node:wasi.
+// WASI: a C program (../wasi/io.c, committed built with clang-19 and wasi-libc as io.wasm)
+// making one preview1 call per operation, on V8 with node:wasi and on wasm-rt; each run is one
+// start() of a fresh instance, both print the same total. The V8 column is node:wasi.
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
 const { median, ms, quick } = require('../measure');
 const rt = require('../..');
 const { nodeWasi } = require('../../lib/cli/node-wasi');
 
 const REPEATS = quick ? 1 : 5;
-const OUT_DIR = path.join(__dirname, '..', 'out');
-
-function build() {
-  fs.mkdirSync(OUT_DIR, { recursive: true });
-  const out = path.join(OUT_DIR, 'wasi-io.wasm');
-  execFileSync(process.env.CLANG || 'clang-19', ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-o', out, path.join(__dirname, '..', 'wasi', 'io.c')]);
-  return fs.readFileSync(out);
-}
 
 module.exports = function run() {
-  const bytes = build();
+  const bytes = fs.readFileSync(path.join(__dirname, '..', 'wasi', 'io.wasm'));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-rt-bench-wasi-'));
   fs.writeFileSync(path.join(dir, 'stat-me'), 'x'.repeat(100));
   const engines = [
