@@ -20,11 +20,11 @@ pub struct GlobalData {
   id: Tracked,
 }
 
-pub fn data_of<'a>(env: napi_env, v: napi_value) -> Option<&'a GlobalData> {
+pub fn data_of(env: napi_env, v: napi_value) -> Option<Rc<GlobalData>> {
   napi_raw::unwrap::<GlobalData>(env, v, &TAG_GLOBAL)
 }
 
-fn this_global<'a>(env: napi_env, v: napi_value) -> JsResult<&'a GlobalData> {
+fn this_global(env: napi_env, v: napi_value) -> JsResult<Rc<GlobalData>> {
   data_of(env, v).ok_or_else(|| napi_raw::throw_type_error(env, "Receiver is not a WebAssembly.Global"))
 }
 
@@ -93,7 +93,7 @@ pub fn set(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let ty = g.place.enter(|_, global, store| Ok(global.ty(store).ty))?;
   let v = values::coerce(env, ty, args[1])?;
   if let Some(fg) = g.place.drawn_by(env, v) {
-    settle(env, g, &fg, None)?;
+    settle(env, &g, &fg, None)?;
   }
   g.place.enter(|group, global, store| {
     let value = values::from_js(env, group, store, ty, v)?;

@@ -56,7 +56,7 @@ pub struct InstanceData {
 }
 
 /// The instance behind an Instance's handle (`instanceHandle` in lib/instance.js).
-pub fn data_of<'a>(env: napi_env, v: napi_value) -> Option<&'a InstanceData> {
+pub fn data_of(env: napi_env, v: napi_value) -> Option<Rc<InstanceData>> {
   napi_raw::unwrap::<InstanceData>(env, v, &TAG_INSTANCE)
 }
 
@@ -81,8 +81,8 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   for i in 0..count {
     values_in.push(napi_raw::get_element(env, args[1], i)?);
   }
-  let (group, module) = choose_group(env, &values_in, nm)?;
-  crate::module::tier_up(nm);
+  let (group, module) = choose_group(env, &values_in, &nm)?;
+  crate::module::tier_up(&nm);
   let info = module.info();
 
   // Imports of a module that handles exceptions must throw what wasm's catch clauses see.
@@ -108,7 +108,7 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
               ));
             }
             hosts.push((i, ft.clone(), v, true));
-            host::proxy(env, &group, store, v, d, thrown.clone(), non_null.import_function(info, i).1)?.into()
+            host::proxy(env, &group, store, v, &d, thrown.clone(), non_null.import_function(info, i).1)?.into()
           }
           // A wasiImport function or a builtin of lib/js-string.js links natively; anything else
           // calls JS.
@@ -121,19 +121,19 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
           },
         },
         ExternType::Memory(_) => match memory::data_of(env, v) {
-          Some(m) => memory::for_import(env, &group, store, m)?.into(),
+          Some(m) => memory::for_import(env, &group, store, &m)?.into(),
           None => return Err(wrong_kind(env, &imp)),
         },
         ExternType::Table(_) => match table::data_of(env, v) {
-          Some(t) => table::settle(env, t, &group, Some(store))?.into(),
+          Some(t) => table::settle(env, &t, &group, Some(store))?.into(),
           None => return Err(wrong_kind(env, &imp)),
         },
         ExternType::Tag(_) => match tag::data_of(env, v) {
-          Some(t) => tag::settle(env, t, &group, store)?.into(),
+          Some(t) => tag::settle(env, &t, &group, store)?.into(),
           None => return Err(wrong_kind(env, &imp)),
         },
         ExternType::Global(gt) => match global::data_of(env, v) {
-          Some(g) => global::settle(env, g, &group, Some(store))?.into(),
+          Some(g) => global::settle(env, &g, &group, Some(store))?.into(),
           None => {
             if gt.ty == Type::FuncRef && exported::data_of(env, v).is_none() && napi_raw::type_of(env, v)? != napi::sys::ValueType::napi_null {
               return Err(state::throw_link_error(

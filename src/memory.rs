@@ -176,17 +176,17 @@ pub fn sync_buffers() {
   WATCHED.with(|w| w.borrow_mut().extend(keep));
 }
 
-pub fn data_of<'a>(env: napi_env, v: napi_value) -> Option<&'a Rc<MemoryData>> {
-  napi_raw::unwrap::<Rc<MemoryData>>(env, v, &TAG_MEMORY)
+pub fn data_of(env: napi_env, v: napi_value) -> Option<Rc<MemoryData>> {
+  napi_raw::unwrap::<MemoryData>(env, v, &TAG_MEMORY)
 }
 
-fn this_memory<'a>(env: napi_env, v: napi_value) -> JsResult<&'a Rc<MemoryData>> {
+fn this_memory(env: napi_env, v: napi_value) -> JsResult<Rc<MemoryData>> {
   data_of(env, v).ok_or_else(|| napi_raw::throw_type_error(env, "Receiver is not a WebAssembly.Memory"))
 }
 
 fn attach(env: napi_env, obj: napi_value, data: MemoryData) -> JsResult<()> {
   let key = data.key();
-  napi_raw::wrap(env, obj, &TAG_MEMORY, Rc::new(data))?;
+  napi_raw::wrap(env, obj, &TAG_MEMORY, data)?;
   identity::remember(env, key, obj)
 }
 
@@ -223,7 +223,7 @@ pub fn buffer(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     m.retire_buffer();
   }
   let buffer = if m.shared {
-    shared_buffer(env, m, len)?
+    shared_buffer(env, &m, len)?
   } else {
     let mut ab = ptr::null_mut();
     let status = unsafe { napi::sys::napi_create_external_arraybuffer(env, m.base().cast::<c_void>(), len, None, ptr::null_mut(), &mut ab) };
@@ -231,8 +231,8 @@ pub fn buffer(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     // The buffer keeps the memory alive through a wrap, not through the external data's own
     // finalizer: Node runs that one from the event loop only, so a synchronous loop would hold
     // every memory whose buffer it ever read.
-    napi_raw::wrap(env, ab, &TAG_BUFFER, m.clone())?;
-    watch(m);
+    napi_raw::wrap_rc(env, ab, &TAG_BUFFER, m.clone())?;
+    watch(&m);
     ab
   };
   m.buffer.set(napi_raw::create_ref(env, buffer, 0)?);

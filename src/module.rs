@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ffi::c_void;
 use std::ptr;
+use std::rc::Rc;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 use napi::sys::{self, napi_env, napi_value};
@@ -45,7 +46,7 @@ pub enum Mode {
   Tiered,
 }
 
-pub fn unwrap_module<'a>(env: napi_env, v: napi_value) -> JsResult<&'a NativeModule> {
+pub fn unwrap_module(env: napi_env, v: napi_value) -> JsResult<Rc<NativeModule>> {
   napi_raw::unwrap::<NativeModule>(env, v, &TAG_MODULE)
     .ok_or_else(|| napi_raw::throw_type_error(env, "Argument 0 must be a WebAssembly.Module"))
 }

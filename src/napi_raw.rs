@@ -3,6 +3,7 @@
 //! status checks in one place.
 
 use std::cell::Cell;
+use std::rc::Rc;
 use std::ffi::c_void;
 use std::ptr;
 
@@ -339,31 +340,57 @@ pub fn has_tag(env: napi_env, v: napi_value, tag: &sys::napi_type_tag) -> bool {
 
 /// Attaches `value` to `obj`, tagged, freed after `obj` is collected (see reclaim.rs).
 pub fn wrap<T: 'static>(env: napi_env, obj: napi_value, tag: &sys::napi_type_tag, value: T) -> JsResult<()> {
-  // SAFETY: a fresh box, owned by nobody else.
-  unsafe { wrap_raw(env, obj, tag, Box::into_raw(Box::new(value))) }
+  wrap_rc(env, obj, tag, Rc::new(value))
 }
 
-/// `wrap` for a box already leaked by the caller.
-///
-/// # Safety
-/// `raw` must come from `Box::into_raw` and not be owned elsewhere; it is freed on failure.
-pub unsafe fn wrap_raw<T: 'static>(env: napi_env, obj: napi_value, tag: &sys::napi_type_tag, raw: *mut T) -> JsResult<()> {
-  if let Err(e) = napi_call!(env, napi_wrap(env, obj, raw.cast(), Some(crate::reclaim::finalize_box::<T>), ptr::null_mut(), ptr::null_mut())) {
-    drop(unsafe { Box::from_raw(raw) });
+/// Attaches a counted reference to `value` to `obj`. The wrap owns one count; everyone who
+/// reads it back (`unwrap`) gets a count of their own, so the value outlives every native call
+/// in progress even when a garbage collection in that call (an import that runs JS) collects
+/// `obj` and its finalizer drops the wrap's count.
+pub fn wrap_rc<T: 'static>(env: napi_env, obj: napi_value, tag: &sys::napi_type_tag, value: Rc<T>) -> JsResult<()> {
+  let raw = Rc::into_raw(value);
+  if let Err(e) = napi_call!(env, napi_wrap(env, obj, raw.cast_mut().cast(), Some(crate::reclaim::finalize_rc::<T>), ptr::null_mut(), ptr::null_mut())) {
+    // SAFETY: the count `into_raw` leaked above, not handed to the wrap.
+    drop(unsafe { Rc::from_raw(raw) });
     return Err(e);
   }
   napi_call!(env, napi_type_tag_object(env, obj, tag))
 }
 
-/// The value `wrap` attached to `v` with `tag`, if `v` is such an object.
-pub fn unwrap<'a, T>(env: napi_env, v: napi_value, tag: &sys::napi_type_tag) -> Option<&'a T> {
+/// Gives `obj` a count of `value`, released when `obj` is collected (see reclaim.rs).
+pub fn add_finalizer_rc<T: 'static>(env: napi_env, obj: napi_value, value: Rc<T>) -> JsResult<()> {
+  let raw = Rc::into_raw(value);
+  let status = unsafe { sys::napi_add_finalizer(env, obj, raw.cast_mut().cast(), Some(crate::reclaim::finalize_rc::<T>), ptr::null_mut(), ptr::null_mut()) };
+  check(env, status).inspect_err(|_| {
+    // SAFETY: the count leaked above, not handed to Node.
+    drop(unsafe { Rc::from_raw(raw) });
+  })
+}
+
+/// A new count of the value `wrap` attached to `v` with `tag`, if `v` is such an object.
+pub fn unwrap<T>(env: napi_env, v: napi_value, tag: &sys::napi_type_tag) -> Option<Rc<T>> {
   if !has_tag(env, v, tag) {
     return None;
   }
   let mut data = ptr::null_mut();
   let status = unsafe { sys::napi_unwrap(env, v, &mut data) };
-  // SAFETY: the tag is only ever set by `wrap::<T>` with the matching T.
-  (status == sys::Status::napi_ok && !data.is_null()).then(|| unsafe { &*(data as *const T) })
+  if status != sys::Status::napi_ok || data.is_null() {
+    return None;
+  }
+  // SAFETY: the tag is only ever set by `wrap_rc::<T>`, whose count the wrap holds while `v`
+  // is reachable (it is: the caller holds it).
+  Some(unsafe { counted(data as *const T) })
+}
+
+/// A new count of an `Rc` whose pointer a Node-API object holds (a wrap, a function's data).
+///
+/// # Safety
+/// `ptr` must come from `Rc::into_raw` of an `Rc<T>` that still holds at least one count.
+pub unsafe fn counted<T>(ptr: *const T) -> Rc<T> {
+  unsafe {
+    Rc::increment_strong_count(ptr);
+    Rc::from_raw(ptr)
+  }
 }
 
 /// The bytes of a Uint8Array, in place.

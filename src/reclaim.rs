@@ -16,6 +16,7 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
 use std::ptr;
+use std::rc::Rc;
 
 use napi::sys::{napi_env, napi_status};
 
@@ -46,10 +47,10 @@ thread_local! {
   static POSTED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// A Node-API finalizer for data made by `Box::into_raw(Box::new(T))`.
-pub unsafe extern "C" fn finalize_box<T: 'static>(env: napi_env, data: *mut c_void, _hint: *mut c_void) {
-  // SAFETY: the caller registered `data` as a leaked `Box<T>`, finalized exactly once.
-  let mut b: Option<Box<dyn Any>> = Some(unsafe { Box::from_raw(data as *mut T) });
+/// A Node-API finalizer for a count made by `Rc::into_raw(Rc<T>)` (napi_raw::wrap_rc).
+pub unsafe extern "C" fn finalize_rc<T: 'static>(env: napi_env, data: *mut c_void, _hint: *mut c_void) {
+  // SAFETY: the caller registered `data` as one leaked count of an `Rc<T>`, finalized once.
+  let mut b: Option<Box<dyn Any>> = Some(Box::new(unsafe { Rc::from_raw(data as *const T) }));
   if QUEUE.try_with(|q| q.0.borrow_mut().extend(b.take())).is_err() {
     // The thread is ending (see `Queue`).
     std::mem::forget(b);

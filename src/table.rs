@@ -18,11 +18,11 @@ pub struct TableData {
   id: Tracked,
 }
 
-pub fn data_of<'a>(env: napi_env, v: napi_value) -> Option<&'a TableData> {
+pub fn data_of(env: napi_env, v: napi_value) -> Option<Rc<TableData>> {
   napi_raw::unwrap::<TableData>(env, v, &TAG_TABLE)
 }
 
-fn this_table<'a>(env: napi_env, v: napi_value) -> JsResult<&'a TableData> {
+fn this_table(env: napi_env, v: napi_value) -> JsResult<Rc<TableData>> {
   data_of(env, v).ok_or_else(|| napi_raw::throw_type_error(env, "Receiver is not a WebAssembly.Table"))
 }
 
@@ -143,7 +143,7 @@ fn element_arg(env: napi_env, t: &TableData, v: napi_value) -> JsResult<(Type, n
 pub fn set(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let t = this_table(env, args[0])?;
   let index = napi_raw::get_f64(env, args[1])? as u32;
-  let (ty, v) = element_arg(env, t, args[2])?;
+  let (ty, v) = element_arg(env, &t, args[2])?;
   t.place.enter(|group, table, store| {
     if index >= table.size(store) {
       return Err(range_error(env, "WebAssembly.Table.set(): invalid address"));
@@ -158,7 +158,7 @@ pub fn set(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 pub fn grow(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let t = this_table(env, args[0])?;
   let delta = napi_raw::get_f64(env, args[1])? as u32;
-  let (ty, v) = element_arg(env, t, args[2])?;
+  let (ty, v) = element_arg(env, &t, args[2])?;
   let old = t.place.enter(|group, table, store| {
     let value = values::from_js(env, group, store, ty, v)?;
     table.grow(store, delta, value).map_err(|_| range_error(env, "WebAssembly.Table.grow(): failed to grow table"))

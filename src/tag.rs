@@ -32,11 +32,11 @@ pub struct TagData {
   id: Option<Tracked>,
 }
 
-pub fn data_of<'a>(env: napi_env, v: napi_value) -> Option<&'a TagData> {
+pub fn data_of(env: napi_env, v: napi_value) -> Option<Rc<TagData>> {
   napi_raw::unwrap::<TagData>(env, v, &TAG_TAG)
 }
 
-fn this_tag<'a>(env: napi_env, v: napi_value) -> JsResult<&'a TagData> {
+fn this_tag(env: napi_env, v: napi_value) -> JsResult<Rc<TagData>> {
   data_of(env, v).ok_or_else(|| napi_raw::throw_type_error(env, "Argument must be a WebAssembly.Tag"))
 }
 
@@ -182,7 +182,7 @@ pub fn exception_from_js(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<
     if t.place.as_ref().and_then(|p| p.linked_group()).is_some_and(|g| !Rc::ptr_eq(&g, group)) {
       return Ok(None);
     }
-    let tag = settle(env, t, group, store)?;
+    let tag = settle(env, &t, group, store)?;
     let items = napi_raw::get_element(env, parts, 1)?;
     let mut payload = Vec::with_capacity(t.params.len());
     for (i, ty) in t.params.iter().enumerate() {

@@ -39,7 +39,7 @@ impl Drop for FuncData {
 }
 
 /// The native data of an exported function, if `v` is one.
-pub fn data_of<'a>(env: napi_env, v: napi_value) -> Option<&'a FuncData> {
+pub fn data_of(env: napi_env, v: napi_value) -> Option<Rc<FuncData>> {
   napi_raw::unwrap::<FuncData>(env, v, &TAG_FUNCTION)
 }
 
@@ -110,24 +110,15 @@ pub fn wrapper(
   };
   let name = index.map(|i| i.to_string()).unwrap_or_default();
   let sig = crate::non_null::mark_signature(&signature(&data.params, &data.results), (non_null, 0));
-  let raw = Box::into_raw(Box::new(data));
-  let made = (|| {
-    let nf = napi_raw::function(env, &name, call, raw.cast())?;
-    let make = state::get(env, |s| s.make_exported_function)?;
-    let args = [nf, napi_raw::string(env, &name)?, napi_raw::string(env, &sig)?, group.anchor()?];
-    napi_raw::call(env, napi_raw::undefined(env), make, &args)
-  })();
-  let w = match made {
-    Ok(w) => w,
-    Err(p) => {
-      // SAFETY: `raw` was not handed to a wrap; `nf` (if made) is unreachable and never called.
-      drop(unsafe { Box::from_raw(raw) });
-      return Err(p);
-    }
-  };
-  // SAFETY: ownership of `raw` moves to the wrap; `nf` can only be called through `w`, which
-  // keeps the wrap alive.
-  unsafe { napi_raw::wrap_raw(env, w, &TAG_FUNCTION, raw)? };
+  let data = Rc::new(data);
+  // `nf` holds a count of its own, released by its finalizer: a call in progress keeps its
+  // callee alive, so the data outlives the call even when the wrapper is collected during it.
+  let nf = napi_raw::function(env, &name, call, Rc::as_ptr(&data).cast_mut().cast())?;
+  napi_raw::add_finalizer_rc(env, nf, data.clone())?;
+  let make = state::get(env, |s| s.make_exported_function)?;
+  let args = [nf, napi_raw::string(env, &name)?, napi_raw::string(env, &sig)?, group.anchor()?];
+  let w = napi_raw::call(env, napi_raw::undefined(env), make, &args)?;
+  napi_raw::wrap_rc(env, w, &TAG_FUNCTION, data)?;
   group.cache_function(key, w)?;
   Ok(w)
 }
@@ -147,9 +138,9 @@ unsafe fn call_inner(env: napi_env, info: napi_callback_info) -> JsResult<napi_v
   let mut inline = [ptr::null_mut(); INLINE_ARGS];
   let mut data: *mut c_void = ptr::null_mut();
   napi_call!(env, napi_get_cb_info(env, info, &mut argc, inline.as_mut_ptr(), ptr::null_mut(), &mut data))?;
-  // SAFETY: `data` is the FuncData this function was created with; the wrapper calling us
-  // keeps it alive (see `wrapper`).
-  let fd = unsafe { &*(data as *const FuncData) };
+  // SAFETY: `data` is the FuncData count `nf` holds (see `wrapper`), alive while `nf` runs.
+  let held = unsafe { napi_raw::counted(data as *const FuncData) };
+  let fd = &*held;
   let n = fd.params.len();
   let heap;
   let args: &[napi_value] = if n <= INLINE_ARGS {

@@ -377,12 +377,12 @@ pub fn create(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     napi_raw::wrap(env, f, &TAG_WASI_IMPORT, (w.clone(), i))?;
   }
   let handle = napi_raw::object(env)?;
-  napi_raw::wrap(env, handle, &TAG_WASI, w)?;
+  napi_raw::wrap_rc(env, handle, &TAG_WASI, w)?;
   Ok(handle)
 }
 
-fn unwrap_wasi<'a>(env: napi_env, v: napi_value) -> JsResult<&'a Rc<Wasi>> {
-  napi_raw::unwrap::<Rc<Wasi>>(env, v, &TAG_WASI).ok_or_else(|| napi_raw::throw_type_error(env, "wasm-rt: not a WASI handle"))
+fn unwrap_wasi(env: napi_env, v: napi_value) -> JsResult<Rc<Wasi>> {
+  napi_raw::unwrap::<Wasi>(env, v, &TAG_WASI).ok_or_else(|| napi_raw::throw_type_error(env, "wasm-rt: not a WASI handle"))
 }
 
 /// `wasiBind(handle, memory, instanceHandle)`: what start/initialize do before calling the
@@ -444,7 +444,7 @@ pub fn call(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let Some(values) = js_args(env, &signature(index), args[2])? else {
     return napi_raw::int32(env, errno::INVAL as i32);
   };
-  let r = if index == PROC_EXIT { Err(w.proc_exit(values[0] as i32)) } else { from_js(w, index, &values) };
+  let r = if index == PROC_EXIT { Err(w.proc_exit(values[0] as i32)) } else { from_js(&w, index, &values) };
   match r {
     Ok(e) => napi_raw::int32(env, e),
     Err(stop) => Err(w.to_pending(stop)),
@@ -454,7 +454,7 @@ pub fn call(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 /// The wasm function to link for `v` if it is a `wasiImport` function of this type; None when
 /// the module declares another type, which then links as a JS function (as in node:wasi).
 pub fn import_for(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, v: napi_value, ty: &FunctionType) -> JsResult<Option<Function>> {
-  let Some((w, index)) = napi_raw::unwrap::<(Rc<Wasi>, usize)>(env, v, &TAG_WASI_IMPORT) else {
+  let Some(import) = napi_raw::unwrap::<(Rc<Wasi>, usize)>(env, v, &TAG_WASI_IMPORT) else {
     return Ok(None);
   };
   if signature(*index) != *ty {
@@ -462,6 +462,7 @@ pub fn import_for(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, v:
   }
   // The instance's JS wrappers keep the WASI object alive through this function (see `Host`).
   group.hold(v)?;
+  let (w, index) = &*import;
   let fenv = FunctionEnv::new(store, Host(Rc::downgrade(w)));
   if *index == PROC_EXIT {
     return Ok(Some(Function::new_typed_with_env(store, &fenv, |fe: FunctionEnvMut<'_, Host>, code: i32| -> Result<(), RuntimeError> {

@@ -1,0 +1,55 @@
+// Native data outlives every call in progress. A wasm function that reaches JS by any path (an
+// export, Table.get, a funcref result, a re-export of another instance) and is then reachable
+// only from its own running call must survive a garbage collection inside an import of that
+// call: its native data was freed there once, and the call read its result type through reused
+// memory (an i32 result came back as 7n or 3.5e-323). Each case runs in a child process with
+// --expose-gc and --allow-natives-syntax, so that the caller is optimised and keeps nothing.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { engines } from './helpers/engines.mjs';
+
+const require = createRequire(import.meta.url);
+const INDEX = require.resolve('../index.js');
+
+// How the function under test reaches JS; `run` returns 7 after calling the import, which
+// collects garbage and then makes many functions of another type (to reuse freed memory).
+const PATHS = {
+  export: 'new W.Instance(run, imports).exports.run',
+  'Table.get': 'new W.Instance(run, imports).exports.tbl.get(0)',
+  'a funcref result': 'new W.Instance(run, imports).exports.ref()',
+  're-export by another instance': 'new W.Instance(reexport, { m: { run: new W.Instance(run, imports).exports.run } }).exports.run',
+};
+
+function script(ns, path) {
+  return `
+    const W = ${ns};
+    const { wat } = require(${JSON.stringify(INDEX)});
+    const run = new W.Module(wat(\`(module (import "e" "cb" (func $cb))
+      (table (export "tbl") 1 funcref) (elem (i32.const 0) $run)
+      (func $run (export "run") (result i32) call $cb i32.const 7)
+      (func (export "ref") (result funcref) ref.func $run))\`));
+    const reexport = new W.Module(wat('(module (import "m" "run" (func $f (result i32))) (export "run" (func $f)))'));
+    const other = new W.Module(wat('(module (func (export "h") (result i64) i64.const 1))'));
+    const keep = [];
+    const q = [];
+    const imports = { e: { cb() { gc(); for (let i = 0; i < 100; i++) keep.push(new W.Instance(other).exports.h); } } };
+    const caller = new Function('q', 'return q.pop()();');
+    %PrepareFunctionForOptimization(caller);
+    const results = [];
+    for (let i = 0; i < 10; i++) {
+      q.push(${path});
+      if (i === 5) %OptimizeFunctionOnNextCall(caller);
+      results.push(String(caller(q)));
+    }
+    console.log(results.join(','));`;
+}
+
+describe.each(engines)('$name: a function freed by a GC during its own call', ({ name }) => {
+  const ns = name === 'v8' ? 'WebAssembly' : `require(${JSON.stringify(INDEX)}).WebAssembly`;
+  it.each(Object.keys(PATHS))('reached through %s, returns its own result', (path) => {
+    const r = spawnSync(process.execPath, ['--expose-gc', '--allow-natives-syntax', '-e', script(ns, PATHS[path])], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe(Array(10).fill('7').join(','));
+  });
+});
