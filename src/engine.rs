@@ -5,7 +5,7 @@ use std::ptr::NonNull;
 use std::sync::{Arc, RwLock};
 
 use wasmer::sys::{BaseTunables, CompilerConfig, Cranelift, EngineBuilder, NativeEngineExt, Singlepass, Tunables};
-use wasmer::{AsStoreMut, Engine, Memory, MemoryType, Pages, TableType};
+use wasmer::{AsStoreMut, AsStoreRef, Engine, Memory, MemoryType, Pages, TableType};
 use wasmer_vm::{LinearMemory, MemoryError, MemoryStyle, TableStyle, VMMemory, VMMemoryDefinition, VMSharedMemory, VMTable, VMTableDefinition};
 
 use crate::limits::instrument::Instrument;
@@ -118,6 +118,19 @@ pub fn engine_for(compiler: Compiler, checks: Checks) -> Engine {
   }
   let mut engines = ENGINES.write().unwrap_or_else(|e| e.into_inner());
   engines[slot(compiler, checks)].get_or_insert_with(|| build(compiler, checks)).clone()
+}
+
+/// Makes `module`'s function types known to the engine of `store`. wasmer looks up the type of a
+/// funcref that reaches the host (`table.get`, a funcref result or global) in the registry of
+/// the store's engine, and panicked ("Signature not found in store") for a module compiled by an
+/// engine with checks: every module of a worker, and any limited one. The registry also refuses
+/// two types of one hash, which keeps `call_indirect`'s hash check sound within the store.
+pub fn register_types(store: &impl AsStoreRef, module: &wasmer::Module) {
+  let store = store.as_store_ref();
+  let engine = store.engine().as_sys();
+  for ty in module.info().signatures.values() {
+    engine.register_signature(ty);
+  }
 }
 
 /// Puts a fresh engine in place of one a compiler panic left unusable: wasmer compiles while

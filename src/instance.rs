@@ -91,6 +91,9 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let mut wasmer_instance = None;
   let mut instance_limits = None;
   let out = group.enter(|store| {
+    if nm.checks != engine::Checks::None {
+      engine::register_types(store, &module);
+    }
     // By position, as the spec links them: two imports of the same name stay two imports.
     let mut externs = Vec::with_capacity(values_in.len());
     // The host functions made here: (import index, type, JS value, an exported function of
