@@ -107,6 +107,74 @@ describe('deadlines', () => {
   });
 });
 
+describe('no way past a deadline', () => {
+  // A function of a limited instance, whatever path brings it to JS, keeps the instance's
+  // deadline (it was made without limits when it came through a table or a funcref).
+  const LOOPS = wat(`(module (import "js" "f" (func $f (param funcref)))
+    (table (export "tbl") 1 funcref) (elem (i32.const 0) $spin)
+    (func $spin (export "spin") (loop (br 0)))
+    (func (export "ref") (result funcref) (ref.func $spin))
+    (func $s (call $f (ref.func $spin))) (start $s))`);
+
+  it.each([
+    ['an export', (i) => i.exports.spin],
+    ['Table.get', (i) => i.exports.tbl.get(0)],
+    ['a funcref result', (i) => i.exports.ref()],
+    ['a funcref the start function handed to an import', (i, seen) => seen[0]],
+    ['a re-export by an unlimited instance', (i) => new W.Instance(new W.Module(wat('(module (import "m" "f" (func $f)) (export "f" (func $f)))')), { m: { f: i.exports.spin } }).exports.f],
+  ])('through %s', (_, pick) => {
+    const seen = [];
+    const i = rt.instantiateSync(LOOPS, { js: { f: (g) => seen.push(g) } }, { timeout: 40 });
+    const f = pick(i, seen);
+    const { ms, error } = timed(() => f());
+    expect(error).toBeInstanceOf(W.RuntimeError);
+    expect(error.message).toMatch(/timeout of 40 ms/);
+    expect(ms).toBeLessThan(1000);
+    // The export the start function's funcref became is the same function, with the limits.
+    expect(timed(() => i.exports.spin()).error.message).toMatch(/timeout of 40 ms/);
+  });
+
+  it('stops an instance made by an import after the deadline passed', () => {
+    const fresh = rt.compileSync(SPIN, { limits: true });
+    let inner;
+    const outer = rt.instantiateSync(wat('(module (import "js" "f" (func $f)) (func (export "run") (call $f)))'), {
+      js: {
+        f() {
+          const until = Date.now() + 80;
+          while (Date.now() < until);
+          inner = rt.instantiateSync(fresh, {}, { timeout: 60_000 });
+          inner.exports.spin();
+        },
+      },
+    }, { timeout: 30 });
+    const { ms, error } = timed(() => outer.exports.run());
+    expect(error.message).toMatch(/timeout of 30 ms/);
+    expect(ms).toBeLessThan(2000);
+    // Once the limited call is over, the new instance runs again under its own deadline.
+    expect(inner.exports.fib(10)).toBe(55);
+  });
+
+  it('fails a call that returns after its deadline, also from an atomic wait woken by the watchdog', () => {
+    const bytes = rt.wat(`(module (memory 1 1 shared)
+      (func (export "wait") (result i32) (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1))))`);
+    const i = rt.instantiateSync(bytes, {}, { timeout: 40 });
+    const { ms, error } = timed(() => i.exports.wait());
+    expect(error).toBeInstanceOf(W.RuntimeError);
+    expect(error.message).toMatch(/timeout of 40 ms/);
+    expect(ms).toBeLessThan(2000);
+  });
+});
+
+describe('funcrefs from modules compiled with checks', () => {
+  const TABLE = wat('(module (table (export "tbl") 1 funcref) (func $f (result i32) i32.const 5) (elem (i32.const 0) $f) (func (export "ref") (result funcref) (ref.func $f)))');
+  it.each([['limits', { limits: true }], ['fuel', { fuel: true }]])('reach JS from a module compiled for %s', (_, options) => {
+    const i = new W.Instance(rt.compileSync(TABLE, options));
+    expect(i.exports.tbl.get(0)()).toBe(5);
+    expect(i.exports.ref()()).toBe(5);
+    expect(i.exports.ref()).toBe(i.exports.tbl.get(0));
+  });
+});
+
 describe('fuel', () => {
   it('runs out with a RuntimeError naming it, and more fuel lets the instance go on', async () => {
     const { module, instance } = await rt.instantiate(SPIN, {}, { fuel: 1000 });
@@ -167,6 +235,16 @@ describe('memory and table caps', () => {
     expect(free.exports.grow(10)).toBe(1);
   });
 
+  it('stay with their instance: a table or memory JS makes while a capped start function runs is not capped', () => {
+    const made = [];
+    const start = wat('(module (import "js" "f" (func $f)) (table 1 funcref) (func $s (call $f)) (start $s))');
+    rt.instantiateSync(start, { js: { f: () => made.push(new W.Table({ element: 'anyfunc', initial: 1 }), new W.Memory({ initial: 1 })) } }, { tableLimit: 2, memoryLimit: 65536 });
+    const [table, memory] = made;
+    expect(table.grow(100)).toBe(1);
+    expect(table.length).toBe(101);
+    expect(memory.grow(3)).toBe(1);
+  });
+
   it('refuse an instance that would define a bigger memory or table, with a clear error', () => {
     expect(() => rt.instantiateSync(GROW, {}, { memoryLimit: 65535 })).toThrow(/memory 0 of 1 pages .* above the memoryLimit of 0 pages/);
     expect(() => rt.instantiateSync(GROW, {}, { tableLimit: 0 })).toThrow(/table 0 of 1 elements is above the tableLimit of 0/);
@@ -193,6 +271,24 @@ describe('limits in worker threads', () => {
     expect(b[0]).toMatch(/timeout of 60 ms/);
     expect(a[2]).toBe(144);
     expect(b[1]).toBeGreaterThanOrEqual(59);
+  });
+});
+
+describe.each(engines)('$name: funcrefs in a Worker', ({ name }) => {
+  const ns = name === 'v8' ? 'WebAssembly' : `require(${JSON.stringify(INDEX)}).WebAssembly`;
+  it('reach JS through Table.get and a funcref result, and are called', async () => {
+    const body = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const W = ${ns};
+      const i = new W.Instance(new W.Module(workerData));
+      parentPort.postMessage([i.exports.tbl.get(0)(), i.exports.ref()(), i.exports.ref() === i.exports.tbl.get(0)]);`;
+    const bytes = wat('(module (table (export "tbl") 1 funcref) (func $f (result i32) i32.const 5) (elem (i32.const 0) $f) (func (export "ref") (result funcref) (ref.func $f)))');
+    const w = new Worker(body, { eval: true, workerData: bytes });
+    const got = await new Promise((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    expect(got).toEqual([5, 5, true]);
   });
 });
 

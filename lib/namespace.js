@@ -142,10 +142,11 @@ native.init({
   makeTag,
   makeException,
   exceptionParts,
-  isWorker: !require('node:worker_threads').isMainThread,
+  threadId: require('node:worker_threads').threadId,
 });
 
 require('./post-message').install();
 require('./atomics').install();
+require('./termination').install();
 
 module.exports = { WebAssembly, compileBytes };

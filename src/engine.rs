@@ -52,8 +52,8 @@ impl Checks {
   pub fn label(self) -> &'static str {
     match self {
       Self::None => "",
-      Self::Stop => ", stop checks v3",
-      Self::Fuel => ", stop checks v3, fuel metering v2",
+      Self::Stop => ", stop checks v4",
+      Self::Fuel => ", stop checks v4, fuel metering v2",
     }
   }
 

@@ -189,7 +189,7 @@ impl Drop for Group {
     }
     let id = self.store.get_mut().id().as_raw().get() as u64;
     // Before the store (and the flags the watchdog writes) is freed.
-    crate::limits::watchdog::forget_store(id);
+    crate::limits::forget_store(id);
     crate::tag::store_dropped(self.env, id);
     for (_, r) in self.functions.get_mut().drain() {
       napi_raw::delete_ref(self.env, r);
@@ -312,6 +312,19 @@ pub fn function_key(store: &mut StoreMut<'_>, f: &Function) -> usize {
   match vm {
     wasmer_vm::VMExtern::Function(handle) => {
       handle.get(store.objects_mut().as_sys()).anyfunc.as_ptr().as_ptr() as usize
+    }
+    _ => unreachable!("a Function's extern is a function"),
+  }
+}
+
+/// The context a wasm function runs with: its instance's `VMContext`, the same for every function
+/// of one instance (a host function's is its own environment).
+pub fn function_context(store: &mut StoreMut<'_>, f: &Function) -> usize {
+  match Extern::Function(f.clone()).to_vm_extern().unwrap_sys() {
+    wasmer_vm::VMExtern::Function(handle) => {
+      let anyfunc = handle.get(store.objects_mut().as_sys()).anyfunc.as_ptr();
+      // SAFETY: the anyfunc lives in the store borrowed here; both union members are pointers.
+      unsafe { anyfunc.as_ref().vmctx.host_env as usize }
     }
     _ => unreachable!("a Function's extern is a function"),
   }

@@ -10,7 +10,7 @@ use wasmer_types::ExportIndex;
 
 use crate::bridge::{catchable, errors, exported, host, string_builtins, values};
 use crate::engine::{self, Caps, TABLE_SIZE_LIMIT};
-use crate::limits::{self, watchdog, InstanceLimits};
+use crate::limits::{self, InstanceLimits};
 use crate::{global, memory, table, tag};
 use crate::group::Group;
 use crate::module::unwrap_module;
@@ -186,11 +186,15 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
       other => state::throw_link_error(env, &format!("WebAssembly.Instance(): {other}")),
     })?;
     let (settled, start) = limits::settle(store, &instance, &options);
-    let settled = Rc::new(settled);
+    for (name, ext) in instance.exports.iter() {
+      if let (true, Extern::Memory(m)) = (name.starts_with(limits::instrument::MEMORY_EXPORT_PREFIX), ext) {
+        memory::watch_waits(store, m);
+      }
+    }
     instance_limits = Some(settled.clone());
     if let Some(start) = start {
       // The error is made inside the deadline's scope, which tells a deadline's trap apart.
-      watchdog::with_deadline(options.timeout_ms, || start.call(store, &[]).map_err(|rt| errors::throw_runtime(env, &group, store, rt)))?;
+      errors::with_deadline(env, options.timeout_ms, || start.call(store, &[]).map(drop).map_err(|rt| errors::throw_runtime(env, &group, store, rt)))?;
     }
     let defined: Vec<usize> = info
       .memories
@@ -205,7 +209,7 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     let checked = nm.checks != engine::Checks::None;
     for (name, index) in info.exports.iter().filter(|(name, _)| !(checked && limits::is_hidden(name))) {
       let value = match (instance.exports.get_extern(name), index) {
-        (Some(Extern::Function(f)), ExportIndex::Function(fi)) => exported::wrapper(env, &group, store, f.clone(), Some(fi.as_u32()), Some(settled.clone()), non_null.function_at(info, fi.as_u32()).0)?,
+        (Some(Extern::Function(f)), ExportIndex::Function(fi)) => exported::wrapper(env, &group, store, f.clone(), Some(fi.as_u32()), non_null.function_at(info, fi.as_u32()).0)?,
         (Some(Extern::Memory(m)), _) => memory::exported(env, &group, store, m.clone())?,
         (Some(Extern::Table(t)), _) => table::exported(env, &group, store, t.clone())?,
         (Some(Extern::Global(g)), _) => global::exported(env, &group, store, g.clone())?,

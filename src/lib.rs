@@ -91,12 +91,23 @@ fn init(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   if !state::set(s) {
     return Err(napi_raw::throw_error(env, "wasm-rt: init called twice"));
   }
-  if limits::watchdog::init_thread(napi_raw::get_bool(env, napi_raw::get_named(env, hooks, c"isWorker")?)?) {
-    unsafe extern "C" fn torn_down(_: *mut c_void) {
-      limits::watchdog::forget_isolate();
-    }
-    napi_call!(env, napi_add_env_cleanup_hook(env, Some(torn_down), ptr::null_mut()))?;
+  limits::watchdog::init_thread(napi_raw::get_f64(env, napi_raw::get_named(env, hooks, c"threadId")?)? as u64);
+  unsafe extern "C" fn torn_down(_: *mut c_void) {
+    limits::watchdog::forget_thread();
   }
+  napi_call!(env, napi_add_env_cleanup_hook(env, Some(torn_down), ptr::null_mut()))?;
+  Ok(napi_raw::undefined(env))
+}
+
+/// `terminateThread(threadId)`: Node is stopping that worker (lib/termination.js).
+fn terminate_thread(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  limits::watchdog::terminate(&[napi_raw::get_f64(env, args[0])? as u64]);
+  Ok(napi_raw::undefined(env))
+}
+
+/// `terminateWorkers()`: the process is ending, and Node stops every worker.
+fn terminate_workers(env: napi_env, _: &[napi_value]) -> JsResult<napi_value> {
+  limits::watchdog::terminate(&limits::watchdog::workers());
   Ok(napi_raw::undefined(env))
 }
 
@@ -112,6 +123,8 @@ const FUNCTIONS: &[(&str, NativeFn)] = &[
   ("moduleDeserialize", module::deserialize),
   ("instantiate", instance::instantiate),
   ("instanceLimits", instance::get_limits),
+  ("terminateThread", terminate_thread),
+  ("terminateWorkers", terminate_workers),
   ("setInstanceLimits", instance::set_limits),
   ("memoryNew", memory::create),
   ("memoryBuffer", memory::buffer),

@@ -96,6 +96,14 @@ fn vm_clone(store: &mut StoreMut<'_>, memory: &Memory) -> Result<VMSharedMemory,
   handle.get(store.objects_mut().as_sys()).as_shared()
 }
 
+/// Lets the watchdog wake the waiters of a shared memory an instance defines (see
+/// limits/instrument.rs), exported or not.
+pub fn watch_waits(store: &mut StoreMut<'_>, memory: &Memory) {
+  if let Ok(vm) = vm_clone(store, memory) {
+    crate::shared_memory::watch_waits(&vm);
+  }
+}
+
 impl Drop for MemoryData {
   fn drop(&mut self) {
     if let Backing::Free(shared) = &self.backing {

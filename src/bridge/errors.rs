@@ -148,3 +148,19 @@ pub fn throw_runtime(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>,
   };
   napi_raw::throw(env, trap_value(env, thrown))
 }
+
+/// Runs `f`, a call into wasm, under `timeout_ms` (watchdog.rs). A call that comes back after its
+/// deadline passed fails with the deadline's error even if the wasm finished: a wait woken by
+/// the watchdog returns "ok" to code that may then return before reaching a check.
+pub fn with_deadline<T>(env: napi_env, timeout_ms: Option<u32>, f: impl FnOnce() -> napi_raw::JsResult<T>) -> napi_raw::JsResult<T> {
+  crate::limits::watchdog::with_deadline(timeout_ms, || {
+    let r = f()?;
+    if timeout_ms.is_some() && crate::limits::watchdog::deadline_passed() {
+      if let Some(message) = crate::limits::watchdog::stop_message() {
+        let thrown = state::throw_runtime_error(env, &message);
+        return Err(napi_raw::throw(env, trap_value(env, thrown)));
+      }
+    }
+    Ok(r)
+  })
+}

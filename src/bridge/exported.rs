@@ -16,7 +16,7 @@ use wasmer::{Function, StoreMut, Type, Value};
 use super::raw_call::{self, RawCall};
 use super::{errors, values};
 use crate::group::{self, Group};
-use crate::limits::{watchdog, InstanceLimits};
+use crate::limits::InstanceLimits;
 use crate::napi_raw::{self, napi_call, JsResult, TAG_FUNCTION};
 use crate::state;
 
@@ -27,7 +27,7 @@ pub struct FuncData {
   pub results: Box<[Type]>,
   raw: Option<RawCall>,
   key: usize,
-  /// The limits of the instance that exported this function (its deadline).
+  /// The limits of the instance that defines this function (its deadline).
   limits: Option<Rc<InstanceLimits>>,
 }
 
@@ -91,7 +91,6 @@ pub fn wrapper(
   store: &mut StoreMut<'_>,
   func: Function,
   index: Option<u32>,
-  limits: Option<Rc<InstanceLimits>>,
   non_null: u64,
 ) -> JsResult<napi_value> {
   let key = group::function_key(store, &func);
@@ -99,6 +98,7 @@ pub fn wrapper(
     return Ok(w);
   }
   let ty = func.ty(store);
+  let limits = crate::limits::of_function(store, &func);
   let data = FuncData {
     group: group.clone(),
     func,
@@ -155,7 +155,7 @@ unsafe fn call_inner(env: napi_env, info: napi_callback_info) -> JsResult<napi_v
   let group = fd.group.clone();
   let timeout = fd.limits.as_ref().and_then(|l| l.timeout_ms.get());
   if timeout.is_some() {
-    return watchdog::with_deadline(timeout, || call_with(env, fd, &group, args));
+    return errors::with_deadline(env, timeout, || call_with(env, fd, &group, args));
   }
   call_with(env, fd, &group, args)
 }

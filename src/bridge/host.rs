@@ -126,29 +126,32 @@ fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<V
       *slot = values::to_js(env, &group, store, a)?;
     }
     let js_args = &*js_args;
-    // The JS call and the coercion of its result may run user code that re-enters this store.
+    // The JS call and the coercion of its result may run user code that re-enters this store,
+    // and that must not inherit the caps of an instantiation whose start function is running.
     let coerced = store.parked(|| -> JsResult<Coerced> {
-      let f = napi_raw::ref_value(env, h.callable).ok_or_else(|| napi_raw::throw_error(env, "wasm-rt: an import was collected"))?;
-      let ret = napi_raw::call(env, napi_raw::undefined(env), f, js_args)?;
-      let coerce = |i: usize, v: napi_value| -> JsResult<napi_value> {
-        if i < 64 && h.non_null >> i & 1 == 1 && napi_raw::type_of(env, v)? == napi::sys::ValueType::napi_null {
-          return Err(napi_raw::throw_type_error(env, "type incompatibility when transforming from/to JS"));
-        }
-        values::coerce(env, h.results[i], v)
-      };
-      match h.results.len() {
-        0 => Ok(Coerced::None),
-        1 => Ok(Coerced::One(coerce(0, ret)?)),
-        n => {
-          let to_list = state::get(env, |s| s.results_from_iterable)?;
-          let list = napi_raw::call(env, napi_raw::undefined(env), to_list, &[ret, napi_raw::uint32(env, n as u32)?])?;
-          let mut out = Vec::with_capacity(n);
-          for i in 0..n {
-            out.push(coerce(i, napi_raw::get_element(env, list, i as u32)?)?);
+      crate::engine::with_caps(crate::engine::Caps::default(), || {
+        let f = napi_raw::ref_value(env, h.callable).ok_or_else(|| napi_raw::throw_error(env, "wasm-rt: an import was collected"))?;
+        let ret = napi_raw::call(env, napi_raw::undefined(env), f, js_args)?;
+        let coerce = |i: usize, v: napi_value| -> JsResult<napi_value> {
+          if i < 64 && h.non_null >> i & 1 == 1 && napi_raw::type_of(env, v)? == napi::sys::ValueType::napi_null {
+            return Err(napi_raw::throw_type_error(env, "type incompatibility when transforming from/to JS"));
           }
-          Ok(Coerced::Many(out))
+          values::coerce(env, h.results[i], v)
+        };
+        match h.results.len() {
+          0 => Ok(Coerced::None),
+          1 => Ok(Coerced::One(coerce(0, ret)?)),
+          n => {
+            let to_list = state::get(env, |s| s.results_from_iterable)?;
+            let list = napi_raw::call(env, napi_raw::undefined(env), to_list, &[ret, napi_raw::uint32(env, n as u32)?])?;
+            let mut out = Vec::with_capacity(n);
+            for i in 0..n {
+              out.push(coerce(i, napi_raw::get_element(env, list, i as u32)?)?);
+            }
+            Ok(Coerced::Many(out))
+          }
         }
-      }
+      })
     })?;
     match coerced {
       Coerced::None => Ok(Vec::new()),

@@ -84,7 +84,7 @@ pub fn to_js(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, v: &Val
       Some(slot) => group.held(slot.0),
       None => Err(napi_raw::throw_type_error(env, "wasm-rt: externref from an unknown host")),
     },
-    Value::FuncRef(Some(f)) => exported::wrapper(env, group, store, f.clone(), None, None, 0),
+    Value::FuncRef(Some(f)) => exported::wrapper(env, group, store, f.clone(), None, 0),
     _ => Err(napi_raw::throw_type_error(env, "type incompatibility when transforming from/to JS")),
   }
 }

@@ -16,7 +16,7 @@ use std::sync::Mutex;
 
 use wasmer_compiler::wasmparser::{BlockType, Operator};
 use wasmer_compiler::{FunctionMiddleware, MiddlewareReaderState, ModuleMiddleware};
-use wasmer_types::{ExportIndex, GlobalInit, GlobalType, LocalFunctionIndex, MiddlewareError, ModuleInfo, Mutability, Type};
+use wasmer_types::{ExportIndex, FunctionIndex, GlobalInit, GlobalType, LocalFunctionIndex, MiddlewareError, ModuleInfo, Mutability, Type};
 
 /// The prefix of hidden export names.
 pub const HIDDEN_PREFIX: &str = "\0wasm-rt:";
@@ -24,6 +24,12 @@ pub const FLAG_EXPORT: &str = "\0wasm-rt:flag";
 pub const FUEL_EXPORT: &str = "\0wasm-rt:fuel";
 pub const FUEL_OUT_EXPORT: &str = "\0wasm-rt:fuel-out";
 pub const START_EXPORT: &str = "\0wasm-rt:start";
+/// One function the module defines: its context identifies the instance (limits/mod.rs), so that
+/// a function of the instance that reaches JS by any path gets the instance's limits.
+pub const FUNCTION_EXPORT: &str = "\0wasm-rt:function";
+/// The shared memories the module defines, exported so that the watchdog can wake a thread
+/// asleep in `memory.atomic.wait` on one of them (none of their code runs a check while asleep).
+pub const MEMORY_EXPORT_PREFIX: &str = "\0wasm-rt:memory";
 
 /// The globals of the module being compiled. Set by `transform_module_info` and read by each
 /// function's middleware: wasmer compiles one module at a time per engine (under the engine's
@@ -58,6 +64,13 @@ impl ModuleMiddleware for Instrument {
     }
     if let Some(start) = info.start_function.take() {
       info.exports.insert(START_EXPORT.into(), ExportIndex::Function(start));
+    }
+    let shared: Vec<_> = info.memories.iter().skip(info.num_imported_memories).filter(|(_, m)| m.shared).map(|(i, _)| i).collect();
+    for index in shared {
+      info.exports.insert(format!("{MEMORY_EXPORT_PREFIX}{}", index.as_u32()), ExportIndex::Memory(index));
+    }
+    if info.functions.len() > info.num_imported_functions {
+      info.exports.insert(FUNCTION_EXPORT.into(), ExportIndex::Function(FunctionIndex::from_u32(info.num_imported_functions as u32)));
     }
     let mut global = |ty: Type, init: GlobalInit, export: &str| -> u32 {
       let index = info.globals.push(GlobalType::new(ty, Mutability::Var));

@@ -9,14 +9,16 @@
 pub mod instrument;
 pub mod watchdog;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use napi::sys::{self, napi_env, napi_value};
 use wasmer::{AsStoreMut, Extern, Function, Global, Instance, StoreMut, Value};
 
 use crate::engine::Caps;
 use crate::napi_raw::{self, JsResult};
-use instrument::{FLAG_EXPORT, FUEL_EXPORT, FUEL_OUT_EXPORT, HIDDEN_PREFIX, START_EXPORT};
+use instrument::{FLAG_EXPORT, FUEL_EXPORT, FUEL_OUT_EXPORT, FUNCTION_EXPORT, HIDDEN_PREFIX, START_EXPORT};
 
 /// Whether an export is wasm-rt's own, never shown to JS.
 pub fn is_hidden(name: &str) -> bool {
@@ -84,17 +86,47 @@ fn global_address(store: &mut StoreMut<'_>, global: Option<&Global>) -> usize {
   }
 }
 
+thread_local! {
+  /// The limits of this thread's limited instances: store id → (function context, limits).
+  static BY_CONTEXT: RefCell<HashMap<u64, Vec<(usize, Rc<InstanceLimits>)>>> = RefCell::new(HashMap::new());
+}
+
+/// The limits of the instance that defines `f`, whatever path brought `f` to JS: an export, a
+/// table, a funcref result or argument, another instance's re-export.
+pub fn of_function(store: &mut StoreMut<'_>, f: &Function) -> Option<Rc<InstanceLimits>> {
+  let id = store.objects_mut().id().as_raw().get() as u64;
+  BY_CONTEXT.with(|m| {
+    let m = m.borrow();
+    let list = m.get(&id)?;
+    let context = crate::group::function_context(store, f);
+    list.iter().find(|(c, _)| *c == context).map(|(_, l)| l.clone())
+  })
+}
+
+/// Forgets what is known of a store about to drop (its limits, the watchdog's flags).
+pub fn forget_store(id: u64) {
+  // try_with: a store may drop while the thread ends (see reclaim.rs).
+  let _ = BY_CONTEXT.try_with(|m| m.borrow_mut().remove(&id));
+  watchdog::forget_store(id);
+}
+
 /// What instrument.rs exported from an instance: its flags are registered with the watchdog, its
-/// fuel set (all of it when `fuel` is None), and its start function returned to be run.
-pub fn settle(store: &mut StoreMut<'_>, instance: &Instance, options: &Options) -> (InstanceLimits, Option<Function>) {
+/// fuel set (all of it when `fuel` is None), its limits recorded for its functions, and its start
+/// function returned to be run.
+pub fn settle(store: &mut StoreMut<'_>, instance: &Instance, options: &Options) -> (Rc<InstanceLimits>, Option<Function>) {
+  let id = store.objects_mut().id().as_raw().get() as u64;
   let stop = global_address(store, instance.exports.get_global(FLAG_EXPORT).ok());
   let fuel_out = global_address(store, instance.exports.get_global(FUEL_OUT_EXPORT).ok());
   if stop != 0 {
-    watchdog::add_flags(store.objects_mut().id().as_raw().get() as u64, stop, fuel_out);
+    watchdog::add_flags(id, stop, fuel_out);
   }
   let fuel = instance.exports.get_global(FUEL_EXPORT).ok().cloned();
-  let limits = InstanceLimits { timeout_ms: Cell::new(options.timeout_ms), stoppable: stop != 0, fuel };
+  let limits = Rc::new(InstanceLimits { timeout_ms: Cell::new(options.timeout_ms), stoppable: stop != 0, fuel });
   limits.set_fuel(store, options.fuel.unwrap_or(u64::MAX));
+  if let Ok(f) = instance.exports.get_function(FUNCTION_EXPORT) {
+    let context = crate::group::function_context(store, f);
+    BY_CONTEXT.with(|m| m.borrow_mut().entry(id).or_default().push((context, limits.clone())));
+  }
   let start = instance.exports.get_function(START_EXPORT).ok().cloned();
   (limits, start)
 }

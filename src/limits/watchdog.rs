@@ -1,32 +1,39 @@
 //! Stopping wasm that runs. Compiled code traps at its next function entry or loop header once
-//! its instance's flag is set (instrument.rs); one watchdog thread sets the flags of a thread's
-//! instances when the deadline of the thread's current call passes, or when the thread is a
-//! worker that Node is terminating (`worker.terminate()`, or `process.exit()`, which terminates
+//! its instance's flag is set (instrument.rs); a thread's blocking host calls also wait on its
+//! wake-up descriptor (wasi/blocking.rs), and its atomic waits are woken. The flags are set when
+//! the deadline of the thread's current call passes (by the watchdog thread), or when Node stops
+//! a worker (`worker.terminate()`, or `process.exit()` and the end of the process, which stop
 //! every worker). No signal is used.
 //!
-//! A terminating worker is recognised by V8's own request: Node's termination asks V8 to stop
-//! the worker's isolate (`TerminateExecution`), which sets the TERMINATE_EXECUTION bit of the
-//! isolate's interrupt flags; V8 acts on it only when JS runs, which a thread inside wasm never
-//! does. The watchdog reads that word every few milliseconds. Its place comes from V8's public
-//! header (`Internals::kIsolateStackGuardOffset`, and the stack guard's seven words), and is
-//! checked on each worker at start: the stack guard's first word must point back to the isolate.
-//! Where the check fails (another V8), termination is not watched and a worker in a loop keeps
-//! running, as before.
+//! **Termination.** Node stops a worker by asking V8 to terminate its isolate, which V8 acts on
+//! only while JS runs: a worker inside wasm never would. The addon is loaded once per process
+//! and this state is shared by all its threads, so the thread that stops a worker sets the
+//! worker's flags itself, through wasm-rt's JS hooks (lib/termination.js): every `terminate()`
+//! of a Worker, and the main thread's `'exit'`, which comes before Node stops the workers. Where
+//! the stopping thread never loaded wasm-rt (its Worker is not hooked), the watchdog falls back
+//! to V8's request itself: the word of the worker's isolate where `TerminateExecution` sets a
+//! bit, found at start by calling `TerminateExecution` and `CancelTerminateExecution` (public
+//! API) and seeing which bit of the isolate's first words they set and clear. Where no such bit
+//! is found, only the hooks stop a worker.
 
 use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
 use std::ffi::c_void;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicI32, AtomicIsize, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-/// How often the isolates of workers running wasm-rt are looked at.
-const WORKER_TICK: Duration = Duration::from_millis(5);
+/// How often the isolates of workers are looked at, and the waiters of stopped threads woken.
+const TICK: Duration = Duration::from_millis(5);
 
 /// Why a thread's wasm was stopped.
 const RUNNING: u8 = 0;
 const DEADLINE: u8 = 1;
+/// V8 was asked to terminate the worker (read from its isolate; may be called off).
 const TERMINATING: u8 = 2;
+/// Node is stopping the thread (a hook saw it): for good.
+const TERMINATED: u8 = 3;
 
 /// The flags of an instance: its stop flag, and (metered) the flag its code sets out of fuel.
 #[derive(Clone, Copy)]
@@ -40,14 +47,43 @@ pub struct Thread {
   /// store id → the flags of that store's instances.
   flags: Mutex<HashMap<u64, Vec<Flags>>>,
   stopped: AtomicU8,
-  /// The worker's V8 isolate while its environment lives; 0 on the main thread.
-  isolate: AtomicUsize,
+  /// The word of the worker's isolate that holds V8's termination request, while its
+  /// environment lives; 0 where it is not watched (the main thread, or not found).
+  interrupt: AtomicUsize,
+  /// The bit of that word.
+  terminate_bit: AtomicIsize,
+  /// An eventfd that the thread's blocking host calls (WASI reads, polls, opens) wait on beside
+  /// their own descriptors: readable while the thread is being stopped. Made on first use.
+  wake: OnceLock<OwnedFd>,
 }
 
 impl Thread {
+  /// Stops the thread's wasm for `why`, unless it is stopped for a graver reason already.
   fn stop(&self, why: u8) {
-    self.stopped.store(why, Ordering::Relaxed);
+    self.stopped.fetch_max(why, Ordering::SeqCst);
     self.set_all(1);
+    self.signal();
+  }
+
+  /// Back to running from `from`: the flags and the wake-up descriptor are cleared, unless the
+  /// thread was meanwhile stopped for another reason.
+  fn resume(&self, from: u8) {
+    if self.stopped.compare_exchange(from, RUNNING, Ordering::SeqCst, Ordering::SeqCst).is_err() {
+      return;
+    }
+    self.set_all(0);
+    if let Some(fd) = self.wake.get() {
+      let mut n = 0u64;
+      // SAFETY: reads one counter from a non-blocking eventfd (nothing to read is fine).
+      unsafe { libc::read(fd.as_raw_fd(), (&mut n as *mut u64).cast(), 8) };
+    }
+  }
+
+  fn signal(&self) {
+    if let Some(fd) = self.wake.get() {
+      // SAFETY: writes one counter increment to an eventfd.
+      unsafe { libc::write(fd.as_raw_fd(), (&1u64 as *const u64).cast(), 8) };
+    }
   }
 
   fn set_all(&self, value: i32) {
@@ -62,52 +98,79 @@ impl Thread {
 
   /// Whether V8 was asked to terminate this worker's isolate.
   fn terminating(&self) -> bool {
-    let isolate = self.isolate.load(Ordering::Acquire);
-    // SAFETY: the isolate lives until its environment's cleanup hook clears `isolate` (under the
-    // watch lock, which the caller holds); `interrupt_word` was checked for this V8 at start.
-    isolate != 0 && unsafe { AtomicIsize::from_ptr(interrupt_word(isolate)) }.load(Ordering::Relaxed) & TERMINATE_EXECUTION != 0
+    let word = self.interrupt.load(Ordering::Acquire);
+    // SAFETY: the isolate lives until its environment's cleanup hook clears `interrupt` (under
+    // the watch lock, which the caller holds); the word was found in it by `interrupt_bit`.
+    word != 0 && unsafe { AtomicIsize::from_ptr(word as *mut isize) }.load(Ordering::Relaxed) & self.terminate_bit.load(Ordering::Relaxed) != 0
   }
-}
-
-// V8 11 (Node 20): `Internals::kIsolateStackGuardOffset` = one pointer into the isolate; the
-// stack guard is { isolate_, real_jslimit_, real_climit_, jslimit_, climit_, interrupt_scopes_,
-// interrupt_flags_ } (`kStackGuardSize` = 7 pointers); TERMINATE_EXECUTION is interrupt bit 0.
-const STACK_GUARD_OFFSET: usize = 8;
-const TERMINATE_EXECUTION: isize = 1;
-
-fn interrupt_word(isolate: usize) -> *mut isize {
-  (isolate + STACK_GUARD_OFFSET + 6 * 8) as *mut isize
 }
 
 unsafe extern "C" {
   #[link_name = "_ZN2v87Isolate10GetCurrentEv"]
   fn v8_isolate_get_current() -> *mut c_void;
+  #[link_name = "_ZN2v87Isolate18TerminateExecutionEv"]
+  fn v8_terminate_execution(isolate: *mut c_void);
+  #[link_name = "_ZN2v87Isolate24CancelTerminateExecutionEv"]
+  fn v8_cancel_terminate_execution(isolate: *mut c_void);
 }
 
-/// The current isolate, if the layout above is the one this V8 has.
-fn current_isolate() -> Option<usize> {
+/// How many words at the start of the isolate may hold its interrupt flags: the stack guard
+/// (V8 11: 7 words from offset 8; V8 12 to 14: 8 words).
+const SCANNED_WORDS: usize = 12;
+
+/// The word and bit of the current isolate where V8 records a termination request, found by
+/// requesting one and calling it off (no JS runs in between, so nothing acts on it).
+fn interrupt_bit() -> Option<(usize, isize)> {
   if !cfg!(all(target_os = "linux", target_pointer_width = "64")) {
     return None;
   }
   // SAFETY: called on a thread that runs JS (from `init`), where V8 has a current isolate.
-  let isolate = unsafe { v8_isolate_get_current() } as usize;
-  if isolate == 0 {
+  let isolate = unsafe { v8_isolate_get_current() };
+  if isolate.is_null() {
     return None;
   }
-  // SAFETY: the isolate is live; the stack guard's first word is its back pointer.
-  let back = unsafe { *((isolate + STACK_GUARD_OFFSET) as *const usize) };
-  (back == isolate).then_some(isolate)
+  let words = |isolate: *mut c_void| -> [isize; SCANNED_WORDS] {
+    // SAFETY: the first words of a live isolate, read as plain integers.
+    std::array::from_fn(|i| unsafe { std::ptr::read_volatile((isolate as *const isize).add(i)) })
+  };
+  let before = words(isolate);
+  // SAFETY: public V8 API on the current isolate; the request is cancelled before anything can
+  // act on it.
+  let requested = unsafe {
+    v8_terminate_execution(isolate);
+    let w = words(isolate);
+    v8_cancel_terminate_execution(isolate);
+    w
+  };
+  let after = words(isolate);
+  let mut found = None;
+  for i in 0..SCANNED_WORDS {
+    let set = requested[i] & !before[i];
+    // One word, one new bit, cleared again by the cancel.
+    if set.count_ones() == 1 && after[i] & set == 0 {
+      if found.is_some() {
+        return None;
+      }
+      found = Some((isolate as usize + i * 8, set));
+    }
+  }
+  found
 }
 
 thread_local! {
   static THREAD: OnceCell<Arc<Thread>> = const { OnceCell::new() };
+  static THREAD_ID: Cell<Option<u64>> = const { Cell::new(None) };
   /// The deadline of the outermost limited call running on this thread, and its timeout.
   static CALL_DEADLINE: Cell<Option<(Instant, u32)>> = const { Cell::new(None) };
 }
 
 struct Watch {
   deadlines: Vec<(Instant, Arc<Thread>)>,
+  /// Workers whose isolate's termination request is read (the fallback above).
   workers: Vec<Weak<Thread>>,
+  /// Threads stopped while their wasm may still run: their waiters are woken again on each tick,
+  /// for a wait entered after the flags were set but before the next check.
+  stopped: Vec<Weak<Thread>>,
 }
 
 fn watch() -> &'static (Mutex<Watch>, Condvar) {
@@ -116,7 +179,7 @@ fn watch() -> &'static (Mutex<Watch>, Condvar) {
     if std::thread::Builder::new().name("wasm-rt watchdog".into()).spawn(run).is_err() {
       eprintln!("wasm-rt: could not start the watchdog thread: deadlines and worker termination will not stop running wasm");
     }
-    (Mutex::new(Watch { deadlines: Vec::new(), workers: Vec::new() }), Condvar::new())
+    (Mutex::new(Watch { deadlines: Vec::new(), workers: Vec::new(), stopped: Vec::new() }), Condvar::new())
   })
 }
 
@@ -125,39 +188,36 @@ fn run() {
   let mut w = lock.lock().unwrap_or_else(|e| e.into_inner());
   loop {
     let now = Instant::now();
-    // A thread asleep in memory.atomic.wait passes no check: stopping it wakes every waiter,
-    // which sees a spurious wake-up (waits are woken again on each tick of a termination, for a
-    // wait entered after the flags were set but before the next check).
-    let mut wake_waiters = false;
+    let mut newly = Vec::new();
     w.deadlines.retain(|(at, thread)| {
       if *at > now {
         return true;
       }
       thread.stop(DEADLINE);
-      wake_waiters = true;
+      newly.push(Arc::downgrade(thread));
       false
     });
-    w.workers.retain(|t| t.upgrade().is_some_and(|t| t.isolate.load(Ordering::Relaxed) != 0));
+    w.workers.retain(|t| t.upgrade().is_some_and(|t| t.interrupt.load(Ordering::Relaxed) != 0));
     for t in w.workers.iter().filter_map(Weak::upgrade) {
-      match (t.stopped.load(Ordering::Relaxed), t.terminating()) {
-        (TERMINATING, true) => wake_waiters = true,
-        (_, true) => {
+      match (t.stopped.load(Ordering::SeqCst), t.terminating()) {
+        (RUNNING | DEADLINE, true) => {
           t.stop(TERMINATING);
-          wake_waiters = true;
+          newly.push(Arc::downgrade(&t));
         }
         // A termination that was called off (`vm`'s timeout terminates and then cancels).
-        (TERMINATING, false) => {
-          t.stopped.store(RUNNING, Ordering::Relaxed);
-          t.set_all(0);
-        }
+        (TERMINATING, false) => t.resume(TERMINATING),
         _ => {}
       }
     }
-    if wake_waiters {
+    w.stopped.extend(newly);
+    w.stopped.retain(|t| t.upgrade().is_some_and(|t| t.stopped.load(Ordering::Relaxed) != RUNNING));
+    // A thread asleep in memory.atomic.wait passes no check: waking every waiter stops it (the
+    // others see a spurious wake-up).
+    if !w.stopped.is_empty() {
       crate::shared_memory::wake_waiters();
     }
     let next = w.deadlines.iter().map(|(at, _)| *at).min();
-    let tick = (!w.workers.is_empty()).then(|| now + WORKER_TICK);
+    let tick = (!w.workers.is_empty() || !w.stopped.is_empty()).then(|| now + TICK);
     w = match next.into_iter().chain(tick).min() {
       Some(at) => wake.wait_timeout(w, at.saturating_duration_since(Instant::now())).unwrap_or_else(|e| e.into_inner()).0,
       None => wake.wait(w).unwrap_or_else(|e| e.into_inner()),
@@ -165,45 +225,88 @@ fn run() {
   }
 }
 
-/// Whether this thread is a worker whose termination is watched.
+/// Every thread with a wasm-rt environment, by Node's thread id.
+fn threads() -> std::sync::MutexGuard<'static, HashMap<u64, Weak<Thread>>> {
+  static THREADS: OnceLock<Mutex<HashMap<u64, Weak<Thread>>>> = OnceLock::new();
+  THREADS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Whether this thread is a worker (its modules are compiled with the checks, by default).
 pub fn on_worker() -> bool {
-  thread().is_some_and(|t| t.isolate.load(Ordering::Relaxed) != 0)
+  THREAD_ID.with(Cell::get).is_some_and(|id| id != 0)
 }
 
 fn thread() -> Option<Arc<Thread>> {
   THREAD.with(|t| t.get().cloned())
 }
 
-/// Records this thread (once per Node environment, from `init`); a worker's isolate is watched
-/// for termination until `forget_isolate`. Returns whether it is watched.
-pub fn init_thread(worker: bool) -> bool {
-  let isolate = if worker { current_isolate() } else { None };
+/// Records this thread, Node's thread `id` (0: the main thread), once per Node environment,
+/// from `init`; a worker's isolate is also watched for termination until `forget_thread`.
+pub fn init_thread(id: u64) {
   let thread = THREAD.with(|t| {
-    t.get_or_init(|| Arc::new(Thread { flags: Mutex::new(HashMap::new()), stopped: AtomicU8::new(RUNNING), isolate: AtomicUsize::new(0) }))
-      .clone()
+    t.get_or_init(|| {
+      Arc::new(Thread {
+        flags: Mutex::new(HashMap::new()),
+        stopped: AtomicU8::new(RUNNING),
+        interrupt: AtomicUsize::new(0),
+        terminate_bit: AtomicIsize::new(0),
+        wake: OnceLock::new(),
+      })
+    })
+    .clone()
   });
-  let Some(isolate) = isolate else { return false };
-  thread.isolate.store(isolate, Ordering::Release);
+  THREAD_ID.with(|t| t.set(Some(id)));
+  threads().insert(id, Arc::downgrade(&thread));
+  let Some((word, bit)) = (id != 0).then(interrupt_bit).flatten() else { return };
+  thread.terminate_bit.store(bit, Ordering::Relaxed);
+  thread.interrupt.store(word, Ordering::Release);
   let (lock, wake) = watch();
   lock.lock().unwrap_or_else(|e| e.into_inner()).workers.push(Arc::downgrade(&thread));
   wake.notify_one();
-  true
 }
 
-/// The worker's environment is being torn down: its isolate is about to go.
-pub fn forget_isolate() {
+/// The thread's environment is being torn down: its isolate is about to go.
+pub fn forget_thread() {
+  if let Some(id) = THREAD_ID.with(Cell::get) {
+    threads().remove(&id);
+  }
   if let Some(t) = thread() {
     let (lock, _) = watch();
     let _held = lock.lock().unwrap_or_else(|e| e.into_inner());
-    t.isolate.store(0, Ordering::Release);
+    t.interrupt.store(0, Ordering::Release);
   }
+}
+
+/// Stops for good the wasm of the threads `ids` (Node thread ids), which Node is stopping.
+pub fn terminate(ids: &[u64]) {
+  let targets: Vec<Arc<Thread>> = {
+    let all = threads();
+    ids.iter().filter_map(|id| all.get(id)?.upgrade()).collect()
+  };
+  if targets.is_empty() {
+    return;
+  }
+  for t in &targets {
+    t.stop(TERMINATED);
+  }
+  crate::shared_memory::wake_waiters();
+  let (lock, wake) = watch();
+  lock.lock().unwrap_or_else(|e| e.into_inner()).stopped.extend(targets.iter().map(Arc::downgrade));
+  wake.notify_one();
+}
+
+/// The Node thread ids of every worker with a wasm-rt environment.
+pub fn workers() -> Vec<u64> {
+  threads().keys().copied().filter(|id| *id != 0).collect()
 }
 
 /// Registers an instance's flags (their addresses stay valid while store `store` lives).
 pub fn add_flags(store: u64, stop: usize, fuel_out: usize) {
   if let Some(t) = thread() {
     t.flags.lock().unwrap_or_else(|e| e.into_inner()).entry(store).or_default().push(Flags { stop, fuel_out });
-    if t.stopped.load(Ordering::Relaxed) == TERMINATING {
+    // An instance made while the thread is being stopped (by JS that an import ran after the
+    // deadline passed) starts stopped.
+    if t.stopped.load(Ordering::Relaxed) != RUNNING {
       // SAFETY: just registered, valid as above.
       unsafe { AtomicI32::from_ptr(stop as *mut i32) }.store(1, Ordering::Relaxed);
     }
@@ -237,18 +340,42 @@ pub fn with_deadline<R>(timeout_ms: Option<u32>, f: impl FnOnce() -> R) -> R {
       let (lock, _) = watch();
       lock.lock().unwrap_or_else(|e| e.into_inner()).deadlines.retain(|(at, t)| !(*at == self.0 && Arc::ptr_eq(t, &self.1)));
       // The deadline can no longer fire; wasm of a terminating worker stays stopped.
-      if self.1.stopped.compare_exchange(DEADLINE, RUNNING, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
-        self.1.set_all(0);
-      }
+      self.1.resume(DEADLINE);
     }
   }
   let _disarm = Disarm(at, t);
   f()
 }
 
+/// Whether the deadline of this thread's limited call has passed.
+pub fn deadline_passed() -> bool {
+  thread().is_some_and(|t| t.stopped.load(Ordering::Relaxed) == DEADLINE)
+}
+
+/// The descriptor that becomes readable when this thread's wasm is to stop: blocking host calls
+/// poll it beside their own, then check `stopping`. None where the thread is not known (no
+/// wasm-rt environment) or no eventfd could be made.
+pub fn wake_fd() -> Option<RawFd> {
+  let t = thread()?;
+  if t.wake.get().is_none() {
+    // SAFETY: eventfd makes a fresh descriptor or fails.
+    let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+    if fd < 0 {
+      return None;
+    }
+    // SAFETY: a fresh descriptor the kernel just returned.
+    let _ = t.wake.set(unsafe { OwnedFd::from_raw_fd(fd) });
+    // A stop that came before the descriptor existed could not signal it.
+    if t.stopped.load(Ordering::SeqCst) != RUNNING {
+      t.signal();
+    }
+  }
+  t.wake.get().map(AsRawFd::as_raw_fd)
+}
+
 /// Whether this thread is a worker being terminated.
 pub fn terminating() -> bool {
-  thread().is_some_and(|t| t.stopped.load(Ordering::Relaxed) == TERMINATING)
+  thread().is_some_and(|t| matches!(t.stopped.load(Ordering::Relaxed), TERMINATING | TERMINATED))
 }
 
 /// Whether this thread's wasm is being stopped: a deadline passed, or the worker is terminating.
@@ -266,7 +393,7 @@ pub fn stop_message() -> Option<String> {
       let ms = CALL_DEADLINE.with(Cell::get).map_or(0, |(_, ms)| ms);
       return Some(format!("wasm-rt: deadline exceeded (the call ran longer than its timeout of {ms} ms)"));
     }
-    TERMINATING => return Some("wasm-rt: the worker is terminating".into()),
+    TERMINATING | TERMINATED => return Some("wasm-rt: the worker is terminating".into()),
     _ => {}
   }
   let flags = t.flags.lock().unwrap_or_else(|e| e.into_inner());
