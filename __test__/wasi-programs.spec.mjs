@@ -1,6 +1,6 @@
-// C programs (clang-19 + wasi-libc, compiled at test time) run on node:wasi and on wasm-rt: the
-// differential set must print the same and exit the same; the escape battery must reach
-// nothing outside its preopen on wasm-rt (and reports what escapes on node:wasi).
+// C programs (clang-19 + wasi-libc, committed built: see helpers/wasi.mjs) run on node:wasi and
+// on wasm-rt: the differential set must print the same and exit the same; the escape battery
+// must reach nothing outside its preopen on wasm-rt (and reports what escapes on node:wasi).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,7 +12,7 @@ import { BIN, programs, runProgram } from './helpers/wasi.mjs';
 let wasm;
 beforeAll(() => {
   wasm = programs();
-}, 120_000);
+});
 
 function tmp(name) {
   return fs.mkdtempSync(path.join(os.tmpdir(), `wasm-rt-${name}-`));
@@ -129,11 +129,64 @@ function escapeFixture() {
   fs.symlinkSync('loop2', path.join(sandbox, 'loop1'));
   fs.symlinkSync('loop1', path.join(sandbox, 'loop2'));
   fs.symlinkSync('../../outside', path.join(sandbox, 'mover', 'evil'));
+  fs.symlinkSync(path.join(sandbox, 'file.txt'), path.join(sandbox, 'inlink'));
   // Set the outside times in the past so that any touch shows.
   const past = new Date('2020-01-01T00:00:00Z');
   fs.utimesSync(path.join(outside, 'target.txt'), past, past);
   fs.utimesSync(outside, past, past);
   return { top, sandbox, outside };
+}
+
+// The links escapeFixture lays out itself; any other link in the sandbox is the guest's.
+const HOST_LINKS = new Set(['sub/outlink', 'abslink', 'dirlink', 'dangling', 'loop1', 'loop2', 'mover/evil', 'sub/mover/evil', 'inlink', 'swap']);
+
+/** Where a host lookup of link text `text`, relative to directory `dir`, ends: links followed
+ * as the kernel follows them, `..` taken on the real tree; at a missing entry, that entry. */
+function hostLookup(dir, text) {
+  let cur = text.startsWith('/') ? '/' : fs.realpathSync(dir);
+  let parts = text.split('/').filter(Boolean);
+  for (let hops = 0; parts.length > 0; ) {
+    const c = parts.shift();
+    if (c === '.') continue;
+    if (c === '..') {
+      cur = path.dirname(cur);
+      continue;
+    }
+    const next = path.join(cur, c);
+    let st;
+    try {
+      st = fs.lstatSync(next);
+    } catch {
+      return next;
+    }
+    if (!st.isSymbolicLink()) {
+      cur = next;
+      continue;
+    }
+    if (++hops > 40) return cur;
+    const t = fs.readlinkSync(next);
+    if (t.startsWith('/')) cur = '/';
+    parts = [...t.split('/').filter(Boolean), ...parts];
+  }
+  return cur;
+}
+
+/** The guest's links under `sandbox` that lead a host program following them out of it. */
+function linksLeadingOut(sandbox) {
+  const root = fs.realpathSync(sandbox);
+  const out = [];
+  const walk = (dir, prefix) => {
+    for (const name of fs.readdirSync(dir)) {
+      const p = path.join(dir, name);
+      const st = fs.lstatSync(p);
+      if (st.isDirectory()) walk(p, `${prefix}${name}/`);
+      if (!st.isSymbolicLink() || HOST_LINKS.has(prefix + name)) continue;
+      const target = hostLookup(dir, fs.readlinkSync(p));
+      if (target !== root && !target.startsWith(`${root}${path.sep}`)) out.push(`${prefix}${name} -> ${target}`);
+    }
+  };
+  walk(sandbox, '');
+  return out;
 }
 
 /** Runs escape.wasm in a child; swaps sandbox/swap for a symlink to outside mid-run. */
@@ -158,8 +211,9 @@ function runEscape(engine) {
     child.on('close', (status) => {
       clearInterval(swap);
       const after = snapshot(f.outside);
+      const leads = linksLeadingOut(f.sandbox);
       fs.rmSync(f.top, { recursive: true, force: true });
-      resolve({ status, stdout, stderr, before, after });
+      resolve({ status, stdout, stderr, before, after, leads });
     });
   });
 }
@@ -179,13 +233,28 @@ describe('the sandbox', () => {
     expect(r.stdout).toContain('create through dangling symlink: ENOTCAPABLE');
     expect(r.stdout).toContain('symlink loop: ELOOP');
     expect(r.stdout).toContain('rename in from outside: ENOTCAPABLE');
+    // The guest's own links: none leads a host program out, however it was made or moved.
+    expect(r.leads).toEqual([]);
+    expect(r.stdout).toContain('guest symlink to .: OK');
+    expect(r.stdout).toContain('guest symlink through a . link: ENOTCAPABLE');
+    expect(r.stdout).toContain('guest symlink placed through a . link: ENOTCAPABLE');
+    expect(r.stdout).toContain('guest symlink with .. after a name: ENOTCAPABLE');
+    expect(r.stdout).toContain('guest symlink climbing two levels: OK');
+    expect(r.stdout).toContain('rename a dir holding it one level up: ENOTCAPABLE');
+    expect(r.stdout).toContain('guest symlink climbing one level: OK');
+    expect(r.stdout).toContain('hard link to it one level up: ENOTCAPABLE');
+    expect(r.stdout).toContain('rename it one level up: ENOTCAPABLE');
+    expect(r.stdout).toContain('rename a dir holding it deeper: OK');
+    // Host paths stay unknown to the guest: one inside reads as the guest's path.
+    expect(r.stdout).toContain('readlink absolute host symlink: ENOTCAPABLE');
+    expect(r.stdout).toContain('readlink absolute host symlink inside: /sandbox/file.txt');
   }, 60_000);
 
   it('node:wasi: the same battery, reported (node:wasi is not a sandbox)', async () => {
     const r = await runEscape('node');
     const escaped = r.stdout.split('\n').filter((l) => l.includes('SECRET') || /wrote \d/.test(l));
     const changed = Object.keys({ ...r.before, ...r.after }).filter((k) => JSON.stringify(r.before[k]) !== JSON.stringify(r.after[k]));
-    console.log(`node:wasi escapes (${escaped.length} reads/writes, outside entries changed: ${changed.join(', ') || 'none'}):\n${escaped.join('\n')}`);
+    console.log(`node:wasi escapes (${escaped.length} reads/writes, outside entries changed: ${changed.join(', ') || 'none'}, links leading out: ${r.leads.join(', ') || 'none'}):\n${escaped.join('\n')}`);
     expect(r.stdout).toContain('dotdot:');
   }, 60_000);
 });

@@ -225,7 +225,7 @@ pub struct Mem {
 }
 
 /// What an out-of-bounds pointer gets; uvwasi (node:wasi) answers EOVERFLOW too.
-const OUT_OF_BOUNDS: Errno = errno::OVERFLOW;
+pub const OUT_OF_BOUNDS: Errno = errno::OVERFLOW;
 
 impl Mem {
   /// # Safety

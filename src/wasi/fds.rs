@@ -109,6 +109,11 @@ impl Table {
     usize::try_from(fd).ok().and_then(|i| self.slots.get_mut(i)).and_then(Option::take).ok_or(errno::BADF)
   }
 
+  /// The preopened directories still open: guest name, host descriptor.
+  pub fn preopens(&self) -> impl Iterator<Item = (&[u8], RawFd)> {
+    self.slots.iter().flatten().filter_map(|e| e.preopen.as_deref().map(|name| (name, e.fd())))
+  }
+
   /// Moves `from` onto `to`, closing what `to` held.
   pub fn renumber(&mut self, from: i32, to: i32) -> Result<(), Errno> {
     self.get(from)?;

@@ -6,7 +6,7 @@ use std::os::fd::{AsRawFd, RawFd};
 
 use super::abi::{self, errno, fdflags, filetype, fstflags, last, oflags, rights, Errno, Mem, LOOKUP_SYMLINK_FOLLOW};
 use super::fds::{self, Entry, Host, Table};
-use super::sandbox;
+use super::{blocking, sandbox};
 
 /// What one call works on: the descriptor table and the guest's memory.
 pub struct Cx<'a> {
@@ -32,11 +32,10 @@ fn ssize(r: isize) -> Result<usize, Errno> {
   }
 }
 
-/// Waits until a non-blocking descriptor (Node sets its pipes O_NONBLOCK) is ready.
-fn wait_ready(fd: RawFd, events: libc::c_short) {
-  let mut p = libc::pollfd { fd, events, revents: 0 };
-  // SAFETY: one valid pollfd.
-  unsafe { libc::poll(&mut p, 1, -1) };
+/// Whether I/O on a descriptor of this type can wait for a peer (pipes, sockets, terminals):
+/// it is then waited for first, where a deadline or termination can end the wait.
+fn may_wait(e: &Entry) -> bool {
+  e.filetype != filetype::REGULAR_FILE && e.filetype != filetype::DIRECTORY
 }
 
 fn io_slices<'m>(mem: &'m Mem, iovs: i32, n: i32) -> Result<Vec<libc::iovec>, Errno> {
@@ -54,9 +53,13 @@ fn is_stdio(e: &Entry) -> bool {
 }
 
 /// Writes every byte of the iovecs; a stdio descriptor is written to the end, waiting out
-/// EAGAIN, so output arrives whole and in order.
-fn write_all(fd: RawFd, vecs: &[libc::iovec], whole: bool, offset: Option<i64>) -> Result<usize, Errno> {
+/// EAGAIN, so output arrives whole and in order. `wait`: first wait until the descriptor takes
+/// data (see `may_wait`).
+fn write_all(fd: RawFd, vecs: &[libc::iovec], whole: bool, offset: Option<i64>, wait: bool) -> Result<usize, Errno> {
   if !whole {
+    if wait {
+      blocking::ready(fd, libc::POLLOUT)?;
+    }
     // SAFETY: the iovecs point into guest memory, in bounds.
     let r = unsafe {
       match offset {
@@ -70,12 +73,15 @@ fn write_all(fd: RawFd, vecs: &[libc::iovec], whole: bool, offset: Option<i64>) 
   for v in vecs {
     let mut done = 0usize;
     while done < v.iov_len {
+      if wait {
+        blocking::ready(fd, libc::POLLOUT)?;
+      }
       // SAFETY: in bounds of the iovec.
       let r = unsafe { libc::write(fd, (v.iov_base as *const u8).add(done).cast(), v.iov_len - done) };
       if r < 0 {
         let e = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
         match e {
-          libc::EAGAIN => wait_ready(fd, libc::POLLOUT),
+          libc::EAGAIN => blocking::ready(fd, libc::POLLOUT)?,
           libc::EINTR => {}
           _ if total + done > 0 => return Ok(total + done),
           _ => return Err(abi::from_host(e)),
@@ -89,8 +95,11 @@ fn write_all(fd: RawFd, vecs: &[libc::iovec], whole: bool, offset: Option<i64>) 
   Ok(total)
 }
 
-fn read_into(fd: RawFd, vecs: &[libc::iovec], offset: Option<i64>) -> Result<usize, Errno> {
+fn read_into(fd: RawFd, vecs: &[libc::iovec], offset: Option<i64>, wait: bool) -> Result<usize, Errno> {
   loop {
+    if wait {
+      blocking::ready(fd, libc::POLLIN)?;
+    }
     // SAFETY: the iovecs point into guest memory, in bounds.
     let r = unsafe {
       match offset {
@@ -102,7 +111,7 @@ fn read_into(fd: RawFd, vecs: &[libc::iovec], offset: Option<i64>) -> Result<usi
       return Ok(r as usize);
     }
     match std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO) {
-      libc::EAGAIN => wait_ready(fd, libc::POLLIN),
+      libc::EAGAIN => blocking::ready(fd, libc::POLLIN)?,
       libc::EINTR => {}
       e => return Err(abi::from_host(e)),
     }
@@ -114,7 +123,7 @@ pub fn fd_write(cx: &Cx, fd: i32, iovs: i32, n: i32, nwritten: i32) -> R {
   let e = t.get(fd)?;
   let host = e.with(rights::FD_WRITE)?;
   let vecs = io_slices(&cx.mem, iovs, n)?;
-  let w = write_all(host, &vecs, is_stdio(e), None)?;
+  let w = write_all(host, &vecs, is_stdio(e), None, may_wait(e))?;
   cx.mem.put_u32(nwritten as u32, w as u32)
 }
 
@@ -126,15 +135,16 @@ pub fn fd_pwrite(cx: &Cx, fd: i32, iovs: i32, n: i32, offset: i64, nwritten: i32
     return Err(errno::ISDIR);
   }
   let vecs = io_slices(&cx.mem, iovs, n)?;
-  let w = write_all(host, &vecs, false, Some(offset))?;
+  let w = write_all(host, &vecs, false, Some(offset), may_wait(e))?;
   cx.mem.put_u32(nwritten as u32, w as u32)
 }
 
 pub fn fd_read(cx: &Cx, fd: i32, iovs: i32, n: i32, nread: i32) -> R {
   let t = cx.fds.borrow();
-  let host = t.get(fd)?.with(rights::FD_READ)?;
+  let e = t.get(fd)?;
+  let host = e.with(rights::FD_READ)?;
   let vecs = io_slices(&cx.mem, iovs, n)?;
-  let r = read_into(host, &vecs, None)?;
+  let r = read_into(host, &vecs, None, may_wait(e))?;
   cx.mem.put_u32(nread as u32, r as u32)
 }
 
@@ -146,7 +156,7 @@ pub fn fd_pread(cx: &Cx, fd: i32, iovs: i32, n: i32, offset: i64, nread: i32) ->
     return Err(errno::ISDIR);
   }
   let vecs = io_slices(&cx.mem, iovs, n)?;
-  let r = read_into(host, &vecs, Some(offset))?;
+  let r = read_into(host, &vecs, Some(offset), may_wait(e))?;
   cx.mem.put_u32(nread as u32, r as u32)
 }
 
@@ -235,11 +245,14 @@ pub fn fd_allocate(cx: &Cx, fd: i32, offset: i64, len: i64) -> R {
   if e.filetype == filetype::DIRECTORY {
     return Err(errno::BADF);
   }
-  // SAFETY: posix_fallocate on a descriptor; it returns the error number itself.
-  match unsafe { libc::posix_fallocate(host, offset, len) } {
-    0 => Ok(()),
-    e => Err(abi::from_host(e)),
+  // As node:wasi does: the file grows sparsely to the end of the range, and no disk space is
+  // reserved (posix_fallocate let a guest take a whole disk at once).
+  let end = offset.checked_add(len).filter(|_| offset >= 0 && len > 0).ok_or(errno::INVAL)?;
+  if sandbox::fstat(host)?.st_size < end {
+    // SAFETY: ftruncate on a descriptor.
+    check(unsafe { libc::ftruncate(host, end) })?;
   }
+  Ok(())
 }
 
 fn host_fdflags(fd: RawFd) -> Result<u16, Errno> {
@@ -495,10 +508,60 @@ pub fn path_symlink(cx: &Cx, old: i32, old_len: i32, fd: i32, new: i32, new_len:
 pub fn path_readlink(cx: &Cx, fd: i32, path: i32, len: i32, buf: i32, buf_len: i32, bufused: i32) -> R {
   let t = cx.fds.borrow();
   let dir = t.get(fd)?.dir(rights::PATH_READLINK)?;
-  let target = sandbox::readlink(dir, &path_arg(cx, path, len)?)?;
+  let mut target = sandbox::readlink(dir, &path_arg(cx, path, len)?)?;
+  if target.first() == Some(&b'/') {
+    target = guest_path(&t, &target)?;
+  }
   let n = target.len().min(buf_len as u32 as usize);
   cx.mem.put(buf as u32, &target[..n])?;
   cx.mem.put_u32(bufused as u32, n as u32)
+}
+
+/// Opens as `open(2)` would with `flags`, except that the wait for a FIFO's peer is one a
+/// deadline or termination can end: the open itself never blocks (O_NONBLOCK), a FIFO opened to
+/// write is retried until a reader comes, and the descriptor gets back the blocking mode asked
+/// for (a read then waits for a writer's data in `read_into`).
+fn open_waiting(dfd: RawFd, path: &[u8], flags: i32) -> Result<std::os::fd::OwnedFd, Errno> {
+  loop {
+    match sandbox::open_beneath(dfd, path, flags | libc::O_NONBLOCK, 0o666) {
+      Ok(fd) => {
+        if flags & libc::O_NONBLOCK == 0 {
+          // SAFETY: F_GETFL/F_SETFL on a descriptor we own.
+          unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) & !libc::O_NONBLOCK) };
+        }
+        return Ok(fd);
+      }
+      Err(errno::NXIO) if flags & libc::O_NONBLOCK == 0 && is_fifo(dfd, path, flags & libc::O_NOFOLLOW == 0) => blocking::sleep(10)?,
+      Err(e) => return Err(e),
+    }
+  }
+}
+
+fn is_fifo(dfd: RawFd, path: &[u8], follow: bool) -> bool {
+  sandbox::stat(dfd, path, follow).is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFIFO)
+}
+
+/// An absolute link target is a host path, which the guest must not learn: one inside a
+/// preopen reads as that path under the preopen's guest name; one outside them all is refused.
+fn guest_path(t: &Table, host: &[u8]) -> Result<Vec<u8>, Errno> {
+  let mut best: Option<(usize, Vec<u8>)> = None;
+  for (name, fd) in t.preopens() {
+    let Ok(root) = std::fs::read_link(format!("/proc/self/fd/{fd}")) else { continue };
+    let root = std::os::unix::ffi::OsStrExt::as_bytes(root.as_os_str()).to_vec();
+    let rest = match host.strip_prefix(root.as_slice()) {
+      Some(rest) if rest.is_empty() || rest[0] == b'/' || root == b"/" => rest,
+      _ => continue,
+    };
+    if best.as_ref().is_none_or(|(len, _)| root.len() > *len) {
+      let mut guest = name.strip_suffix(b"/").unwrap_or(name).to_vec();
+      if !rest.is_empty() && rest[0] != b'/' {
+        guest.push(b'/');
+      }
+      guest.extend_from_slice(rest);
+      best = Some((root.len(), guest));
+    }
+  }
+  best.map(|(_, guest)| guest).ok_or(errno::NOTCAPABLE)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -539,7 +602,7 @@ pub fn path_open(cx: &Cx, fd: i32, dirflags: i32, path: i32, len: i32, of: i32, 
       flags |= libc::O_NOFOLLOW;
     }
     let p = path_arg(cx, path, len)?;
-    sandbox::open_beneath(dfd, &p, flags, 0o666)?
+    open_waiting(dfd, &p, flags)?
   };
   let st = sandbox::fstat(host.as_raw_fd())?;
   let ft = abi::filetype_of(st.st_mode);

@@ -8,6 +8,7 @@
 //! README's WASI table gives the reason for each.
 
 mod abi;
+mod blocking;
 mod fds;
 mod files;
 mod poll;
@@ -101,10 +102,14 @@ impl Wasi {
     let (base, len) = self.memory.borrow().as_ref().map(|m| m.raw()).ok_or(Stop::NotStarted)?;
     // SAFETY: the bound memory stays alive (held here) and does not move or shrink during a call.
     let cx = Cx { fds: &self.fds, mem: unsafe { Mem::new(base, len) } };
-    Ok(match f(&cx) {
-      Ok(()) => 0,
-      Err(e) => e as i32,
-    })
+    match f(&cx) {
+      Ok(()) => Ok(0),
+      Err(blocking::STOPPED) => {
+        let message = crate::limits::watchdog::stop_message().unwrap_or_else(|| "wasm-rt: the call was stopped".into());
+        Err(Stop::Wasm(RuntimeError::new(message)))
+      }
+      Err(e) => Ok(e as i32),
+    }
   }
 
   fn proc_exit(&self, code: i32) -> Stop {
@@ -135,7 +140,7 @@ impl Wasi {
   fn wasix_call(&self, store: &mut StoreMut<'_>, name: &str, args: &[Value]) -> Result<i32, Stop> {
     let (_, f) = self.wasix_function(name)?;
     let r = f.call(store, args).map_err(Stop::Wasm)?;
-    Ok(r.first().and_then(Value::i32).unwrap_or(0))
+    Ok(wasix::errno_of(&r))
   }
 }
 
@@ -204,7 +209,7 @@ macro_rules! preview1 {
     group
       .enter(|store| Ok(f.call(store, &[$(Value::from($a)),*])))
       .map_err(Stop::Js)?
-      .map(|r| r.first().and_then(Value::i32).unwrap_or(0))
+      .map(|r| wasix::errno_of(&r))
       .map_err(Stop::Wasm)
   }};
 }
@@ -457,12 +462,12 @@ pub fn import_for(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, v:
   let Some(import) = napi_raw::unwrap::<(Rc<Wasi>, usize)>(env, v, &TAG_WASI_IMPORT) else {
     return Ok(None);
   };
+  let (w, index) = &*import;
   if signature(*index) != *ty {
     return Ok(None);
   }
   // The instance's JS wrappers keep the WASI object alive through this function (see `Host`).
   group.hold(v)?;
-  let (w, index) = &*import;
   let fenv = FunctionEnv::new(store, Host(Rc::downgrade(w)));
   if *index == PROC_EXIT {
     return Ok(Some(Function::new_typed_with_env(store, &fenv, |fe: FunctionEnvMut<'_, Host>, code: i32| -> Result<(), RuntimeError> {

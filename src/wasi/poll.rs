@@ -1,7 +1,8 @@
 //! `poll_oneoff`: clock subscriptions (relative or absolute, realtime or monotonic) and
 //! descriptor subscriptions, waited on with one `ppoll` on the calling thread.
 
-use super::abi::{self, errno, filetype, rights, Errno};
+use super::abi::{errno, filetype, rights, Errno};
+use super::blocking;
 use super::files::{Cx, R};
 
 const EVENT_CLOCK: u8 = 0;
@@ -103,19 +104,12 @@ pub fn poll_oneoff(cx: &Cx, input: i32, output: i32, nsubs: i32, nevents: i32) -
 
   let deadline = waiting.iter().filter_map(|w| if let Waiting::Clock(_, d) = w { Some(*d) } else { None }).min();
   if ready.is_empty() && !waiting.is_empty() {
-    loop {
-      let wait = deadline.map(|d| d.saturating_sub(now(libc::CLOCK_MONOTONIC)));
-      let ts = wait.map(|w| libc::timespec { tv_sec: (w / 1_000_000_000) as i64, tv_nsec: (w % 1_000_000_000) as i64 });
-      let tsp = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
-      // SAFETY: pollfds is a valid array; ts lives across the call.
-      let r = unsafe { libc::ppoll(pollfds.as_mut_ptr(), pollfds.len() as libc::nfds_t, tsp, std::ptr::null()) };
-      if r >= 0 {
-        break;
-      }
-      if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-        return Err(abi::last());
-      }
-    }
+    let wait = deadline.map(|d| d.saturating_sub(now(libc::CLOCK_MONOTONIC)));
+    let ts = wait.map(|w| libc::timespec { tv_sec: (w / 1_000_000_000) as i64, tv_nsec: (w % 1_000_000_000) as i64 });
+    // The wait also ends when the thread's wasm is to stop (a deadline, a termination).
+    pollfds.push(libc::pollfd { fd: -1, events: 0, revents: 0 });
+    blocking::poll(&mut pollfds, ts.as_ref())?;
+    pollfds.pop();
   } else if !pollfds.is_empty() {
     // Something is ready already: only look, do not wait.
     // SAFETY: as above, with a zero timeout.

@@ -4,7 +4,7 @@
 //! cannot lead out of it. Operations on a final component (unlink, rename, stat without
 //! following, ...) run on a confined parent descriptor with a plain name, never on a path string.
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 use super::abi::{errno, last, Errno};
@@ -82,10 +82,14 @@ pub fn target(dir: RawFd, path: &[u8]) -> Result<Target, Errno> {
   Ok(Target::Entry { parent, name: CString::new(name).map_err(|_| errno::INVAL)?, trailing_slash })
 }
 
-pub fn lstat_at(parent: &OwnedFd, name: &CString) -> Result<libc::stat, Errno> {
+pub fn lstat_at(parent: &OwnedFd, name: &CStr) -> Result<libc::stat, Errno> {
+  lstat_raw(parent.as_raw_fd(), name)
+}
+
+fn lstat_raw(parent: RawFd, name: &CStr) -> Result<libc::stat, Errno> {
   let mut st: libc::stat = unsafe { std::mem::zeroed() };
   // SAFETY: a valid descriptor, C string and stat buffer.
-  if unsafe { libc::fstatat(parent.as_raw_fd(), name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } != 0 {
+  if unsafe { libc::fstatat(parent, name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } != 0 {
     return Err(last());
   }
   Ok(st)
@@ -194,32 +198,143 @@ pub fn rename(old_dir: RawFd, old: &[u8], new_dir: RawFd, new: &[u8]) -> Result<
   if (ot || nt) && !is_dir(&src) {
     return Err(errno::NOTDIR);
   }
+  check_moved(&src, (old_dir, &op, &on), (new_dir, &np))?;
   // rename(2) on confined parents: atomic, never follows a symlink, EXDEV across file systems.
   ok(unsafe { libc::renameat(op.as_raw_fd(), on.as_ptr(), np.as_raw_fd(), nn.as_ptr()) })
 }
 
-/// How deep `path`'s parent lies below the directory it is relative to, if it stays beneath.
-fn parent_depth(path: &[u8]) -> Option<usize> {
-  let mut parts: Vec<&[u8]> = path.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
-  parts.pop();
-  parts.into_iter().try_fold(0usize, |depth, c| match c {
-    b"." => Some(depth),
-    b".." => depth.checked_sub(1),
-    _ => Some(depth + 1),
-  })
+/// How many directories lie between `dir` and `inner`, a directory beneath it, counted on the
+/// real tree (by walking `..` up to `dir`'s inode): the guest's path to `inner` may pass
+/// through links and say nothing of it. None if `inner` is not beneath `dir` after all.
+fn depth_below(dir: RawFd, inner: RawFd) -> Result<Option<usize>, Errno> {
+  let root = fstat(dir)?;
+  let mut st = fstat(inner)?;
+  let mut here: Option<OwnedFd> = None;
+  for depth in 0..4096 {
+    if st.st_dev == root.st_dev && st.st_ino == root.st_ino {
+      return Ok(Some(depth));
+    }
+    let at = here.as_ref().map_or(inner, AsRawFd::as_raw_fd);
+    // SAFETY: a valid descriptor and C string.
+    let up = unsafe { libc::openat(at, c"..".as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+    if up < 0 {
+      return Err(last());
+    }
+    // SAFETY: a fresh descriptor the kernel just returned.
+    let up = unsafe { OwnedFd::from_raw_fd(up) };
+    let parent = fstat(up.as_raw_fd())?;
+    if parent.st_dev == st.st_dev && parent.st_ino == st.st_ino {
+      // The file system's root, and `dir` was not met on the way.
+      return Ok(None);
+    }
+    st = parent;
+    here = Some(up);
+  }
+  Ok(None)
 }
 
-/// Creates a symlink. Its target is only text that the guest can never follow out (lookups are
-/// confined), but host programs would: a target that is absolute or climbs above the
-/// directory descriptor is refused, as node:wasi refuses it.
+/// Whether a symlink to `target_text` in a directory `depth` levels below the confining
+/// directory leads only beneath it, however it is followed, by the guest or by a program on the
+/// host: relative, its `..` components all first (names only after them, so that no link it
+/// passes through can turn a later `..` into a climb), and no more of them than `depth`.
+fn stays_beneath(target_text: &[u8], depth: usize) -> bool {
+  let mut ups = 0usize;
+  let mut named = false;
+  for c in target_text.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".") {
+    match (c, named) {
+      (b"..", false) => ups += 1,
+      (b"..", true) => return false,
+      _ => named = true,
+    }
+  }
+  target_text.first() != Some(&b'/') && ups <= depth
+}
+
+/// Refuses a symlink about to appear in `parent` (beneath `dir`) whose target could lead out.
+fn check_link_target(target_text: &[u8], dir: RawFd, parent: RawFd) -> Result<(), Errno> {
+  match depth_below(dir, parent)? {
+    Some(depth) if stays_beneath(target_text, depth) => Ok(()),
+    _ => Err(errno::NOTCAPABLE),
+  }
+}
+
+fn read_link_at(parent: RawFd, name: &CStr) -> Result<Vec<u8>, Errno> {
+  let mut buf = vec![0u8; libc::PATH_MAX as usize];
+  // SAFETY: a valid descriptor, C string and buffer of the given length.
+  let n = unsafe { libc::readlinkat(parent, name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+  if n < 0 {
+    return Err(last());
+  }
+  buf.truncate(n as usize);
+  Ok(buf)
+}
+
+/// The most entries a rename looks through for links (see `check_moved_links`).
+const MOVED_ENTRIES_LIMIT: usize = 1 << 20;
+
+/// Checks every symlink inside directory `moved` as if `moved` lay `depth` levels below the
+/// confining directory: a directory moved closer to the top takes its links' `..` with it.
+fn check_moved_links(moved: RawFd, depth: usize, budget: &mut usize) -> Result<(), Errno> {
+  struct Dir(*mut libc::DIR);
+  impl Drop for Dir {
+    fn drop(&mut self) {
+      // SAFETY: a stream from fdopendir, closed once (with its descriptor).
+      unsafe { libc::closedir(self.0) };
+    }
+  }
+  // SAFETY: a valid descriptor and C string.
+  let fd = unsafe { libc::openat(moved, c".".as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+  if fd < 0 {
+    return Err(last());
+  }
+  // SAFETY: a directory descriptor we own, handed to the stream.
+  let stream = unsafe { libc::fdopendir(fd) };
+  if stream.is_null() {
+    let e = last();
+    // SAFETY: fdopendir failed, so the descriptor is still ours.
+    unsafe { libc::close(fd) };
+    return Err(e);
+  }
+  let stream = Dir(stream);
+  loop {
+    // SAFETY: a valid stream; the entry is used before the next readdir.
+    let entry = unsafe { libc::readdir(stream.0) };
+    if entry.is_null() {
+      return Ok(());
+    }
+    *budget = budget.checked_sub(1).ok_or(errno::NOTCAPABLE)?;
+    // SAFETY: readdir returned a valid entry with a NUL-terminated name.
+    let (name, kind) = unsafe { (CStr::from_ptr((*entry).d_name.as_ptr()), (*entry).d_type) };
+    if name.to_bytes() == b"." || name.to_bytes() == b".." {
+      continue;
+    }
+    let mode = match kind {
+      libc::DT_LNK => libc::S_IFLNK,
+      libc::DT_DIR => libc::S_IFDIR,
+      libc::DT_UNKNOWN => lstat_raw(fd, name)?.st_mode & libc::S_IFMT,
+      _ => 0,
+    };
+    if mode == libc::S_IFLNK && !stays_beneath(&read_link_at(fd, name)?, depth) {
+      return Err(errno::NOTCAPABLE);
+    }
+    if mode == libc::S_IFDIR {
+      // SAFETY: a valid descriptor and C string.
+      let sub = unsafe { libc::openat(fd, name.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC) };
+      if sub < 0 {
+        return Err(last());
+      }
+      // SAFETY: a fresh descriptor the kernel just returned.
+      let sub = unsafe { OwnedFd::from_raw_fd(sub) };
+      check_moved_links(sub.as_raw_fd(), depth + 1, budget)?;
+    }
+  }
+}
+
+/// Creates a symlink. The guest itself can never follow one out (lookups are confined), but a
+/// program on the host would: a target that could lead out of `dir` is refused (see
+/// `stays_beneath`), as node:wasi refuses an absolute one.
 pub fn symlink(target_text: &[u8], dir: RawFd, path: &[u8]) -> Result<(), Errno> {
-  let depth = parent_depth(path).ok_or(errno::NOTCAPABLE)?;
-  let climbs_out = target_text.split(|&b| b == b'/').filter(|c| !c.is_empty()).try_fold(depth, |d, c| match c {
-    b"." => Some(d),
-    b".." => d.checked_sub(1),
-    _ => Some(d + 1),
-  });
-  if target_text.first() == Some(&b'/') || climbs_out.is_none() {
+  if target_text.first() == Some(&b'/') {
     return Err(errno::NOTCAPABLE);
   }
   let t = CString::new(target_text).map_err(|_| errno::INVAL)?;
@@ -232,9 +347,36 @@ pub fn symlink(target_text: &[u8], dir: RawFd, path: &[u8]) -> Result<(), Errno>
           Err(_) => errno::NOENT,
         });
       }
+      check_link_target(target_text, dir, parent.as_raw_fd())?;
       ok(unsafe { libc::symlinkat(t.as_ptr(), parent.as_raw_fd(), name.as_ptr()) })
     }
   }
+}
+
+/// A link or directory about to move (or get a second name) from `from`'s parent to the
+/// directory `to` must still lead only beneath `to`'s confining directory there.
+fn check_moved(src: &libc::stat, from: (RawFd, &OwnedFd, &CString), to: (RawFd, &OwnedFd)) -> Result<(), Errno> {
+  let (old_dir, old_parent, name) = from;
+  let (new_dir, new_parent) = to;
+  match src.st_mode & libc::S_IFMT {
+    libc::S_IFLNK => check_link_target(&read_link_at(old_parent.as_raw_fd(), name)?, new_dir, new_parent.as_raw_fd()),
+    libc::S_IFDIR => {
+      let new_depth = depth_below(new_dir, new_parent.as_raw_fd())?.ok_or(errno::NOTCAPABLE)?;
+      // Moving deeper, or as deep, below the same confining directory only makes links safer.
+      if same_file(old_dir, new_dir)? && depth_below(old_dir, old_parent.as_raw_fd())?.is_some_and(|d| d <= new_depth) {
+        return Ok(());
+      }
+      let moved = open_beneath(old_parent.as_raw_fd(), name.as_bytes(), libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW, 0)?;
+      let mut budget = MOVED_ENTRIES_LIMIT;
+      check_moved_links(moved.as_raw_fd(), new_depth + 1, &mut budget)
+    }
+    _ => Ok(()),
+  }
+}
+
+fn same_file(a: RawFd, b: RawFd) -> Result<bool, Errno> {
+  let (a, b) = (fstat(a)?, fstat(b)?);
+  Ok(a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 }
 
 pub fn link(old_dir: RawFd, old: &[u8], follow: bool, new_dir: RawFd, new: &[u8]) -> Result<(), Errno> {
@@ -258,6 +400,8 @@ pub fn link(old_dir: RawFd, old: &[u8], follow: bool, new_dir: RawFd, new: &[u8]
   if is_dir(&src) {
     return Err(errno::PERM);
   }
+  // A second name for a symlink is a symlink in another place.
+  check_moved(&src, (old_dir, &op, &on), (new_dir, &np))?;
   if ot {
     return Err(errno::NOTDIR);
   }

@@ -35,6 +35,17 @@ pub fn build(args: &[String], env: &[String]) -> Result<WasiEnv, String> {
   b.build().map_err(|e| e.to_string())
 }
 
+/// The errno a wasmer-wasix function returned, in preview1's numbering: it answers an
+/// out-of-bounds pointer with WASIX's EMEMVIOLATION (78), which preview1 lacks; wasm-rt's own
+/// functions and node:wasi answer EOVERFLOW.
+pub fn errno_of(results: &[wasmer::Value]) -> i32 {
+  const MEMVIOLATION: i32 = 78;
+  match results.first().and_then(wasmer::Value::i32).unwrap_or(0) {
+    MEMVIOLATION => super::abi::OUT_OF_BOUNDS as i32,
+    e => e,
+  }
+}
+
 /// wasmer-wasix's functions in one group's store.
 pub struct Linked {
   pub group: Weak<Group>,

@@ -75,6 +75,24 @@ int main(int argc, char **argv) {
   char buf[256] = {0};
   long n = readlink("/sandbox/abslink", buf, sizeof buf - 1);
   printf("readlink absolute host symlink: %s\n", n < 0 ? errname(errno) : "OK");
+  // An absolute link to a file inside: the guest sees its own path, never the host's.
+  n = readlink("/sandbox/inlink", buf, sizeof buf - 1);
+  printf("readlink absolute host symlink inside: %s\n", n < 0 ? errname(errno) : (buf[n] = 0, buf));
+  // Links that stay inside for the guest (its lookups are confined) but that a host program
+  // following them would take outside, through the guest's own links or after a move.
+  REPORT("guest symlink to .", symlink(".", "/sandbox/selfroot"));
+  REPORT("guest symlink through a . link", symlink("selfroot/../outside/target.txt", "/sandbox/esc3"));
+  REPORT("guest symlink placed through a . link", symlink("../outside/target.txt", "/sandbox/selfroot/esc4"));
+  REPORT("guest symlink with .. after a name", symlink("sub/../../outside/target.txt", "/sandbox/esc5"));
+  REPORT("mkdir a", mkdir("/sandbox/a", 0755));
+  REPORT("mkdir a/b", mkdir("/sandbox/a/b", 0755));
+  REPORT("guest symlink climbing two levels", symlink("../../file.txt", "/sandbox/a/b/up2"));
+  REPORT("rename a dir holding it one level up", rename("/sandbox/a/b", "/sandbox/b2"));
+  REPORT("guest symlink climbing one level", symlink("../file.txt", "/sandbox/a/up1"));
+  REPORT("hard link to it one level up", link("/sandbox/a/up1", "/sandbox/up1copy"));
+  REPORT("rename it one level up", rename("/sandbox/a/up1", "/sandbox/up1moved"));
+  REPORT("rename a dir holding it deeper", rename("/sandbox/a", "/sandbox/sub/a"));
+  try_read("read through the guest's own links", "/sandbox/sub/a/up1");
   // The host swaps swap/ for a symlink to outside/ once it sees ready, then creates go.
   close(open("/sandbox/ready", O_CREAT | O_WRONLY, 0644));
   struct stat go;
