@@ -96,6 +96,23 @@ describe('the code cache', () => {
     expect(run(dir, { n: 2 })).toMatchObject({ answer: 2, loaded: 0, rejected: 1, stored: 1 });
   });
 
+  it('a FIFO in place of an entry is not waited on: refused, and replaced by a sound entry', () => {
+    const dir = folder();
+    run(dir);
+    const file = path.join(dir, entries(dir)[0]);
+    fs.rmSync(file);
+    execFileSync('mkfifo', ['-m', '600', file]);
+    // Opening a FIFO for reading waits for a writer: the process hung here before.
+    const script = `const rt = require(${JSON.stringify(path.join(ROOT, 'index.js'))});
+      const m = rt.compileSync(new Uint8Array(${JSON.stringify([...moduleBytes()])}), { compiler: 'cranelift' });
+      console.log(JSON.stringify({ answer: new rt.WebAssembly.Instance(m).exports.f(), ...rt.codeCache() }));`;
+    const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, WASM_RT_CACHE_DIR: dir }, encoding: 'utf8', timeout: 20_000 });
+    expect(r.signal).toBe(null);
+    expect(JSON.parse(r.stdout)).toMatchObject({ answer: 7, loaded: 0, rejected: 1, stored: 1 });
+    expect(fs.statSync(file).isFile()).toBe(true);
+    expect(run(dir)).toMatchObject({ answer: 7, loaded: 1 });
+  });
+
   it('an entry readable by others, or owned by another user, is not used', () => {
     const dir = folder();
     run(dir);

@@ -155,7 +155,9 @@ fn deserialize(engine: &Engine, body: &[u8]) -> Option<Module> {
 pub fn load(engine: &Engine, key: &Key) -> Option<Module> {
   let c = cache()?;
   let path = entry_path(c, key);
-  let file = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(&path).ok()?;
+  // O_NONBLOCK: a FIFO planted in place of an entry must not hang the open (it is then refused
+  // as not a file); reads of a regular file ignore the flag.
+  let file = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(&path).ok()?;
   let meta = file.metadata().ok()?;
   if !meta.is_file() || meta.uid() != euid() || meta.mode() & 0o077 != 0 {
     // Not ours, or open to others: neither used nor touched.
