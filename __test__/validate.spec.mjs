@@ -178,11 +178,14 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       expect(WebAssembly.validate(new DataView(ab, 2, VALID.length))).toBe(false);
     });
 
-    // JS API §5: the argument type is AllowSharedBufferSource (WebIDL), which
-    // admits a SharedArrayBuffer itself. V8 11.3 (Node 20) throws a TypeError
-    // for a bare SharedArrayBuffer (views on one are accepted, see below).
-    specDeviation('v8', 'rejects a bare SharedArrayBuffer')(engine, 'a SharedArrayBuffer', () => {
-      expect(WebAssembly.validate(sharedCopy(VALID))).toBe(true);
+    // JS API §5: validate(BufferSource bytes); a BufferSource is an ArrayBuffer or a view, and a
+    // SharedArrayBuffer is neither (WebIDL): a TypeError, as V8 throws. The module constructor,
+    // compile and instantiate take the same type.
+    it('a SharedArrayBuffer itself (a TypeError)', async () => {
+      expect(() => WebAssembly.validate(sharedCopy(VALID))).toThrow(TypeError);
+      expect(() => new WebAssembly.Module(sharedCopy(VALID))).toThrow(TypeError);
+      await expect(WebAssembly.compile(sharedCopy(VALID))).rejects.toThrow(TypeError);
+      await expect(WebAssembly.instantiate(sharedCopy(VALID))).rejects.toThrow(TypeError);
     });
 
     it('a view on a SharedArrayBuffer', () => {

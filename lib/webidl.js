@@ -11,10 +11,10 @@ const dataViewBuffer = getter(DataView.prototype, 'buffer');
 const dataViewOffset = getter(DataView.prototype, 'byteOffset');
 const dataViewLength = getter(DataView.prototype, 'byteLength');
 const arrayBufferLength = getter(ArrayBuffer.prototype, 'byteLength');
-const sharedArrayBufferLength = getter(SharedArrayBuffer.prototype, 'byteLength');
 const { isArrayBuffer, isSharedArrayBuffer, isDataView } = require('node:util').types;
 
-// The buffer, offset and length a BufferSource designates.
+// The buffer, offset and length an [AllowShared] BufferSource designates: a view may lie over a
+// SharedArrayBuffer, but a SharedArrayBuffer itself is no BufferSource (WebIDL; V8 agrees).
 function bufferSourceParts(value, context) {
   if (ArrayBuffer.isView(value)) {
     const dv = isDataView(value);
@@ -25,7 +25,6 @@ function bufferSourceParts(value, context) {
     };
   }
   if (isArrayBuffer(value)) return { buffer: value, offset: 0, length: arrayBufferLength.call(value) };
-  if (isSharedArrayBuffer(value)) return { buffer: value, offset: 0, length: sharedArrayBufferLength.call(value) };
   throw new TypeError(`${context}: Argument 0 must be a buffer source`);
 }
 
