@@ -19,9 +19,10 @@ const PACKAGES = {
   'brotli.js': ['brotli-wasm@3.0.1', 'a compression codec (Rust): Brotli'],
   'ruby.js': ['@ruby/3.4-wasm-wasi@2.10.1', 'a WASI program: Ruby 3.4 through node:wasi'],
   'oxc.js': ['@oxc-parser/binding-wasm32-wasi@0.156.0', 'napi-rs wasm32-wasi, threaded (a shared memory, a Worker pool): the oxc parser'],
+  'lzma.js': ['@napi-rs/lzma-wasm32-wasi@1.5.1', 'napi-rs wasm32-wasi, threaded, WASI in every worker: xz, lzma and lzma2'],
 };
 // Packages published for the wasm32 "cpu", which npm installs only when asked for it.
-const WASM32 = new Set(['oxc.js']);
+const WASM32 = new Set(['oxc.js', 'lzma.js']);
 
 let dir;
 beforeAll(() => {
