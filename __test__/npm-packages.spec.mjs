@@ -21,7 +21,8 @@ const PACKAGES = {
   'oxc.js': ['@oxc-parser/binding-wasm32-wasi@0.156.0', 'napi-rs wasm32-wasi, threaded (a shared memory, a Worker pool): the oxc parser'],
   'lzma.js': ['@napi-rs/lzma-wasm32-wasi@1.5.1', 'napi-rs wasm32-wasi, threaded, WASI in every worker: xz, lzma and lzma2'],
 };
-// Packages published for the wasm32 "cpu", which npm installs only when asked for it.
+// Packages published for the wasm32 "cpu": npm refuses one that says so (EBADPLATFORM) unless
+// forced, --cpu=wasm32 notwithstanding.
 const WASM32 = new Set(['oxc.js', 'lzma.js']);
 
 let dir;
@@ -31,7 +32,7 @@ beforeAll(() => {
   const specs = (wasm32) => Object.entries(PACKAGES).filter(([f]) => WASM32.has(f) === wasm32).map(([, [spec]]) => spec);
   const install = (...args) => execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', '--ignore-scripts', ...args], { cwd: dir, stdio: 'ignore' });
   install(...specs(false));
-  install('--cpu=wasm32', ...specs(true));
+  install('--cpu=wasm32', '--force', ...specs(true));
   for (const f of Object.keys(PACKAGES)) fs.copyFileSync(path.join(import.meta.dirname, 'npm', f), path.join(dir, f));
 }, 300_000);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
