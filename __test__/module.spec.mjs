@@ -46,6 +46,12 @@ const ALL_KINDS = wat(`(module
   (export "reexported" (func 0))
   (export "f-again" (func $own)))`);
 
+// Source phase imports (TC39): V8 13.6 (Node 24) on makes WebAssembly.Module a subclass of the
+// realm's %AbstractModuleSource%, whose toStringTag getter names the class of a module source.
+// Node 20 and 22 have no such intrinsic: Module inherits from Function.prototype there.
+const V8_BASE = Object.getPrototypeOf(globalThis.WebAssembly.Module);
+const HAS_SOURCE_PHASE = V8_BASE !== Function.prototype;
+
 describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
   // Looked up per test (not at collection time), so that an engine that fails
   // to load fails each test instead of the whole file.
@@ -159,14 +165,15 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
   });
 
   describe('interface object and prototype', () => {
-    it('Module has name "Module" and length 1, and inherits from Function.prototype', () => {
+    // Where V8 has source phase imports, %AbstractModuleSource% stands between (see the end).
+    it('Module has name "Module" and length 1, and inherits from Function.prototype or %AbstractModuleSource%', () => {
       expectFunctionNameAndLength(Module, 'Module', 1);
-      expect(Object.getPrototypeOf(Module)).toBe(Function.prototype);
+      expect(Object.getPrototypeOf(Module)).toBe(V8_BASE);
     });
 
-    it('Module.prototype: non-writable, non-enumerable, non-configurable; inherits from Object.prototype', () => {
+    it('Module.prototype: non-writable, non-enumerable, non-configurable; inherits from Object.prototype or %AbstractModuleSource%.prototype', () => {
       expectDataProperty(Module, 'prototype', { writable: false, enumerable: false, configurable: false });
-      expect(Object.getPrototypeOf(Module.prototype)).toBe(Object.prototype);
+      expect(Object.getPrototypeOf(Module.prototype)).toBe(HAS_SOURCE_PHASE ? V8_BASE.prototype : Object.prototype);
       expectDataProperty(Module.prototype, 'constructor', { value: Module, writable: true, enumerable: false, configurable: true });
     });
 
@@ -446,5 +453,25 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       bytes.set(new TextEncoder().encode('mutated!'), bytes.length - 8);
       expect(textOf(Module.customSections(m, 'k')[0])).toBe('original');
     });
+  });
+});
+
+
+describe.each(engines)('$name: WebAssembly.Module and %AbstractModuleSource%', ({ WebAssembly }) => {
+  it(`inherits from ${HAS_SOURCE_PHASE ? 'the realm’s %AbstractModuleSource%' : 'Function.prototype (no source phase imports in this V8)'}`, () => {
+    expect(Object.getPrototypeOf(WebAssembly.Module)).toBe(V8_BASE);
+    const m = new WebAssembly.Module(new Uint8Array(HEADER));
+    if (!HAS_SOURCE_PHASE) {
+      expect(Object.getPrototypeOf(WebAssembly.Module.prototype)).toBe(Object.prototype);
+      return;
+    }
+    expect(V8_BASE.name).toBe('AbstractModuleSource');
+    expect(Object.getPrototypeOf(WebAssembly.Module.prototype)).toBe(V8_BASE.prototype);
+    expect(m).toBeInstanceOf(V8_BASE);
+    const getter = Object.getOwnPropertyDescriptor(V8_BASE.prototype, Symbol.toStringTag).get;
+    expect(getter.call(m)).toBe('WebAssembly.Module');
+    expect(getter.call({})).toBe(undefined);
+    expect(Object.prototype.toString.call(m)).toBe('[object WebAssembly.Module]');
+    expect(() => new V8_BASE()).toThrow(TypeError);
   });
 });

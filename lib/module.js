@@ -132,5 +132,31 @@ finishInterface(Module, {
 for (const name of ['exports', 'imports', 'customSections']) {
   Object.defineProperty(Module, name, { enumerable: true });
 }
+inheritAbstractModuleSource();
+
+/**
+ * Where V8 has source phase imports (V8 13.6, Node 24 on), WebAssembly.Module inherits from the
+ * realm's %AbstractModuleSource%, whose toStringTag getter names the class of a module source
+ * and is undefined for anything else: so does wasm-rt's, from the same intrinsic, whose getter
+ * also names wasm-rt's modules (V8's own knows only its own).
+ */
+function inheritAbstractModuleSource() {
+  const base = Object.getPrototypeOf(globalThis.WebAssembly?.Module ?? Function.prototype);
+  if (typeof base !== 'function' || base === Function.prototype || base.name !== 'AbstractModuleSource') return;
+  Object.setPrototypeOf(Module, base);
+  Object.setPrototypeOf(Module.prototype, base.prototype);
+  // Once per thread, whichever copy of wasm-rt comes first.
+  const patched = Symbol.for('wasm-rt.abstractModuleSource');
+  if (Object.hasOwn(base.prototype, patched)) return;
+  Object.defineProperty(base.prototype, patched, { value: true });
+  const tag = Object.getOwnPropertyDescriptor(base.prototype, Symbol.toStringTag);
+  const v8Get = tag.get;
+  const accessor = {
+    get [Symbol.toStringTag]() {
+      return isModule(this) ? 'WebAssembly.Module' : Reflect.apply(v8Get, this, []);
+    },
+  };
+  Object.defineProperty(base.prototype, Symbol.toStringTag, { ...tag, get: Object.getOwnPropertyDescriptor(accessor, Symbol.toStringTag).get });
+}
 
 module.exports = { Module, moduleHandle, moduleFromHandle, moduleBytes, isModule: (v) => isModule(v), importsOf, suppliedOf };
