@@ -53,3 +53,28 @@ describe.each(engines)('$name: a function freed by a GC during its own call', ({
     expect(r.stdout.trim()).toBe(Array(10).fill('7').join(','));
   });
 });
+
+// V8's count of external memory must never go below zero (V8 12 on abort the process when it
+// would): a memory hands back exactly what it reported, although it grew since, here, in wasm or
+// on another thread.
+describe.each(engines)('$name: memories that grew, then are collected', ({ name }) => {
+  const ns = name === 'v8' ? 'WebAssembly' : `require(${JSON.stringify(INDEX)}).WebAssembly`;
+  it('end the process normally, on the main thread and in a worker', () => {
+    const body = `
+      const W = ${ns};
+      for (let i = 0; i < 20; i++) {
+        const m = new W.Memory({ initial: 1, maximum: 100 });
+        m.grow(50);
+        const s = new W.Memory({ initial: 1, maximum: 100, shared: true });
+        s.grow(20);
+      }
+      gc();`;
+    const script = `${body}
+      const { Worker } = require('node:worker_threads');
+      const w = new Worker(${JSON.stringify(body)}, { eval: true });
+      w.on('exit', (code) => { gc(); console.log('worker', code); });`;
+    const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect([r.status, r.signal, r.stdout.trim()]).toEqual([0, null, 'worker 0']);
+  });
+});

@@ -42,6 +42,10 @@ pub struct MemoryData {
   shared: bool,
   buffer: Cell<napi_ref>,
   buffer_len: Cell<usize>,
+  /// What this environment reported to V8 for the memory (see `account`), taken back exactly on
+  /// drop: the memory may have grown since, here or on another thread, and V8 12 on aborts the
+  /// process when its external-memory count would go below zero.
+  accounted: i64,
 }
 
 impl MemoryData {
@@ -106,8 +110,8 @@ pub fn watch_waits(store: &mut StoreMut<'_>, memory: &Memory) {
 
 impl Drop for MemoryData {
   fn drop(&mut self) {
-    if let Backing::Free(shared) = &self.backing {
-      account(self.env, -external_cost(shared.size().bytes().0));
+    if self.accounted != 0 {
+      account(self.env, -self.accounted);
     }
     let r = self.buffer.get();
     if !r.is_null() {
@@ -209,11 +213,12 @@ pub fn create(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let memory = VMSharedMemory::new(&ty, &MemoryStyle::Static)
     .map_err(|e| napi_raw::throw_range_error(env, &format!("WebAssembly.Memory(): could not allocate memory: {e}")))?;
   let def = memory.vmmemory();
-  account(env, external_cost(memory.size().bytes().0));
+  let accounted = external_cost(memory.size().bytes().0);
+  account(env, accounted);
   if shared {
     crate::shared_memory::watch_waits(&memory);
   }
-  attach(env, args[0], MemoryData { env, backing: Backing::Free(memory), def, shared, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0) })?;
+  attach(env, args[0], MemoryData { env, backing: Backing::Free(memory), def, shared, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0), accounted })?;
   Ok(napi_raw::undefined(env))
 }
 
@@ -279,8 +284,9 @@ pub fn from_shared(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   if let Some(obj) = identity::lookup(env, Key::Memory(def.as_ptr() as usize)) {
     return Ok(obj);
   }
-  account(env, external_cost(memory.size().bytes().0));
-  attach(env, args[0], MemoryData { env, backing: Backing::Free(memory), def, shared: true, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0) })?;
+  let accounted = external_cost(memory.size().bytes().0);
+  account(env, accounted);
+  attach(env, args[0], MemoryData { env, backing: Backing::Free(memory), def, shared: true, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0), accounted })?;
   Ok(args[0])
 }
 
@@ -328,6 +334,6 @@ pub fn exported(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, memo
   if let Some(vm) = shared.then(|| vm_clone(store, &memory).ok()).flatten() {
     crate::shared_memory::watch_waits(&vm);
   }
-  attach(env, obj, MemoryData { env, backing: Backing::Homed(group.clone(), memory), def, shared, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0) })?;
+  attach(env, obj, MemoryData { env, backing: Backing::Homed(group.clone(), memory), def, shared, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0), accounted: 0 })?;
   Ok(obj)
 }
