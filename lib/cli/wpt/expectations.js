@@ -36,8 +36,11 @@ function check(expectations, compared) {
       continue;
     }
     const fail = expected.fail || {};
+    // A listed harness error stands for the subtests it kept wasm-rt from running, however many
+    // the V8 of the running Node produced (newer V8s run files older ones cannot even set up).
+    const harnessListed = Object.hasOwn(fail, '[harness]');
     for (const { name, status, message } of subtests) {
-      const listed = Object.prototype.hasOwnProperty.call(fail, name);
+      const listed = Object.hasOwn(fail, name) || (status === 'MISSING' && harnessListed);
       if (status !== 'PASS' && !listed) failures.push({ file, name, status, message });
       if (status === 'PASS' && listed) passes.push({ file, name, reason: fail[name] });
     }
