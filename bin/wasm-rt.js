@@ -9,6 +9,7 @@ const COMMANDS = {
   compare: () => require('../lib/cli/compare.js').main,
   fuzz: () => require('../lib/cli/fuzz.js').main,
   wast: () => require('../lib/cli/wast.js').main,
+  engines: () => require('../lib/cli/engines.js').main,
 };
 
 const USAGE = `usage: wasm-rt <command> [options]
@@ -19,6 +20,7 @@ commands:
   compare    run a Node program on V8 and on wasm-rt and compare what it does (wasm-rt compare --help)
   fuzz       run generated modules on V8 and wasm-rt and report where they differ (wasm-rt fuzz --help)
   wast       run the core spec's .wast scripts on V8 and wasm-rt (wasm-rt wast --help)
+  engines    install other engines from the npm registry: Nodes, Bun, Deno (wasm-rt engines --help)
 exit codes: 0 as expected; 1 differences, unexpected results or a failed program; 2 a usage or
 environment error. Reports: --json FILE. Long runs show their progress on stderr when it is a
 terminal.`;
