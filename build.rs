@@ -18,7 +18,8 @@ fn shared_buffer() {
   };
   cc::Build::new()
     .cpp(true)
-    .std("c++17")
+    // Node 26's headers (V8 14) need C++20; older ones compile as C++20 too.
+    .std("c++20")
     .file("src/shared_buffer.cc")
     .include(&include)
     .flag_if_supported("-fno-rtti")

@@ -15,4 +15,16 @@ Module._load = function loadWithWasmRt(request, parent, isMain) {
   return load.call(this, request, parent, isMain);
 };
 // ES modules: a resolve hook sends 'wasi' and 'node:wasi' to a module that re-exports wasm-rt's.
-Module.register(pathToFileURL(path.join(__dirname, 'esm-hooks.mjs')));
+// In-thread hooks where Node has them (22.15 on; Node 26 deprecates `register`), else the
+// off-thread hooks of esm-hooks.mjs.
+if (typeof Module.registerHooks === 'function') {
+  const shim = pathToFileURL(path.join(__dirname, 'wasi-shim.cjs')).href;
+  Module.registerHooks({
+    resolve(specifier, context, next) {
+      if (specifier === 'wasi' || specifier === 'node:wasi') return { url: shim, shortCircuit: true };
+      return next(specifier, context);
+    },
+  });
+} else {
+  Module.register(pathToFileURL(path.join(__dirname, 'esm-hooks.mjs')));
+}
