@@ -9,9 +9,9 @@ const { CompileError } = require('./errors');
 const { isObject } = require('./webidl');
 
 // The builtins' types in src/bridge/exported.rs's letters, with (ref extern) as E. An import
-// matches when the builtin's type is a subtype of its own: each parameter is externref or
-// (ref extern) where the builtin takes externref, and a result (ref extern) may be imported as
-// externref.
+// must declare exactly the builtin's type: the proposal matches the builtin's function type
+// against the import's, and a final function type in a rec group of its own matches only its
+// equal (V8 14.6 refuses `cast` imported with an externref result too).
 const SIGNATURES = {
   test: 'e:i',
   cast: 'e:E',
@@ -29,7 +29,7 @@ const SIGNATURES = {
 const ARRAY_BUILTINS = new Set(['fromCharCodeArray', 'intoCharCodeArray']);
 
 /** Whether an import of type `signature` matches a builtin of type `builtin` (see SIGNATURES). */
-const matches = (signature, builtin) => signature !== null && signature.replace(/E/g, 'e') === builtin.replace(/E/g, 'e');
+const matches = (signature, builtin) => signature === builtin;
 
 const trap = (message) => native.trapError(message);
 
@@ -67,7 +67,9 @@ const BUILTINS = {
   substring: (v, start, end) => {
     const s = string(v);
     const [i, j] = [start >>> 0, end >>> 0];
-    return i > s.length || j > s.length || j < i ? '' : s.substring(i, j);
+    // The JS API's steps: empty if start > end or start > length, else String.prototype.substring
+    // (which clamps an end past the length).
+    return i > j || i > s.length ? '' : s.substring(i, j);
   },
   equals: (a, b) => {
     if (a !== null) string(a);
