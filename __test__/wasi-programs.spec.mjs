@@ -52,8 +52,12 @@ describe('the same output and exit code as node:wasi', () => {
 
   it('clocks, sleeping and random bytes', () => {
     const r = onBoth('clocks');
-    expect(r['wasm-rt']).toEqual(r.node);
-    expect(r.node.stdout).not.toMatch(/: 0$/m);
+    // node:wasi of Node 24 sometimes wakes early from the 20 ms sleep (2 runs in 5 here): that
+    // line is wasm-rt's own check, the rest is compared.
+    const rest = ({ stdout, ...other }) => ({ ...other, stdout: stdout.replace(/^slept>=20ms: \d\n/, '') });
+    expect(rest(r['wasm-rt'])).toEqual(rest(r.node));
+    expect(r['wasm-rt'].stdout).not.toMatch(/: 0$/m);
+    expect(rest(r.node).stdout).not.toMatch(/: 0$/m);
   });
 
   it('stdin, stdout and stderr', () => {

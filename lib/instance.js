@@ -47,8 +47,9 @@ function readImports(handle, importObject) {
           throw new LinkError(`WebAssembly.Instance(): ${where()}: global import must be a number`);
         }
         if (globalType === 'v128') throw new LinkError(`WebAssembly.Instance(): ${where()}: v128 globals cannot be imported from JS`);
-        // ToWebAssemblyValue refuses null for a non-nullable reference type (src/non_null.rs).
-        if (v === null && globalType.startsWith('ref ')) throw new TypeError(`WebAssembly.Instance(): ${where()}: type incompatibility when transforming from/to JS`);
+        // ToWebAssemblyValue refuses null for a non-nullable reference type (src/non_null.rs);
+        // "read the imports" turns its TypeError into a LinkError.
+        if (v === null && globalType.startsWith('ref ')) throw new LinkError(`WebAssembly.Instance(): ${where()}: type incompatibility when transforming from/to JS`);
         if (globalMutable) throw new LinkError(`WebAssembly.Instance(): ${where()}: imported mutable global must be a WebAssembly.Global object`);
         break;
       default:
