@@ -308,6 +308,28 @@ describe('start and initialize', () => {
   });
 });
 
+describe('an instance JS stands in for', () => {
+  // emnapi's wasi-threads hands WASI a Proxy of the instance in each worker thread; wasmer-wasix's
+  // functions (random_get here) answered "not started" then, which killed napi-rs packages'
+  // threads now and then.
+  it('a Proxy of the instance serves every function, wasmer-wasix\'s too', () => {
+    const got = same(({ WebAssembly, WASI }) => {
+      const w = new WASI({ version: 'preview1' });
+      const bytes = wat(`(module
+        (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
+        (memory (export "memory") 1)
+        (func (export "_initialize"))
+        (func (export "fill") (result i32) (call $random (i32.const 0) (i32.const 64))))`);
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), w.getImportObject());
+      // As emnapi makes it: `exports` read from the instance itself, whose getter checks its receiver.
+      w.initialize(new Proxy(instance, { get: (target, p) => (p === 'exports' ? target.exports : Reflect.get(target, p)) }));
+      const errno = instance.exports.fill();
+      return [errno, new Uint8Array(instance.exports.memory.buffer, 0, 64).some((b) => b !== 0)];
+    });
+    expect(got).toEqual({ value: [0, true] });
+  });
+});
+
 describe('what a guest can do to its host', () => {
   // Each function writes to guest memory at a pointer past its end.
   it.each([

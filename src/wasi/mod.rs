@@ -410,6 +410,20 @@ pub fn bind(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
         l.initialize(store, &instance.instance).map_err(|e| napi_raw::throw_error(env, &format!("wasm-rt: WASI start: {e}")))
       })?;
     }
+    return Ok(napi_raw::undefined(env));
+  }
+  // Not a wasm-rt Instance but something that stands for one (emnapi's worker threads give a
+  // Proxy of theirs): wasmer-wasix needs only an instance that exports the memory, so one is made
+  // for it, in the store its functions are linked into.
+  let group = w.wasix.borrow().as_ref().and_then(|l| l.group.upgrade());
+  if let Some(group) = group {
+    let mut linked = w.wasix.borrow_mut();
+    group.enter(|store| {
+      let m = crate::memory::for_import(env, &group, store, &memory)?;
+      let stub = wasix::memory_instance(store, m).map_err(|e| napi_raw::throw_error(env, &format!("wasm-rt: WASI start: {e}")))?;
+      let l = linked.as_mut().expect("checked above");
+      l.initialize(store, &stub).map_err(|e| napi_raw::throw_error(env, &format!("wasm-rt: WASI start: {e}")))
+    })?;
   }
   Ok(napi_raw::undefined(env))
 }

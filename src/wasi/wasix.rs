@@ -46,6 +46,19 @@ pub fn errno_of(results: &[wasmer::Value]) -> i32 {
   }
 }
 
+/// An instance whose only export is `memory`, for wasmer-wasix to serve when the guest's own
+/// instance is not at hand (see `bind` in mod.rs).
+pub fn memory_instance(store: &mut StoreMut<'_>, memory: wasmer::Memory) -> Result<Instance, String> {
+  let ty = memory.ty(store);
+  let max = ty.maximum.map(|m| m.0.to_string()).unwrap_or_default();
+  let text = format!(r#"(module (import "" "memory" (memory {} {max}{})) (export "memory" (memory 0)))"#, ty.minimum.0, if ty.shared { " shared" } else { "" });
+  let bytes = wat::parse_str(&text).map_err(|e| e.to_string())?;
+  let module = wasmer::Module::new(&*store, bytes).map_err(|e| e.to_string())?;
+  let mut imports = Imports::new();
+  imports.define("", "memory", memory);
+  Instance::new(store, &module, &imports).map_err(|e| e.to_string())
+}
+
 /// wasmer-wasix's functions in one group's store.
 pub struct Linked {
   pub group: Weak<Group>,
