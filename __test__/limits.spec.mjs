@@ -2,7 +2,7 @@
 // memories and tables an instance defines. V8 offers none of these: its column is "not
 // supported", checked as such. Stopping wasm in a terminated worker (and at process.exit) needs
 // no limit and runs on both engines.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -289,6 +289,39 @@ describe.each(engines)('$name: funcrefs in a Worker', ({ name }) => {
       w.once('error', reject);
     });
     expect(got).toEqual([5, 5, true]);
+  });
+});
+
+describe('termination through wasm-rt’s hooks alone (WASM_RT_V8_TERMINATION=off: V8’s request is not read)', () => {
+  const run = (script, timeout = 20_000) => spawnSync(process.execPath, ['-e', script], { env: { ...process.env, WASM_RT_V8_TERMINATION: 'off' }, encoding: 'utf8', timeout });
+  const spinner = `
+    const { parentPort } = require('node:worker_threads');
+    const W = require(${JSON.stringify(INDEX)}).WebAssembly;
+    const i = new W.Instance(new W.Module(new Uint8Array(${JSON.stringify([...SPIN])})));
+    parentPort.postMessage('spinning');
+    i.exports.spin();`;
+
+  it('worker.terminate() of a worker inside (loop (br 0)), and process.exit() with another', () => {
+    const r = run(`require(${JSON.stringify(INDEX)});
+      const { Worker } = require('node:worker_threads');
+      const a = new Worker(${JSON.stringify(spinner)}, { eval: true });
+      a.once('message', async () => {
+        const t = performance.now();
+        const code = await a.terminate();
+        console.log('terminated', code, performance.now() - t < 1000);
+        const b = new Worker(${JSON.stringify(spinner)}, { eval: true });
+        b.once('message', () => setTimeout(() => process.exit(7), 20));
+      });`);
+    expect([r.stdout.trim(), r.status, r.signal]).toEqual(['terminated 1 true', 7, null]);
+  });
+
+  it('with no hooks in the stopping thread either, nothing stops the worker: the case the fallback is for', () => {
+    // The main thread never loads wasm-rt; with the fallback on, 'process.exit() ends a process
+    // whose worker spins in wasm' (below) passes. Here the process is still there after 3 s.
+    const r = run(`const { Worker } = require('node:worker_threads');
+      const w = new Worker(${JSON.stringify(spinner)}, { eval: true });
+      w.once('message', () => setTimeout(() => process.exit(7), 20));`, 3000);
+    expect(r.signal).toBe('SIGTERM');
   });
 });
 

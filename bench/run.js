@@ -2,14 +2,14 @@
 // `npm run bench`: every case on V8 and on wasm-rt in one run, side by side, with the ratio
 // wasm-rt / V8 of the medians (above 1: wasm-rt takes longer or uses more). Each section runs in
 // a Node process of its own. Writes bench/out/report.json.
-//   node bench/run.js [section...]     sections: calls, instantiate, compile, compute, memory, wasi, startup
+//   node bench/run.js [section...]     sections: calls, instantiate, compile, compute, memory, wasi, startup, termination
 //   BENCH_QUICK=1 node bench/run.js    smaller sizes, for trying the harness out
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
-const SECTIONS = ['calls', 'instantiate', 'compile', 'compute', 'memory', 'wasi', 'startup'];
+const SECTIONS = ['calls', 'instantiate', 'compile', 'compute', 'memory', 'wasi', 'startup', 'termination'];
 
 if (process.argv[2] === '--section') {
   Promise.resolve(require(`./cases/${process.argv[3]}`)()).then((rows) => process.stdout.write(JSON.stringify(rows)));

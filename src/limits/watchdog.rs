@@ -257,7 +257,9 @@ pub fn init_thread(id: u64) {
   });
   THREAD_ID.with(|t| t.set(Some(id)));
   threads().insert(id, Arc::downgrade(&thread));
-  let Some((word, bit)) = (id != 0).then(interrupt_bit).flatten() else { return };
+  // WASM_RT_V8_TERMINATION=off leaves termination to the hooks alone (tests show they suffice).
+  let fallback = id != 0 && std::env::var_os("WASM_RT_V8_TERMINATION").is_none_or(|v| v != "off");
+  let Some((word, bit)) = fallback.then(interrupt_bit).flatten() else { return };
   thread.terminate_bit.store(bit, Ordering::Relaxed);
   thread.interrupt.store(word, Ordering::Release);
   let (lock, wake) = watch();
