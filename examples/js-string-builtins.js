@@ -1,11 +1,12 @@
 'use strict';
-// Two things V8 in Node 20 cannot do yet: JS String Builtins ("wasm:js-string" imports supplied
-// by the engine, and string constants), and wasm catching an exception thrown by a JS import.
+// Two things V8 in Node 20 cannot do (Node 22 on can): JS String Builtins ("wasm:js-string"
+// imports supplied by the engine, and string constants), and wasm catching an exception thrown by
+// a JS import.
 //   node examples/js-string-builtins.js
 const { WebAssembly, wat } = require('..');
 
 const bytes = wat(`(module
-  (import "wasm:js-string" "concat" (func $concat (param externref externref) (result externref)))
+  (import "wasm:js-string" "concat" (func $concat (param externref externref) (result (ref extern))))
   (import "wasm:js-string" "length" (func $length (param externref) (result i32)))
   (import "strings" "Hello, " (global $hello externref))
   (import "env" "JSTag" (tag $js (param externref)))
