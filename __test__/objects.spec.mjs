@@ -158,6 +158,17 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       expect(exports.call(0)).toBe(9);
     });
 
+    // Found by `wasm-rt fuzz --api`: a table grown from JS, then linked, kept its first length
+    // when it moved into the instance's store (a RangeError at instantiation).
+    it.each(['anyfunc', 'externref'])('a %s table grown from JS links with its new length and elements', (element) => {
+      const type = element === 'anyfunc' ? 'funcref' : 'externref';
+      const table = new W.Table({ element, initial: 2, maximum: 16 });
+      const value = element === 'anyfunc' ? null : 'grown';
+      expect(table.grow(3, value)).toBe(2);
+      const { exports } = instantiate(`(module (import "m" "t" (table 2 16 ${type})) (func (export "size") (result i32) (table.size 0)))`, { m: { t: table } });
+      expect([exports.size(), table.length, table.get(4), table.get(2)]).toEqual([5, 5, value, value]);
+    });
+
     it('grow past the maximum is a RangeError', () => {
       const table = new W.Table({ element: 'externref', initial: 1, maximum: 2 });
       expectThrow(() => table.grow(2), RangeError);

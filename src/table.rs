@@ -72,7 +72,9 @@ pub fn settle(env: napi_env, t: &TableData, target: &Rc<Group>, target_store: Op
     Standing::Lone(home) => home,
   };
   let (ty, items) = group.enter(|store| {
-    let ty = ext.ty(store);
+    // The type keeps the minimum the table was made with; the copy needs its current length.
+    let mut ty = ext.ty(store);
+    ty.minimum = ext.size(store);
     let mut items = Vec::with_capacity(ext.size(store) as usize);
     for i in 0..ext.size(store) {
       let v = ext.get(store, i).unwrap_or(Value::FuncRef(None));
