@@ -73,4 +73,9 @@ function resultsFromIterable(value, count) {
 
 const toBigInt64 = (v) => BigInt.asIntN(64, v);
 
-module.exports = { makeExportedFunction, resultsFromIterable, toBigInt64 };
+// A Global or Table object keeps the anchor of the group its externref values live in, without a
+// property the spec does not give it (see src/group.rs).
+const anchors = new WeakMap();
+const keepAnchor = (owner, anchor) => void anchors.set(owner, anchor);
+
+module.exports = { makeExportedFunction, resultsFromIterable, toBigInt64, keepAnchor };

@@ -30,6 +30,9 @@ fn this_global(env: napi_env, v: napi_value) -> JsResult<Rc<GlobalData>> {
 
 fn attach(env: napi_env, obj: napi_value, group: Rc<Group>, store: &mut StoreMut<'_>, global: Global) -> JsResult<()> {
   let key = group::key_of(store, global.clone());
+  if global.ty(store).ty == Type::ExternRef {
+    group.anchor_kept_by(obj)?;
+  }
   napi_raw::wrap(env, obj, &TAG_GLOBAL, GlobalData { place: Placed::new(group, global), id: Tracked::new(env, key) })?;
   identity::remember(env, key, obj)
 }
@@ -125,6 +128,9 @@ pub fn settle(env: napi_env, g: &GlobalData, target: &Rc<Group>, target_store: O
   };
   g.id.rekey(key);
   g.place.move_to(Home { group: target.clone(), ext: global.clone() });
+  if let (Type::ExternRef, Some(obj)) = (ty.ty, identity::lookup(env, key)) {
+    target.anchor_kept_by(obj)?;
+  }
   Ok(global)
 }
 

@@ -11,7 +11,7 @@
 //!
 //! **JS values held by wasm.** Import callables and externref values are kept alive by the
 //! group's *anchor*, a JS array referenced from JS by every wrapper of the group (exported
-//! functions, instances). Native code holds only a weak reference to the anchor: a strong native
+//! functions, instances, and Globals and Tables of externref, which may outlive both). Native code holds only a weak reference to the anchor: a strong native
 //! reference would hide the usual cycle (import closure → exports → group → closure) from the
 //! garbage collector and leak every instance. While any wrapper lives the anchor lives, and
 //! nothing can run wasm of a group that has no wrapper.
@@ -46,6 +46,9 @@ pub struct Group {
   store: UnsafeCell<Store>,
   busy: Cell<bool>,
   anchor: Cell<napi_ref>,
+  /// Slots handed out: a new anchor (should one ever be collected) does not reuse them, so a
+  /// stale slot reads undefined, never another value.
+  slots: Cell<u32>,
   /// Exported-function identity: anyfunc address → weak reference to its JS wrapper.
   functions: RefCell<HashMap<usize, napi_ref>>,
   instances: Cell<u32>,
@@ -69,6 +72,7 @@ impl Group {
       store: UnsafeCell::new(Store::new(engine::engine(compiler))),
       busy: Cell::new(false),
       anchor: Cell::new(std::ptr::null_mut()),
+      slots: Cell::new(0),
       functions: RefCell::new(HashMap::new()),
       instances: Cell::new(0),
       external: Cell::new(0),
@@ -148,9 +152,17 @@ impl Group {
   /// Keeps `v` alive as long as the group's wrappers; returns its slot in the anchor.
   pub fn hold(&self, v: napi_value) -> JsResult<u32> {
     let anchor = self.anchor()?;
-    let i = napi_raw::array_len(self.env, anchor)?;
+    let i = self.slots.get();
     napi_raw::set_element(self.env, anchor, i, v)?;
+    self.slots.set(i + 1);
     Ok(i)
+  }
+
+  /// Makes JS object `owner` keep the anchor alive: a Global or Table whose externref values
+  /// live here, which may outlive every instance and function wrapper of the group.
+  pub fn anchor_kept_by(&self, owner: napi_value) -> JsResult<()> {
+    let keep = crate::state::get(self.env, |s| s.keep_anchor)?;
+    napi_raw::call(self.env, napi_raw::undefined(self.env), keep, &[owner, self.anchor()?]).map(|_| ())
   }
 
   pub fn held(&self, slot: u32) -> JsResult<napi_value> {

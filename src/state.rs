@@ -16,6 +16,8 @@ pub struct State {
   pub link_error: napi_ref,
   /// `(nf, name, signature, anchor) => exported function`: the WebIDL-facing wrapper.
   pub make_exported_function: napi_ref,
+  /// `(object, anchor)`: `object` keeps `anchor` alive (a Global or Table holding externrefs).
+  pub keep_anchor: napi_ref,
   /// ToBigInt64 of the JS API spec, as a JS function (it needs ToPrimitive).
   pub to_bigint64: napi_ref,
   /// `(value, count) => array`: iterates a multi-value import result, TypeError on a mismatch.

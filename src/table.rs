@@ -28,6 +28,9 @@ fn this_table(env: napi_env, v: napi_value) -> JsResult<Rc<TableData>> {
 
 fn attach(env: napi_env, obj: napi_value, group: Rc<Group>, store: &mut StoreMut<'_>, table: Table) -> JsResult<()> {
   let key = group::key_of(store, table.clone());
+  if table.ty(store).ty == Type::ExternRef {
+    group.anchor_kept_by(obj)?;
+  }
   napi_raw::wrap(env, obj, &TAG_TABLE, TableData { place: Placed::new(group, table), id: Tracked::new(env, key) })?;
   identity::remember(env, key, obj)
 }
@@ -98,6 +101,9 @@ pub fn settle(env: napi_env, t: &TableData, target: &Rc<Group>, target_store: Op
   };
   t.id.rekey(key);
   t.place.move_to(Home { group: target.clone(), ext: table.clone() });
+  if let (Type::ExternRef, Some(obj)) = (ty.ty, identity::lookup(env, key)) {
+    target.anchor_kept_by(obj)?;
+  }
   Ok(table)
 }
 
