@@ -326,6 +326,21 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       expect(thrown(() => exports.rethrow())).toBe(exn);
     });
 
+    // Found by `wasm-rt fuzz` on Node 26: once an import of a module with a tag had thrown, every
+    // later call through that import trapped ("dereferencing a null pointer") on wasm-rt.
+    it.each(['a WebAssembly.Exception', 'an Error', 'a primitive'])('an import that threw %s through a module with a tag works again after', (kind) => {
+      const tag = new W.Tag({ parameters: ['i32'] });
+      const value = { 'a WebAssembly.Exception': new W.Exception(tag, [3]), 'an Error': new TypeError('once'), 'a primitive': 7 }[kind];
+      let calls = 0;
+      const { exports } = instantiate(
+        `(module (import "m" "t" (tag (param i32))) (import "m" "f" (func $f (param f64) (result f64)))
+          (func (export "g") (param f64) (result f64) (call $f (local.get 0))))`,
+        { m: { t: tag, f: (x) => { if (calls++ === 0) throw value; return x + 1; } } },
+      );
+      expect(thrown(() => exports.g(1))).toBe(value);
+      expect([exports.g(2), exports.g(3), calls]).toEqual([3, 4, 3]);
+    });
+
     // V8 marks the errors of traps uncatchable by wasm; so does wasm-rt, also when one crosses an import.
     modernEH(engine, 'a trap inside an import stays a trap: catch_all does not see it', () => {
       const inner = instantiate('(module (func (export "boom") unreachable))').exports;

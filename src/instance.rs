@@ -160,8 +160,7 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
           _ => unreachable!("a host import is a function"),
         })
         .collect();
-      let (calls, global) = catchable::wrap(store, &functions).map_err(|e| napi_raw::throw_error(env, &format!("wasm-rt: could not link the imports: {e}")))?;
-      let _ = thrown.set(global);
+      let calls = catchable::wrap(store, &functions, thrown).map_err(|e| napi_raw::throw_error(env, &format!("wasm-rt: could not link the imports: {e}")))?;
       for ((i, ..), call) in hosts.iter().zip(calls) {
         externs[*i] = call.into();
       }

@@ -7,18 +7,18 @@
 //! that handles exceptions are therefore linked through small wasm functions, all in one wrapper
 //! instance per instantiation (one wrapper module per list of import types, compiled once and
 //! kept in the code cache): each calls
-//! its host function and, when the host left an exception in the wrapper's global, throws it
-//! with `throw_ref` from wasm code the unwinder can walk.
+//! its host function and, when the host left an exception for it (`take`), throws it with
+//! `throw_ref` from wasm code the unwinder can walk.
 //!
 //! A module handles exceptions if it defines or imports a tag, or (a `catch_all` needs no tag)
 //! if its code has a catch; such code is compiled by cranelift only, so that scan runs on
 //! cranelift's compiles alone, and leaves a marker section that the code cache keeps.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use wasmer::{Exception, Function, FunctionType, Global, Imports, Instance, Module, StoreMut, Type, Value};
+use wasmer::{Exception, Function, FunctionType, Imports, Instance, Module, StoreMut, Type, Value};
 
 
 /// The custom section that marks a module without tags whose code catches. JS reads custom
@@ -66,8 +66,36 @@ pub fn mark(bytes: &[u8]) -> Option<Vec<u8>> {
   Some(out)
 }
 
-/// Where the host functions of one instance leave an exception for the wrapper to throw.
-pub type Thrown = Rc<OnceCell<Global>>;
+/// Where the host functions of one instance leave an exception for the wrapper to throw. The
+/// wrapper takes it through a host function of its own, `take`: wasm code, not the host, moves
+/// the exnref (a global the host wrote was read stale after the first throw on some builds).
+#[derive(Default)]
+pub struct Pending {
+  exception: RefCell<Option<Exception>>,
+  linked: Cell<bool>,
+}
+
+pub type Thrown = Rc<Pending>;
+
+impl Pending {
+  /// Whether the wrapper is in place, so that a left exception is thrown.
+  pub fn linked(&self) -> bool {
+    self.linked.get()
+  }
+}
+
+struct Take(Thrown);
+
+// SAFETY: wasmer requires host closures to be Send + Sync; a store and its functions never leave
+// the JS thread that made them (as in host.rs).
+unsafe impl Send for Take {}
+unsafe impl Sync for Take {}
+
+impl Take {
+  fn next(&self) -> Option<Exception> {
+    self.0.exception.borrow_mut().take()
+  }
+}
 
 thread_local! {
   static WRAPPERS: RefCell<HashMap<Vec<FunctionType>, Module>> = RefCell::new(HashMap::new());
@@ -79,11 +107,11 @@ fn wrapper_text(types: &[FunctionType]) -> String {
   for (i, ty) in types.iter().enumerate() {
     text.push_str(&format!("  (import \"\" \"{i}\" (func {} {}))\n", list("param", ty.params()), list("result", ty.results())));
   }
-  text.push_str("  (global $thrown (export \"thrown\") (mut exnref) (ref.null exn))\n");
+  text.push_str("  (import \"\" \"take\" (func $take (result exnref)))\n");
   for (i, ty) in types.iter().enumerate() {
     let args: String = (0..ty.params().len()).map(|p| format!("(local.get {p}) ")).collect();
     text.push_str(&format!(
-      "  (func (export \"{i}\") {} {}\n    {args}(call {i})\n    (block $none\n      (br_if $none (ref.is_null (global.get $thrown)))\n      (global.get $thrown)\n      (global.set $thrown (ref.null exn))\n      (throw_ref)))\n",
+      "  (func (export \"{i}\") {} {} (local $e exnref)\n    {args}(call {i})\n    (local.set $e (call $take))\n    (block $none\n      (br_if $none (ref.is_null (local.get $e)))\n      (throw_ref (local.get $e))))\n",
       list("param", ty.params()),
       list("result", ty.results())
     ));
@@ -102,26 +130,28 @@ fn wrapper_module(types: &[FunctionType]) -> Result<Module, String> {
   Ok(m)
 }
 
-/// The functions to link in place of `hosts`, in order, and the global their exceptions go to.
-pub fn wrap(store: &mut StoreMut<'_>, hosts: &[(Function, FunctionType)]) -> Result<(Vec<Function>, Global), String> {
+/// The functions to link in place of `hosts`, in order; their exceptions are left in `thrown`.
+pub fn wrap(store: &mut StoreMut<'_>, hosts: &[(Function, FunctionType)], thrown: &Thrown) -> Result<Vec<Function>, String> {
   let types: Vec<FunctionType> = hosts.iter().map(|(_, t)| t.clone()).collect();
   let module = wrapper_module(&types)?;
   let mut imports = Imports::new();
   for (i, (f, _)) in hosts.iter().enumerate() {
     imports.define("", &i.to_string(), f.clone());
   }
+  let take = Take(thrown.clone());
+  let take = Function::new(store, FunctionType::new([], [Type::ExceptionRef]), move |_| Ok(vec![Value::ExceptionRef(take.next())]));
+  imports.define("", "take", take);
   let instance = Instance::new(store, &module, &imports).map_err(|e| e.to_string())?;
-  // The exports in the order the wrapper defines them: each host function's, then the global.
-  let calls: Vec<Function> = instance.exports.iter().filter_map(|(_, e)| if let wasmer::Extern::Function(f) = e { Some(f.clone()) } else { None }).collect();
-  let thrown = instance.exports.get_global("thrown").map_err(|e| e.to_string())?.clone();
-  Ok((calls, thrown))
+  thrown.linked.set(true);
+  // The exports in the order the wrapper defines them: each host function's.
+  Ok(instance.exports.iter().filter_map(|(_, e)| if let wasmer::Extern::Function(f) = e { Some(f.clone()) } else { None }).collect())
 }
 
 /// Leaves `exn` for the wrapper to throw; the host function then returns these placeholder
 /// results, which the wrapper never lets wasm see.
-pub fn leave(store: &mut StoreMut<'_>, thrown: &Global, exn: Exception, results: &[Type]) -> Result<Vec<Value>, String> {
-  thrown.set(store, Value::ExceptionRef(Some(exn))).map_err(|e| e.to_string())?;
-  Ok(results.iter().map(placeholder).collect())
+pub fn leave(thrown: &Pending, exn: Exception, results: &[Type]) -> Vec<Value> {
+  *thrown.exception.borrow_mut() = Some(exn);
+  results.iter().map(placeholder).collect()
 }
 
 fn placeholder(t: &Type) -> Value {

@@ -172,9 +172,9 @@ fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<V
 fn raise(h: &HostFn, group: &Rc<Group>, store: &mut StoreMut<'_>) -> Result<Vec<Value>, RuntimeError> {
   // Without the wrapper nothing could catch a wasm exception, and the unwinder must not search
   // for a handler from a dynamic host function (catchable.rs): the value travels as a trap.
-  let Some(thrown) = h.thrown.as_ref().and_then(|t| t.get()) else { return Err(pending_to_runtime(h.env)) };
+  let Some(thrown) = h.thrown.as_ref().filter(|t| t.linked()) else { return Err(pending_to_runtime(h.env)) };
   match raise_pending(h.env, group, store) {
-    Raised::Exception(exn) => catchable::leave(store, thrown, exn, &h.results).map_err(RuntimeError::new),
+    Raised::Exception(exn) => Ok(catchable::leave(thrown, exn, &h.results)),
     Raised::Trap(trap) => Err(trap),
   }
 }
