@@ -5,14 +5,26 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { fork } = require('node:child_process');
-const { integerOption, parseArgv, parseCommandLine } = require('./options');
+const { UsageError, integerOption, parseArgv, parseCommandLine } = require('./options');
 
 const WORKER = path.join(__dirname, 'fuzz-worker.js');
 
 const USAGE = `usage: wasm-rt fuzz [options]
   --time S      run for S seconds (default: 60)
-  --count N     or for N modules (then --time does not apply)
+  --count N     or for N cases (then --time does not apply)
   --seed N      the first seed (default: random); seed i+1 follows seed i, so a run replays
+  What a case is (default: the JS boundary):
+                a module with imports of every kind, and its JS side generated with it: imports
+                that return edge values and wrong types the spec converts, throw, call back into
+                an export, grow a memory or table, collect garbage; each export called, each
+                funcref of an exported table too; compared: outcomes, the imports' calls and
+                arguments, globals, memories and tables after
+  --plain       a module without imports, its exports called with numbers
+  --api         a sequence of JS API operations (compile, instantiate with shared objects, grow,
+                Table/Global/Memory.buffer, calls, exceptions), compared step by step
+  --limits      wasm-rt only: modules that need not end, under fuel or a deadline; every call,
+                by every path (export, table, another instance, start function), must end,
+                with the limit's error when it ends that way
   --mutate      damage each module (bytes flipped, cut short, inserted) and compare what
                 validate, new Module and new Instance say of it on both engines
   --out DIR     write each differing or crashing module as DIR/seed-N.wasm with seed-N.json
@@ -20,8 +32,11 @@ const USAGE = `usage: wasm-rt fuzz [options]
                 wasm-shrink finds that still differs the same way); findings of the same kind
                 are written once and counted as duplicates
   --json FILE   a report of the run
-A case where a stack or memory runs out on either engine has no verdict (poison).
+A case where a stack or memory runs out on either engine has no verdict (poison); a case that
+runs longer than 60 s is a hang (a crash).
 Exit code: 0 no divergence and no crash; 1 otherwise; 2 usage error.`;
+
+const MODES = ['plain', 'api', 'limits', 'mutate'];
 
 function options(argv) {
   const { values } = parseArgv(argv, {
@@ -30,9 +45,11 @@ function options(argv) {
     seed: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'string' },
-    mutate: { type: 'boolean', default: false },
+    ...Object.fromEntries(MODES.map((m) => [m, { type: 'boolean', default: false }])),
     help: { type: 'boolean', short: 'h', default: false },
   });
+  const modes = MODES.filter((m) => values[m]);
+  if (modes.length > 1) throw new UsageError(`--${modes.join(' and --')} do not go together`);
   return {
     help: values.help,
     seconds: integerOption(values.time, 'time'),
@@ -40,9 +57,12 @@ function options(argv) {
     seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : integerOption(values.seed, 'seed', 0),
     out: values.out,
     json: values.json,
-    mutate: values.mutate,
+    mode: modes[0] ?? 'boundary',
   };
 }
+
+// A case that takes longer than this is a hang: the worker is killed and the case recorded.
+const HANG_MS = 60_000;
 
 async function main(argv) {
   const o = parseCommandLine('fuzz', USAGE, options, argv);
@@ -54,6 +74,7 @@ async function main(argv) {
   let calls = 0;
   let poison = 0;
   let known = 0;
+  let stopped = 0;
   let seed = o.seed;
   const more = () => (o.count !== undefined ? modules < o.count : Date.now() - started < o.seconds * 1000);
   // Findings with the same signature (which step differed, and how each engine ended it) are
@@ -86,28 +107,38 @@ async function main(argv) {
     // One worker process until it crashes; a crash costs the seed it was on.
     await new Promise((resolve) => {
       // Generated modules are not worth keeping in the code cache.
-      const worker = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, WASM_RT_CACHE: 'off' } });
+      // --expose-gc: imports may collect garbage in the middle of a call.
+      const worker = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: ['--expose-gc'], env: { ...process.env, WASM_RT_CACHE: 'off' } });
       let stderr = '';
       worker.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
       let current = seed;
+      let hung = false;
+      let watch;
       const next = () => {
+        clearTimeout(watch);
         if (!more()) return worker.kill();
         current = seed++;
-        worker.send({ seed: current, mutate: o.mutate });
+        worker.send({ seed: current, mode: o.mode });
+        watch = setTimeout(() => {
+          hung = true;
+          worker.kill('SIGKILL');
+        }, HANG_MS);
       };
       worker.on('message', (m) => {
         modules += 1;
         calls += m.calls ?? 0;
         if (m.verdict === 'poison') poison += 1;
         if (m.verdict === 'known') known += 1;
+        stopped += m.stopped ?? 0;
         if (m.verdict === 'divergence') record({ seed: m.seed, kind: 'divergence', differences: m.differences, reproducer: m.reproducer }, m.bytes, m.reduced);
         if (process.stderr.isTTY) process.stderr.write(`\r${modules} modules, ${findings.length} findings, ${((Date.now() - started) / 1000).toFixed(0)} s, seed ${m.seed}\x1b[K`);
         next();
       });
       worker.on('exit', (code, signal) => {
-        if (code !== null && code !== 0 || (signal && signal !== 'SIGTERM')) {
+        clearTimeout(watch);
+        if (hung || (code !== null && code !== 0) || (signal && signal !== 'SIGTERM')) {
           modules += 1;
-          record({ seed: current, kind: `crash (${signal ?? `exit ${code}`})`, stderr });
+          record({ seed: current, kind: hung ? `crash (hang: no verdict after ${HANG_MS / 1000} s)` : `crash (${signal ?? `exit ${code}`})`, stderr });
         }
         resolve();
       });
@@ -119,8 +150,8 @@ async function main(argv) {
   const count = (list) => list.reduce((n, f) => n + 1 + f.duplicates, 0);
   const crashes = count(findings.filter((f) => f.kind.startsWith('crash')));
   const divergences = count(findings.filter((f) => !f.kind.startsWith('crash')));
-  if (o.json) fs.writeFileSync(o.json, `${JSON.stringify({ firstSeed: o.seed, mutate: o.mutate, modules, calls, divergences, poison, known, crashes, seconds, findings }, null, 2)}\n`);
-  process.stdout.write(`seeds ${o.seed}..${seed - 1} in ${seconds.toFixed(0)} s (${((modules / seconds) * 60).toFixed(0)} modules a minute)${known ? `; ${known} known divergences (fuzz/known-divergences.md)` : ''}\n`);
+  if (o.json) fs.writeFileSync(o.json, `${JSON.stringify({ firstSeed: o.seed, mode: o.mode, mutate: o.mode === 'mutate', modules, calls, divergences, poison, known, stopped, crashes, seconds, findings }, null, 2)}\n`);
+  process.stdout.write(`${o.mode}: seeds ${o.seed}..${seed - 1} in ${seconds.toFixed(0)} s (${((modules / seconds) * 60).toFixed(0)} cases a minute)${o.mode === 'limits' ? `; ${stopped} calls stopped by their limit` : ''}${known ? `; ${known} known divergences (fuzz/known-divergences.md)` : ''}\n`);
   process.stdout.write(`fuzz: modules ${modules} calls ${calls} divergences ${divergences} poison ${poison} crashes ${crashes}\n`);
   return findings.length ? 1 : 0;
 }
