@@ -69,6 +69,7 @@ const KNOWN_RT = new RegExp(
     'memory64 must be enabled',
     'unsupported element type in element section: exnref',
     'tables of types other than funcref or externref',
+    'the cranelift compiler panicked on this module',
   ].join('|'),
 );
 const KNOWN_V8 = /Invalid opcode 0x(a|1f) |invalid value type 0x(69|74) |Unknown heap type -1[23] |invalid alignment/;
