@@ -101,16 +101,23 @@ fn entropy(seed: u64, len: usize) -> Vec<u8> {
   out
 }
 
-/// Each exported function's name and parameter and result types ('i', 'I', 'f', 'F', 'v', 'r').
-fn exported_signatures(bytes: &[u8]) -> Vec<(String, String, String)> {
-  let code = |t: &ValType| match t {
+/// A value type as the JS side of the fuzzer names it: 'i', 'I', 'f', 'F', 'v', 'r' (funcref),
+/// 'e' (externref), 'x' (any other reference).
+fn code(t: &ValType) -> char {
+  match t {
     ValType::I32 => 'i',
     ValType::I64 => 'I',
     ValType::F32 => 'f',
     ValType::F64 => 'F',
     ValType::V128 => 'v',
-    ValType::Ref(_) => 'r',
-  };
+    ValType::Ref(r) if r.is_func_ref() => 'r',
+    ValType::Ref(r) if r.is_extern_ref() => 'e',
+    ValType::Ref(_) => 'x',
+  }
+}
+
+/// Each exported function's name and parameter and result types (`code`).
+fn exported_signatures(bytes: &[u8]) -> Vec<(String, String, String)> {
   let mut types = Vec::new();
   let mut funcs = Vec::new();
   let mut out = Vec::new();
@@ -210,16 +217,6 @@ pub fn module(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 pub fn imports(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   use wasmer_compiler::wasmparser::TypeRef;
   let bytes = napi_raw::uint8array_bytes(env, args[0])?;
-  let code = |t: &ValType| match t {
-    ValType::I32 => 'i',
-    ValType::I64 => 'I',
-    ValType::F32 => 'f',
-    ValType::F64 => 'F',
-    ValType::V128 => 'v',
-    ValType::Ref(r) if r.is_func_ref() => 'r',
-    ValType::Ref(r) if r.is_extern_ref() => 'e',
-    ValType::Ref(_) => 'x',
-  };
   let mut funcs: Vec<String> = Vec::new();
   let mut out = Vec::new();
   for payload in Parser::new(0).parse_all(&bytes).flatten() {
