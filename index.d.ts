@@ -82,6 +82,8 @@ declare const wasmRt: {
   serialize(module: WebAssembly.Module): Uint8Array;
   /** The module `serialize` made bytes of; a TypeError for damaged or foreign bytes. */
   deserialize(bytes: ArrayBuffer | ArrayBufferView): WebAssembly.Module;
+  /** The compiler whose code `module` runs (a tiered module's: singlepass until cranelift's code is in the cache). */
+  compilerOf(module: WebAssembly.Module): Compiler;
   /** The code cache on disk: where it is and what this process did with it. */
   codeCache(): CodeCacheInfo;
   /** The compilers built into this binary. */

@@ -1,7 +1,7 @@
 'use strict';
 // wasm-rt: the WebAssembly JS API on the wasmer engine.
 const { WebAssembly } = require('./lib/namespace');
-const { compile, compileSync, serialize, deserialize, compilers, defaultCompiler } = require('./lib/extensions');
+const { compile, compileSync, serialize, deserialize, compilerOf, compilers, defaultCompiler } = require('./lib/extensions');
 const { WASI } = require('./lib/wasi');
 const native = require('./lib/native');
 const { compareModule } = require('./lib/differential');
@@ -22,6 +22,7 @@ module.exports = {
   compileSync,
   serialize,
   deserialize,
+  compilerOf,
   compilers,
   defaultCompiler,
   codeCache,

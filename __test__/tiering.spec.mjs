@@ -1,7 +1,8 @@
-// Tiered compiles, the JS API's default: a large module is usable after singlepass's compile,
-// cranelift's code reaches the code cache in the background for the next process, and modules
-// of the two tiers still link together. Each case runs fresh processes with their own cache.
-import { execFileSync } from 'node:child_process';
+// Tiered compiles, the JS API's default: a large module is usable after singlepass's compile;
+// singlepass's code reaches the code cache for the next process; once the module is instantiated,
+// a detached helper puts cranelift's code there in its place (src/tier_up.rs); modules of the two
+// tiers still link together. Each case runs fresh processes with their own cache.
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,52 +25,111 @@ function large(extra = '') {
 }
 
 /** Runs `body` (JS with `rt`, `bytes` and `done(value)`) in a fresh process using cache `dir`. */
-function child(dir, bytesFile, body) {
+function child(dir, bytesFile, body, env = {}) {
   const script = `const rt = require(${JSON.stringify(path.join(ROOT, 'index.js'))});
     const bytes = require('fs').readFileSync(${JSON.stringify(bytesFile)});
     const done = (v) => { console.log(JSON.stringify(v)); process.exit(0); };
     ${body}`;
-  return JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, WASM_RT_CACHE_DIR: dir }, encoding: 'utf8', timeout: 120_000 }));
+  return JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, WASM_RT_CACHE_DIR: dir, ...env }, encoding: 'utf8', timeout: 120_000 }));
+}
+
+/** The compiled entries in cache `dir`, and the tier-up jobs waiting there. */
+function entries(dir) {
+  const jobs = fs.existsSync(path.join(dir, 'tier-up')) ? fs.readdirSync(path.join(dir, 'tier-up')).filter((f) => f.endsWith('.job')) : [];
+  return { entries: fs.readdirSync(dir).filter((f) => f.endsWith('.wasmrt')).length, jobs: jobs.length };
+}
+
+/** Runs `probe` (a child's body) until it reports cranelift, for up to two minutes. */
+async function untilCranelift(probe) {
+  for (let t = Date.now(); Date.now() - t < 120_000; await new Promise((r) => setTimeout(r, 250))) {
+    const r = probe();
+    if (r.compiler === 'cranelift') return r;
+  }
+  throw new Error('cranelift code never reached the cache');
+}
+
+const PROBE = `const m = new rt.WebAssembly.Module(bytes);
+  done({ compiler: rt.compilerOf(m), answer: new rt.WebAssembly.Instance(m).exports.f41(), cache: rt.codeCache() });`;
+
+function largeFile(dir, extra) {
+  const file = path.join(dir, '..', `${path.basename(dir)}.wasm`);
+  fs.writeFileSync(file, large(extra));
+  dirs.push(file);
+  return file;
 }
 
 describe('tiered compiles', () => {
-  it('a large module runs at once; cranelift’s code reaches the cache for the next process', () => {
+  it('a large module runs at once; its singlepass code serves the next process, cranelift’s the ones after', async () => {
     const dir = folder();
-    const file = path.join(dir, '..', `${path.basename(dir)}.wasm`);
-    fs.writeFileSync(file, large());
+    const file = largeFile(dir);
     expect(fs.statSync(file).size).toBeGreaterThan(128 << 10);
+    // process.exit at once: the process still waits for singlepass's entry to be written.
     const first = child(dir, file, `
       const m = new rt.WebAssembly.Module(bytes);
-      const i = new rt.WebAssembly.Instance(m);
-      const answer = i.exports.f41();
-      const right = rt.codeCache();
-      // Wait for the background compile to store cranelift's code.
-      const wait = () => (rt.codeCache().stored > 0 ? done({ answer, right, later: rt.codeCache() }) : setTimeout(wait, 50));
-      wait();`);
-    // At once: singlepass's code, nothing loaded or stored yet; later: cranelift's stored.
-    expect(first).toMatchObject({ answer: 41, right: { loaded: 0, stored: 0 }, later: { stored: 1 } });
-    const second = child(dir, file, `
-      const i = new rt.WebAssembly.Instance(new rt.WebAssembly.Module(bytes));
-      done({ answer: i.exports.f41(), cache: rt.codeCache() });`);
+      done({ compiler: rt.compilerOf(m), answer: new rt.WebAssembly.Instance(m).exports.f41(), cache: rt.codeCache() });`);
+    expect(first).toMatchObject({ compiler: 'singlepass', answer: 41, cache: { loaded: 0 } });
+    // The next process loads one tier or the other, whichever the helper has left by then.
+    const second = child(dir, file, PROBE);
     expect(second).toMatchObject({ answer: 41, cache: { loaded: 1, stored: 0 } });
-    fs.rmSync(file, { force: true });
-  }, 180_000);
+    const later = await untilCranelift(() => child(dir, file, PROBE));
+    expect(later).toMatchObject({ answer: 41, cache: { loaded: 1, stored: 0 } });
+    // Cranelift's entry replaced singlepass's; no job is left.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(entries(dir)).toEqual({ entries: 1, jobs: 0 });
+  }, 240_000);
 
-  it('a module never instantiated is not compiled again by cranelift', () => {
+  it('a module never instantiated is not compiled again by cranelift', async () => {
     const dir = folder();
-    const file = path.join(dir, '..', `${path.basename(dir)}.wasm`);
-    fs.writeFileSync(file, large());
-    // Long enough for the background compile (about 0.3 s for this module) had it been queued.
+    const file = largeFile(dir);
     const r = child(dir, file, `
       const m = new rt.WebAssembly.Module(bytes);
-      setTimeout(() => {
-        const before = rt.codeCache();
-        new rt.WebAssembly.Instance(m);
-        const wait = () => (rt.codeCache().stored > 0 ? done({ before, after: rt.codeCache() }) : setTimeout(wait, 50));
-        wait();
-      }, 1500);`);
-    expect(r).toMatchObject({ before: { stored: 0 }, after: { stored: 1 } });
-    fs.rmSync(file, { force: true });
+      setTimeout(() => done({ compiler: rt.compilerOf(m) }), 500);`);
+    expect(r).toEqual({ compiler: 'singlepass' });
+    expect(entries(dir)).toEqual({ entries: 1, jobs: 0 });
+    expect(fs.existsSync(path.join(dir, 'tier-up'))).toBe(false);
+    // The next process loads singlepass's code, and its instance queues the tier-up.
+    expect(child(dir, file, PROBE)).toMatchObject({ compiler: 'singlepass', cache: { loaded: 1 } });
+    await untilCranelift(() => child(dir, file, PROBE));
+  }, 240_000);
+
+  it('WASM_RT_TIER_UP=off: no helper, singlepass’s code stays', async () => {
+    const dir = folder();
+    const file = largeFile(dir);
+    const off = { WASM_RT_TIER_UP: 'off' };
+    expect(child(dir, file, PROBE, off)).toMatchObject({ compiler: 'singlepass', answer: 41 });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(fs.existsSync(path.join(dir, 'tier-up'))).toBe(false);
+    expect(child(dir, file, PROBE, off)).toMatchObject({ compiler: 'singlepass', cache: { loaded: 1 } });
+  }, 120_000);
+
+  it('without a code cache, this process tiers up, and later modules of the same bytes get cranelift', () => {
+    const dir = folder();
+    const file = largeFile(dir);
+    const r = child(dir, file, `
+      const m = new rt.WebAssembly.Module(bytes);
+      new rt.WebAssembly.Instance(m);
+      const wait = () => {
+        const again = new rt.WebAssembly.Module(bytes);
+        if (rt.compilerOf(again) !== 'cranelift') return setTimeout(wait, 50);
+        done({ first: rt.compilerOf(m), again: rt.compilerOf(again), answer: new rt.WebAssembly.Instance(again).exports.f41(), cache: rt.codeCache() });
+      };
+      wait();`, { WASM_RT_CACHE: 'off' });
+    expect(r).toEqual({ first: 'singlepass', again: 'cranelift', answer: 41, cache: { dir: null, loaded: 0, stored: 0, rejected: 0 } });
+  }, 120_000);
+
+  it('the helper drops damaged and mislabelled jobs without compiling them', () => {
+    const dir = folder();
+    const jobs = path.join(dir, 'tier-up');
+    fs.mkdirSync(jobs, { mode: 0o700 });
+    fs.writeFileSync(path.join(jobs, `${'0'.repeat(64)}.job`), 'not a job');
+    // A well-formed job whose bytes do not match its name (the key of other bytes).
+    fs.writeFileSync(path.join(jobs, `${'1'.repeat(64)}.job`), Buffer.concat([Buffer.from('WASMRTJ1'), Buffer.from([0]), large()]));
+    fs.writeFileSync(path.join(jobs, `${'2'.repeat(64)}.job`), Buffer.concat([Buffer.from('WASMRTJ1'), Buffer.from([9])]));
+    const helper = path.join(ROOT, 'lib', 'cli', 'tier-up.js');
+    const r = spawnSync(process.execPath, [helper], { env: { ...process.env, WASM_RT_CACHE_DIR: dir }, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(entries(dir)).toEqual({ entries: 0, jobs: 0 });
   }, 120_000);
 
   it('a module singlepass cannot compile goes to cranelift at once', () => {

@@ -56,4 +56,9 @@ function deserialize(bytes) {
   return moduleFromHandle(handle, wasm);
 }
 
-module.exports = { compile, compileSync, serialize, deserialize, compilers: COMPILERS, defaultCompiler };
+/** The compiler whose code a module runs: 'cranelift' or 'singlepass' (a tiered module's first tier). */
+function compilerOf(module) {
+  return native.moduleCompiler(moduleHandle(module, 'wasm-rt compilerOf()'));
+}
+
+module.exports = { compile, compileSync, serialize, deserialize, compilerOf, compilers: COMPILERS, defaultCompiler };

@@ -31,6 +31,8 @@ function raise() {
 }
 
 const raw = load();
+// The script the addon starts to tier big modules up after this process (src/tier_up.rs).
+raw.setTierUpHelper(path.join(__dirname, 'cli', 'tier-up.js'));
 const native = { failure, raise };
 for (const [name, f] of Object.entries(raw)) {
   native[name] = (...args) => {

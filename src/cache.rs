@@ -24,11 +24,11 @@ use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use wasmer::{Engine, Module};
 
-use crate::engine::{Checks, Compiler};
+use crate::engine::{Checks, Compiled, Compiler};
 
 const MAGIC: &[u8; 8] = b"WASMRTC1";
 /// magic, payload length (u64 LE), BLAKE3 of the payload, the entry's key.
@@ -123,7 +123,24 @@ pub fn key(compiler: Compiler, checks: Checks, digest: &Digest) -> Key {
   *h.finalize().as_bytes()
 }
 
-fn hex(key: &Key) -> String {
+/// The cache's folder, when there is a cache.
+pub fn dir() -> Option<&'static Path> {
+  cache().map(|c| c.dir.as_path())
+}
+
+/// Whether an entry is stored for `key` (not checked: `load` does that).
+pub fn has(key: &Key) -> bool {
+  cache().is_some_and(|c| entry_path(c, key).is_file())
+}
+
+/// Removes the entry of `key`, if any.
+pub fn remove(key: &Key) {
+  if let Some(c) = cache() {
+    let _ = fs::remove_file(entry_path(c, key));
+  }
+}
+
+pub fn hex(key: &Key) -> String {
   key.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -145,7 +162,7 @@ fn payload<'a>(data: &'a [u8], key: &Key) -> Option<&'a [u8]> {
 }
 
 /// Deserializes a checked entry's payload. None when the payload is not an artifact for `engine`.
-fn deserialize(engine: &Engine, body: &[u8]) -> Option<Module> {
+fn deserialize(engine: &Engine, body: impl wasmer::IntoBytes) -> Option<Module> {
   // SAFETY: the payload is what this cache wrote for this key (hash and key checked above) in a
   // folder only this user can write; see the module comment for what that trusts.
   std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { Module::deserialize(engine, body) })).ok()?.ok()
@@ -165,9 +182,21 @@ pub fn load(engine: &Engine, key: &Key) -> Option<Module> {
     return None;
   }
   // SAFETY: a read-only private mapping of our own file; entries are never written in place
-  // (a new entry replaces the old by rename), so its bytes do not change under us.
+  // (a new entry replaces the old by rename, eviction unlinks), so its bytes do not change
+  // under us for as long as the mapping lives, which is as long as the module.
   let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
-  let module = payload(&map, key).and_then(|body| deserialize(engine, body));
+  let (at, len) = (map.as_ptr(), map.len());
+  // wasmer keeps the artifact's bytes for the module's life (its metadata is read from them in
+  // place): handed the mapping, it copies nothing (a slice would be copied: biome's 410 MB).
+  let module = payload(&map, key).is_some().then(|| bytes::Bytes::from_owner(map).slice(HEADER..)).and_then(|body| deserialize(engine, body));
+  if module.is_some() {
+    // The check and the load read every page; those of the code, now copied into code memory,
+    // are not read again. Dropped from this process's memory, any page read later comes back
+    // from the file.
+    // SAFETY: the range is the read-only private file mapping the module now owns; DONTNEED on
+    // such a mapping only makes later reads fault the file's contents in again.
+    unsafe { libc::madvise(at as *mut libc::c_void, len, libc::MADV_DONTNEED) };
+  }
   match &module {
     Some(_) => {
       LOADED.fetch_add(1, Ordering::Relaxed);
@@ -218,6 +247,52 @@ pub fn store(key: &Key, module: &Module, wasm_len: usize) {
     Some(total) if total + (HEADER + body.len()) as u64 <= c.max_bytes => Some(total + (HEADER + body.len()) as u64),
     _ => Some(evict(c)),
   };
+}
+
+/// Stores `module` under `key` on the cache's writer thread: a big module's entry takes seconds
+/// to serialize and write (biome's singlepass code: 392 MB, 2.9 s), which its first run need not
+/// wait for. The process waits for what is queued when it exits (`finish_at_exit`), for at most
+/// `EXIT_WAIT`. An entry whose `superseded_by` entry exists by then is not written.
+pub fn store_soon(key: Key, module: Arc<Compiled>, wasm_len: usize, superseded_by: Key) {
+  use std::sync::mpsc::{channel, Sender};
+  type Job = (Key, Arc<Compiled>, usize, Key);
+  static WRITER: OnceLock<Option<std::sync::Mutex<Sender<Job>>>> = OnceLock::new();
+  if cache().is_none() {
+    return;
+  }
+  let writer = WRITER.get_or_init(|| {
+    let (tx, rx) = channel::<Job>();
+    let spawned = std::thread::Builder::new().name("wasm-rt cache writer".into()).spawn(move || {
+      for (key, module, len, superseded_by) in rx {
+        if !has(&superseded_by) {
+          store(&key, &module, len);
+        }
+        drop(module);
+        let (pending, idle) = &PENDING;
+        *pending.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        idle.notify_all();
+      }
+    });
+    spawned.ok().map(|_| {
+      // SAFETY: registers a plain function with no arguments, run once at exit.
+      unsafe { libc::atexit(finish_at_exit) };
+      std::sync::Mutex::new(tx)
+    })
+  });
+  let Some(writer) = writer else { return };
+  *PENDING.0.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+  if writer.lock().unwrap_or_else(|e| e.into_inner()).send((key, module, wasm_len, superseded_by)).is_err() {
+    *PENDING.0.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+  }
+}
+
+static PENDING: (std::sync::Mutex<u32>, std::sync::Condvar) = (std::sync::Mutex::new(0), std::sync::Condvar::new());
+const EXIT_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+extern "C" fn finish_at_exit() {
+  let (pending, idle) = &PENDING;
+  let guard = pending.lock().unwrap_or_else(|e| e.into_inner());
+  let _ = idle.wait_timeout_while(guard, EXIT_WAIT, |n| *n > 0);
 }
 
 fn rand_suffix() -> u64 {
@@ -302,7 +377,7 @@ pub fn serialize(compiler: Compiler, checks: Checks, wasm: &[u8], module: &Modul
 
 /// The module `serialize` made, after the same checks as a cache entry's: format, settings (the
 /// same wasm-rt, wasmer, compiler settings and CPU features), lengths and hash.
-pub fn deserialize_checked(data: &[u8]) -> Result<(Compiler, Checks, Vec<u8>, Module), String> {
+pub fn deserialize_checked(data: &[u8]) -> Result<(Compiler, Checks, Vec<u8>, Arc<Compiled>), String> {
   let bad = || "wasm-rt deserialize(): these bytes are not a module serialized by wasm-rt".to_string();
   if data.len() < SERIAL_HEADER || &data[..8] != SERIAL_MAGIC {
     return Err(bad());
@@ -325,6 +400,6 @@ pub fn deserialize_checked(data: &[u8]) -> Result<(Compiler, Checks, Vec<u8>, Mo
     return Err("wasm-rt deserialize(): the bytes are damaged (length or hash does not match)".into());
   }
   let (wasm, artifact) = body.split_at(wasm_len);
-  let module = deserialize(&crate::engine::engine_for(compiler, checks), artifact).ok_or_else(bad)?;
+  let module = crate::engine::compile(compiler, checks, wasm.len(), |e| deserialize(e, artifact).ok_or_else(bad))?;
   Ok((compiler, checks, wasm.to_vec(), module))
 }

@@ -1,11 +1,13 @@
-//! One wasmer engine per compiler, shared by every store of the process.
+//! wasmer engines: per compiler and checks, in generations that free their code (`compile`),
+//! and one per compiler on which every store runs (`store_engine`).
 
 use std::cell::RefCell;
 use std::ptr::NonNull;
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use wasmer::sys::{BaseTunables, CompilerConfig, Cranelift, EngineBuilder, NativeEngineExt, Singlepass, Tunables};
-use wasmer::{AsStoreMut, AsStoreRef, Engine, Memory, MemoryType, Pages, TableType};
+use wasmer::{AsStoreMut, AsStoreRef, Engine, Memory, MemoryType, Module, Pages, TableType};
 use wasmer_vm::{LinearMemory, MemoryError, MemoryStyle, TableStyle, VMMemory, VMMemoryDefinition, VMSharedMemory, VMTable, VMTableDefinition};
 
 use crate::limits::instrument::Instrument;
@@ -100,44 +102,116 @@ fn build(compiler: Compiler, checks: Checks) -> Engine {
   }
 }
 
-static ENGINES: RwLock<[Option<Engine>; 6]> = RwLock::new([None, None, None, None, None, None]);
+/// **Generations.** wasmer frees machine code only when the engine that compiled it drops: an
+/// engine's code memories only grow (research/node-versions-and-code-memory.md; measured: 20,000
+/// distinct small modules compiled and dropped, 460 MiB for the rest of the process, and every
+/// trap slower as libgcc searches every module's unwind tables ever registered). So modules are
+/// compiled by the *current generation* of each engine, which is replaced by a fresh one after
+/// `GENERATION_MODULES` modules or `GENERATION_BYTES` of wasm; each module (`Compiled`) holds
+/// its generation, and a generation's code returns to the system when its last module drops.
+/// Stores do not hold a generation: they run on `store_engine`, which compiles nothing but
+/// wasm-rt's own small modules, kept for the life of the process.
+const GENERATION_MODULES: u32 = 128;
+const GENERATION_BYTES: usize = 32 << 20;
+
+struct Generation {
+  engine: Engine,
+  modules: u32,
+  bytes: usize,
+}
+
+static ENGINES: RwLock<[Option<Generation>; 6]> = RwLock::new([None, None, None, None, None, None]);
 
 fn slot(compiler: Compiler, checks: Checks) -> usize {
   compiler as usize + 2 * checks as usize
 }
 
-/// The engine of `compiler` (an `Arc` inside: cloning is cheap).
-pub fn engine(compiler: Compiler) -> Engine {
-  engine_for(compiler, Checks::None)
+/// The engine of `compiler` on which stores run (an `Arc` inside: cloning is cheap). Any engine
+/// can run a module compiled by another once it knows the module's types (`Compiled::register`).
+pub fn store_engine(compiler: Compiler) -> Engine {
+  static STORE_ENGINES: [OnceLock<Engine>; 2] = [OnceLock::new(), OnceLock::new()];
+  STORE_ENGINES[compiler as usize].get_or_init(|| build(compiler, Checks::None)).clone()
 }
 
-/// The engine of `compiler` that compiles in `checks`.
-pub fn engine_for(compiler: Compiler, checks: Checks) -> Engine {
-  if let Some(e) = &ENGINES.read().unwrap_or_else(|e| e.into_inner())[slot(compiler, checks)] {
-    return e.clone();
+/// A module's compiled code, with the engine generation that holds it.
+pub struct Compiled {
+  /// Declared first, so dropped first: the artifact unregisters its trap information before its
+  /// code can be freed (wasmer's `Module` notes the same order).
+  module: Module,
+  _generation: Engine,
+  /// The compilers whose store engine knows this module's function types, as bits.
+  registered: AtomicU8,
+}
+
+impl std::ops::Deref for Compiled {
+  type Target = Module;
+  fn deref(&self) -> &Module {
+    &self.module
+  }
+}
+
+impl Compiled {
+  /// Makes this module's function types known to `store`'s engine. wasmer looks up the type of
+  /// a funcref that reaches the host (`table.get`, a funcref result or global) in the registry
+  /// of the store's engine, and panics ("Signature not found in store") for a type it lacks.
+  /// The registry also refuses two types of one hash, which keeps `call_indirect`'s hash check
+  /// sound within the store.
+  pub fn register(&self, store: &impl AsStoreRef) {
+    let store = store.as_store_ref();
+    let id = store.engine().id();
+    let Some(compiler) = [Compiler::Cranelift, Compiler::Singlepass].into_iter().find(|c| store_engine(*c).id() == id) else {
+      return;
+    };
+    let bit = 1 << compiler as u8;
+    if self.registered.fetch_or(bit, Ordering::Relaxed) & bit != 0 {
+      return;
+    }
+    let engine = store.engine().as_sys();
+    for ty in self.module.info().signatures.values() {
+      engine.register_signature(ty);
+    }
+  }
+}
+
+/// Compiles (or loads) a module with `make`, given the current generation of the engine of
+/// `compiler` and `checks`; `wasm_len` counts toward that generation's turn.
+pub fn compile<E>(compiler: Compiler, checks: Checks, wasm_len: usize, make: impl FnOnce(&Engine) -> Result<Module, E>) -> Result<Arc<Compiled>, E> {
+  let engine = current(compiler, checks);
+  let module = make(&engine)?;
+  let mut engines = ENGINES.write().unwrap_or_else(|e| e.into_inner());
+  if let Some(g) = &mut engines[slot(compiler, checks)] {
+    if g.engine.id() == engine.id() {
+      g.modules += 1;
+      g.bytes += wasm_len;
+      if g.modules >= GENERATION_MODULES || g.bytes >= GENERATION_BYTES {
+        engines[slot(compiler, checks)] = None;
+      }
+    }
+  }
+  Ok(Arc::new(Compiled { module, _generation: engine, registered: AtomicU8::new(0) }))
+}
+
+/// A module of wasm-rt's own (a few per process, kept for its life), compiled by the store
+/// engine of cranelift, so that it pins no generation.
+pub fn compile_permanent<E>(make: impl FnOnce(&Engine) -> Result<Module, E>) -> Result<Arc<Compiled>, E> {
+  let engine = store_engine(Compiler::Cranelift);
+  let module = make(&engine)?;
+  Ok(Arc::new(Compiled { module, _generation: engine, registered: AtomicU8::new(0) }))
+}
+
+fn current(compiler: Compiler, checks: Checks) -> Engine {
+  if let Some(g) = &ENGINES.read().unwrap_or_else(|e| e.into_inner())[slot(compiler, checks)] {
+    return g.engine.clone();
   }
   let mut engines = ENGINES.write().unwrap_or_else(|e| e.into_inner());
-  engines[slot(compiler, checks)].get_or_insert_with(|| build(compiler, checks)).clone()
+  engines[slot(compiler, checks)].get_or_insert_with(|| Generation { engine: build(compiler, checks), modules: 0, bytes: 0 }).engine.clone()
 }
 
-/// Makes `module`'s function types known to the engine of `store`. wasmer looks up the type of a
-/// funcref that reaches the host (`table.get`, a funcref result or global) in the registry of
-/// the store's engine, and panicked ("Signature not found in store") for a module compiled by an
-/// engine with checks: every module of a worker, and any limited one. The registry also refuses
-/// two types of one hash, which keeps `call_indirect`'s hash check sound within the store.
-pub fn register_types(store: &impl AsStoreRef, module: &wasmer::Module) {
-  let store = store.as_store_ref();
-  let engine = store.engine().as_sys();
-  for ty in module.info().signatures.values() {
-    engine.register_signature(ty);
-  }
-}
-
-/// Puts a fresh engine in place of one a compiler panic left unusable: wasmer compiles while
-/// holding the engine's lock, and a panic poisons it for every later compile. Stores made before
-/// keep the old engine; what they already run keeps working.
+/// Retires the current generation of an engine that a compiler panic left unusable: wasmer
+/// compiles while holding the engine's lock, and a panic poisons it for every later compile.
+/// Modules compiled before keep the old engine; what they already run keeps working.
 pub fn renew(compiler: Compiler, checks: Checks) {
-  ENGINES.write().unwrap_or_else(|e| e.into_inner())[slot(compiler, checks)] = Some(build(compiler, checks));
+  ENGINES.write().unwrap_or_else(|e| e.into_inner())[slot(compiler, checks)] = None;
 }
 
 thread_local! {

@@ -33,11 +33,12 @@
 use std::cell::{Cell, RefCell, UnsafeCell};
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use napi::sys::{napi_env, napi_ref, napi_value};
 use wasmer::{AsStoreMut, Extern, Function, Store, StoreMut};
 
-use crate::engine::{self, Compiler};
+use crate::engine::{self, Compiled, Compiler};
 use crate::napi_raw::{self, JsResult};
 
 pub struct Group {
@@ -54,6 +55,9 @@ pub struct Group {
   instances: Cell<u32>,
   /// Bytes reported to V8 for the memories this group's instances define (see memory.rs).
   external: Cell<i64>,
+  /// The compiled modules of this group's instances: their code must outlive the store, which
+  /// is declared (so dropped) before them.
+  modules: RefCell<Vec<Arc<Compiled>>>,
 }
 
 struct ResetOnDrop<'a>(&'a Cell<bool>);
@@ -69,13 +73,14 @@ impl Group {
     Rc::new(Self {
       env,
       compiler,
-      store: UnsafeCell::new(Store::new(engine::engine(compiler))),
+      store: UnsafeCell::new(Store::new(engine::store_engine(compiler))),
       busy: Cell::new(false),
       anchor: Cell::new(std::ptr::null_mut()),
       slots: Cell::new(0),
       functions: RefCell::new(HashMap::new()),
       instances: Cell::new(0),
       external: Cell::new(0),
+      modules: RefCell::new(Vec::new()),
     })
   }
 
@@ -86,6 +91,15 @@ impl Group {
     if cost > 0 {
       crate::memory::account(self.env, cost);
       self.external.set(self.external.get() + cost);
+    }
+  }
+
+  /// Keeps `module`'s code for as long as this store lives, and makes its types known to it.
+  pub fn keep(&self, store: &impl wasmer::AsStoreRef, module: &Arc<Compiled>) {
+    module.register(store);
+    let mut modules = self.modules.borrow_mut();
+    if !modules.iter().any(|m| Arc::ptr_eq(m, module)) {
+      modules.push(module.clone());
     }
   }
 

@@ -3,13 +3,14 @@
 //! lib/instance.js; this receives one value per import, in module order.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use napi::sys::{napi_env, napi_value};
-use wasmer::{Extern, ExternType, Function, FunctionType, Global, Instance, InstantiationError, Module, Type};
+use wasmer::{Extern, ExternType, Function, FunctionType, Global, Instance, InstantiationError, Type};
 use wasmer_types::ExportIndex;
 
 use crate::bridge::{catchable, errors, exported, host, string_builtins, values};
-use crate::engine::{self, Caps, TABLE_SIZE_LIMIT};
+use crate::engine::{self, Caps, Compiled, TABLE_SIZE_LIMIT};
 use crate::limits::{self, InstanceLimits};
 use crate::{global, memory, table, tag};
 use crate::group::Group;
@@ -23,7 +24,7 @@ use crate::state;
 /// compiled tiered follows its imports to a group of either compiler, recompiled for it (the
 /// code cache and the process's map make that cheap after the first time). Lone objects then
 /// move into the group (see group.rs).
-fn choose_group(env: napi_env, values: &[napi_value], nm: &crate::module::NativeModule) -> JsResult<(Rc<Group>, Module)> {
+fn choose_group(env: napi_env, values: &[napi_value], nm: &crate::module::NativeModule) -> JsResult<(Rc<Group>, Arc<Compiled>)> {
   let objects = values.iter().filter_map(|v| {
     memory::home_group(env, *v)
       .or_else(|| table::home_group(env, *v))
@@ -91,9 +92,7 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let mut wasmer_instance = None;
   let mut instance_limits = None;
   let out = group.enter(|store| {
-    if nm.checks != engine::Checks::None {
-      engine::register_types(store, &module);
-    }
+    group.keep(store, &module);
     // By position, as the spec links them: two imports of the same name stay two imports.
     let mut externs = Vec::with_capacity(values_in.len());
     // The host functions made here: (import index, type, JS value, an exported function of

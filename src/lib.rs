@@ -21,6 +21,7 @@ mod shared_memory;
 mod state;
 mod table;
 mod tag;
+mod tier_up;
 mod wasi;
 mod wast;
 
@@ -121,6 +122,7 @@ const FUNCTIONS: &[(&str, NativeFn)] = &[
   ("moduleExports", module::exports),
   ("moduleSerialize", module::serialize),
   ("moduleChecks", module::checks),
+  ("moduleCompiler", module::compiler),
   ("moduleDeserialize", module::deserialize),
   ("instantiate", instance::instantiate),
   ("instanceLimits", instance::get_limits),
@@ -152,6 +154,8 @@ const FUNCTIONS: &[(&str, NativeFn)] = &[
   ("tagNewJS", tag::create_js_tag),
   ("tagParams", tag::params),
   ("cacheInfo", cache::info),
+  ("setTierUpHelper", tier_up::set_helper),
+  ("tierUpDrain", tier_up::drain),
   ("fuzzModule", fuzz::module),
   ("fuzzSignatures", fuzz::signatures),
   ("fuzzImports", fuzz::imports),

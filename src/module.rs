@@ -5,22 +5,46 @@ use std::collections::{HashMap, HashSet};
 use std::ffi::c_void;
 use std::ptr;
 use std::rc::Rc;
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 
 use napi::sys::{self, napi_env, napi_value};
 use wasmer::{CompileError, ExternType, Module, Type};
 
-use crate::engine::{self, Checks, Compiler};
+use crate::engine::{self, Checks, Compiled, Compiler};
 use crate::napi_raw::{self, napi_call, JsResult, TAG_MODULE};
 use crate::state;
 
 pub struct NativeModule {
-  pub module: Module,
+  pub module: Arc<Compiled>,
   pub compiler: Compiler,
   /// What its code carries to be stopped (limits/instrument.rs).
   pub checks: Checks,
   /// Set for a module compiled tiered (see `compile_tiered`).
   pub tiered: Option<Tiered>,
+  /// What its code is reported to weigh in V8's external memory, while its JS object lives.
+  charge: Charge,
+}
+
+/// V8 collects unreachable Module objects only under memory pressure, and sees none from their
+/// code: a loop compiling distinct small modules grew to 336 MiB by 20,000 (bench/distinct-
+/// modules.js), flat at 127 MiB with a forced GC. So each module reports an estimate of its code:
+/// a code memory's pages, plus a few times its wasm bytes (singlepass writes about eight bytes of
+/// machine code per wasm byte, cranelift two to four).
+#[derive(Default)]
+struct Charge(std::cell::Cell<Option<(napi_env, i64)>>);
+
+impl Charge {
+  fn cost(wasm_len: usize) -> i64 {
+    (16 << 10) + 4 * wasm_len as i64
+  }
+}
+
+impl Drop for Charge {
+  fn drop(&mut self) {
+    if let Some((env, bytes)) = self.0.take() {
+      crate::memory::account(env, -bytes);
+    }
+  }
 }
 
 /// The bytes of a module compiled tiered: an instance that must join a store of the other
@@ -30,11 +54,13 @@ pub struct Tiered {
   bytes: Arc<[u8]>,
   digest: crate::cache::Digest,
   queued: std::sync::atomic::AtomicBool,
+  /// Cranelift's module, once this process's tier-up thread has compiled it.
+  optimized: Arc<Slot>,
 }
 
 impl Tiered {
   /// The module of `compiler` for these bytes, with the module's `checks`.
-  pub fn compile_for(&self, compiler: Compiler, checks: Checks) -> Result<Module, CompileError> {
+  pub fn compile_for(&self, compiler: Compiler, checks: Checks) -> Result<Arc<Compiled>, CompileError> {
     compile_known(compiler, checks, &self.bytes, &self.digest)
   }
 }
@@ -94,23 +120,40 @@ const MODULE_SIZE_LIMIT: usize = 1 << 30;
 
 type SharedKey = (Compiler, Checks, crate::cache::Digest);
 
-fn shared() -> &'static Mutex<HashMap<SharedKey, Module>> {
-  static COMPILED: OnceLock<Mutex<HashMap<SharedKey, Module>>> = OnceLock::new();
-  COMPILED.get_or_init(Default::default)
+/// The modules of this process that something still uses, by key: found again rather than
+/// compiled again, and gone (their code freed with their generation, engine.rs) once unused.
+struct Shared {
+  live: HashMap<SharedKey, Weak<Compiled>>,
+  /// The size at which dead entries are next swept out.
+  sweep_at: usize,
 }
 
-fn shared_get(key: &SharedKey) -> Option<Module> {
-  shared().lock().unwrap_or_else(|e| e.into_inner()).get(key).cloned()
+fn shared() -> &'static Mutex<Shared> {
+  static COMPILED: OnceLock<Mutex<Shared>> = OnceLock::new();
+  COMPILED.get_or_init(|| Mutex::new(Shared { live: HashMap::new(), sweep_at: 1024 }))
 }
 
-fn shared_put(key: SharedKey, module: Module) -> Module {
-  shared().lock().unwrap_or_else(|e| e.into_inner()).entry(key).or_insert(module).clone()
+fn shared_get(key: &SharedKey) -> Option<Arc<Compiled>> {
+  shared().lock().unwrap_or_else(|e| e.into_inner()).live.get(key).and_then(Weak::upgrade)
+}
+
+fn shared_put(key: SharedKey, module: Arc<Compiled>) -> Arc<Compiled> {
+  let mut s = shared().lock().unwrap_or_else(|e| e.into_inner());
+  if let Some(m) = s.live.get(&key).and_then(Weak::upgrade) {
+    return m;
+  }
+  s.live.insert(key, Arc::downgrade(&module));
+  if s.live.len() >= s.sweep_at {
+    s.live.retain(|_, m| m.strong_count() > 0);
+    s.sweep_at = (2 * s.live.len()).max(1024);
+  }
+  module
 }
 
 /// The module of `key` from the process's map, else made by `make` and put there. Threads that
 /// ask for the same key at once (a pool of workers, each instantiating the module posted to it)
 /// wait for one `make` instead of each compiling.
-fn shared_once(key: SharedKey, make: impl FnOnce() -> Result<Module, CompileError>) -> Result<Module, CompileError> {
+fn shared_once(key: SharedKey, make: impl FnOnce() -> Result<Arc<Compiled>, CompileError>) -> Result<Arc<Compiled>, CompileError> {
   static MAKING: OnceLock<(Mutex<HashSet<SharedKey>>, Condvar)> = OnceLock::new();
   let (making, made) = MAKING.get_or_init(Default::default);
   let mut set = making.lock().unwrap_or_else(|e| e.into_inner());
@@ -145,15 +188,12 @@ fn size_check(bytes: &[u8]) -> Result<(), CompileError> {
 /// Compiles `bytes` with `compiler` and `checks`, or returns the module already compiled from
 /// the same bytes in this process, or loads it from the code cache on disk (cache.rs).
 ///
-/// wasmer keeps an engine's code memory until the process ends, even after every module using it
-/// is dropped, so a loop of `new WebAssembly.Module(bytes)` would grow without bound (measured:
-/// out of memory after 32,681 modules). Sharing the compiled module is invisible to JS: each
-/// WebAssembly.Module is still its own object and each instance its own store. V8 shares code
-/// between modules of the same bytes too.
-fn compile_known(compiler: Compiler, checks: Checks, bytes: &[u8], digest: &crate::cache::Digest) -> Result<Module, CompileError> {
+/// Sharing the compiled module is invisible to JS: each WebAssembly.Module is still its own
+/// object and each instance its own store. V8 shares code between modules of the same bytes too.
+fn compile_known(compiler: Compiler, checks: Checks, bytes: &[u8], digest: &crate::cache::Digest) -> Result<Arc<Compiled>, CompileError> {
   shared_once((compiler, checks, *digest), || {
     let disk_key = crate::cache::key(compiler, checks, digest);
-    if let Some(m) = crate::cache::load(&engine::engine_for(compiler, checks), &disk_key) {
+    if let Ok(m) = engine::compile(compiler, checks, bytes.len(), |e| crate::cache::load(e, &disk_key).ok_or(())) {
       return Ok(m);
     }
     let module = compile_fresh(compiler, checks, bytes)?;
@@ -162,15 +202,31 @@ fn compile_known(compiler: Compiler, checks: Checks, bytes: &[u8], digest: &crat
   })
 }
 
-/// A module wasm-rt makes itself (catchable.rs's wrappers), compiled by cranelift without checks
-/// once per process, and kept in the code cache across processes.
-pub fn compile_internal(bytes: &[u8]) -> Result<Module, CompileError> {
-  compile_known(Compiler::Cranelift, Checks::None, bytes, &crate::cache::digest(bytes))
+/// A module wasm-rt makes itself (catchable.rs's wrappers, wasi's memory exporter), compiled by
+/// cranelift without checks once per process and kept for its life (engine::compile_permanent),
+/// and kept in the code cache across processes.
+pub fn compile_internal(bytes: &[u8]) -> Result<Arc<Compiled>, CompileError> {
+  static INTERNAL: OnceLock<Mutex<HashMap<crate::cache::Digest, Arc<Compiled>>>> = OnceLock::new();
+  let digest = crate::cache::digest(bytes);
+  let internal = INTERNAL.get_or_init(Default::default);
+  if let Some(m) = internal.lock().unwrap_or_else(|e| e.into_inner()).get(&digest) {
+    return Ok(m.clone());
+  }
+  let disk_key = crate::cache::key(Compiler::Cranelift, Checks::None, &digest);
+  let module = match engine::compile_permanent(|e| crate::cache::load(e, &disk_key).ok_or(())) {
+    Ok(m) => m,
+    Err(()) => {
+      let m = engine::compile_permanent(|e| Module::new(e, bytes))?;
+      crate::cache::store(&disk_key, &m, bytes.len());
+      m
+    }
+  };
+  Ok(internal.lock().unwrap_or_else(|e| e.into_inner()).entry(digest).or_insert(module).clone())
 }
 
 /// Compiles `bytes` with `compiler` now; a module refused only for its non-nullable reference
 /// types is compiled lowered (non_null.rs).
-fn compile_fresh(compiler: Compiler, checks: Checks, bytes: &[u8]) -> Result<Module, CompileError> {
+fn compile_fresh(compiler: Compiler, checks: Checks, bytes: &[u8]) -> Result<Arc<Compiled>, CompileError> {
   match compile_as_is(compiler, checks, bytes) {
     Err(e) if crate::non_null::refused(&e) => match crate::non_null::lower(bytes) {
       Some(lowered) => compile_as_is(compiler, checks, &lowered),
@@ -182,7 +238,7 @@ fn compile_fresh(compiler: Compiler, checks: Checks, bytes: &[u8]) -> Result<Mod
 
 /// Compiles `bytes` with `compiler` now, after the checks that keep wasmer from panicking on
 /// what it cannot compile.
-fn compile_as_is(compiler: Compiler, checks: Checks, bytes: &[u8]) -> Result<Module, CompileError> {
+fn compile_as_is(compiler: Compiler, checks: Checks, bytes: &[u8]) -> Result<Arc<Compiled>, CompileError> {
   let compact = compact(compiler, bytes)?;
   let rewritten = crate::elem_init::rewrite(&compact);
   let bytes = rewritten.as_deref().unwrap_or(&compact);
@@ -193,11 +249,12 @@ fn compile_as_is(compiler: Compiler, checks: Checks, bytes: &[u8]) -> Result<Mod
     singlepass_precheck(bytes)?;
   }
   // A compiler bug must not take the process down, nor leave the engine unusable.
-  std::panic::catch_unwind(|| Module::new(&engine::engine_for(compiler, checks), bytes)).unwrap_or_else(|_| {
+  let len = bytes.len();
+  std::panic::catch_unwind(|| engine::compile(compiler, checks, len, |e| Module::new(e, bytes))).unwrap_or_else(|_| {
     let message = crate::panics::last();
     engine::renew(compiler, checks);
     // Modules of the old engine would bring its poisoned lock into new stores.
-    shared().lock().unwrap_or_else(|e| e.into_inner()).retain(|k, _| (k.0, k.1) != (compiler, checks));
+    shared().lock().unwrap_or_else(|e| e.into_inner()).live.retain(|k, _| (k.0, k.1) != (compiler, checks));
     Err(CompileError::Codegen(format!("wasm-rt: the {} compiler panicked on this module (a wasmer bug): {message}", compiler.name())))
   })
 }
@@ -217,7 +274,7 @@ fn compact(compiler: Compiler, bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]
   if custom.iter().map(|r| r.len()).sum::<usize>() < STRIP_MIN_BYTES {
     return Ok(Cow::Borrowed(bytes));
   }
-  Module::validate(&engine::engine(compiler), bytes)?;
+  Module::validate(&engine::store_engine(compiler), bytes)?;
   let mut out = Vec::with_capacity(bytes.len() - custom.iter().map(|r| r.len()).sum::<usize>());
   let mut at = 0;
   for r in custom {
@@ -264,14 +321,14 @@ fn custom_sections(bytes: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
 }
 
 /// The JS API's default: usable after singlepass's fast compile, optimized later. Cranelift's
-/// code is used at once when this process or the code cache already has it; otherwise singlepass
-/// compiles the module now and, once it is instantiated, cranelift compiles it on a background
-/// thread (`tier_up`), into the code cache (for the next process) and this process's map (for
-/// later modules of the same bytes).
+/// code is used at once when this process or the code cache already has it, else singlepass's
+/// from the cache; otherwise singlepass compiles the module now (its code goes to the cache on a
+/// writer thread, for the next process) and, once it is instantiated, cranelift compiles it in
+/// the background (`tier_up`), into the code cache.
 /// A module singlepass cannot compile (exception handling, relaxed SIMD, an import with several
 /// results) goes to cranelift at once, and so does a small one, which cranelift compiles in
 /// milliseconds.
-fn compile_tiered(bytes: &[u8], digest: &crate::cache::Digest, checks: Checks) -> Result<(Module, Compiler), CompileError> {
+fn compile_tiered(bytes: &[u8], digest: &crate::cache::Digest, checks: Checks) -> Result<(Arc<Compiled>, Compiler), CompileError> {
   if bytes.len() < TIER_MIN_BYTES {
     return compile_known(Compiler::Cranelift, checks, bytes, digest).map(|m| (m, Compiler::Cranelift));
   }
@@ -279,10 +336,20 @@ fn compile_tiered(bytes: &[u8], digest: &crate::cache::Digest, checks: Checks) -
   if let Some(m) = shared_get(&optimized) {
     return Ok((m, Compiler::Cranelift));
   }
-  if let Some(m) = crate::cache::load(&engine::engine_for(Compiler::Cranelift, checks), &crate::cache::key(Compiler::Cranelift, checks, digest)) {
+  let disk_key = crate::cache::key(Compiler::Cranelift, checks, digest);
+  if let Ok(m) = engine::compile(Compiler::Cranelift, checks, bytes.len(), |e| crate::cache::load(e, &disk_key).ok_or(())) {
     return Ok((shared_put(optimized, m), Compiler::Cranelift));
   }
-  match shared_once((Compiler::Singlepass, checks, *digest), || compile_fresh(Compiler::Singlepass, checks, bytes)) {
+  let quick = || {
+    let disk_key = crate::cache::key(Compiler::Singlepass, checks, digest);
+    if let Ok(m) = engine::compile(Compiler::Singlepass, checks, bytes.len(), |e| crate::cache::load(e, &disk_key).ok_or(())) {
+      return Ok(m);
+    }
+    let m = compile_fresh(Compiler::Singlepass, checks, bytes)?;
+    crate::cache::store_soon(disk_key, m.clone(), bytes.len(), crate::cache::key(Compiler::Cranelift, checks, digest));
+    Ok(m)
+  };
+  match shared_once((Compiler::Singlepass, checks, *digest), quick) {
     Ok(m) => Ok((m, Compiler::Singlepass)),
     // Cranelift compiles what singlepass cannot, and reports what nobody can with its own words.
     Err(_) => compile_known(Compiler::Cranelift, checks, bytes, digest).map(|m| (m, Compiler::Cranelift)),
@@ -296,17 +363,26 @@ const TIER_MIN_BYTES: usize = 128 << 10;
 /// Queues a singlepass module of the tiered path for cranelift on the one background thread,
 /// once per module and process. Called when the module is first instantiated: a module that is
 /// never run (WPT's limits.any.js compiles dozens of huge ones) costs no second compile.
+/// With a code cache, a helper process does it (tier_up.rs); without one, a thread of this
+/// process, whose result the module keeps, so that later modules of the same bytes find it.
 pub fn tier_up(nm: &NativeModule) {
   if let (Compiler::Singlepass, Some(t)) = (nm.compiler, &nm.tiered) {
-    if !t.queued.swap(true, std::sync::atomic::Ordering::Relaxed) {
-      queue_tier_up((Compiler::Cranelift, nm.checks, t.digest), &t.bytes);
+    if crate::tier_up::enabled() && !t.queued.swap(true, std::sync::atomic::Ordering::Relaxed) && !crate::tier_up::request(nm.checks, &t.digest, &t.bytes) {
+      queue_tier_up((Compiler::Cranelift, nm.checks, t.digest), &t.bytes, Arc::downgrade(&t.optimized));
     }
   }
 }
 
-fn queue_tier_up(key: SharedKey, bytes: &[u8]) {
+/// Compiles `bytes` into the code cache (the tier-up helper's work).
+pub fn compile_for_cache(compiler: Compiler, checks: Checks, bytes: &[u8], digest: &crate::cache::Digest) -> Result<(), CompileError> {
+  compile_known(compiler, checks, bytes, digest).map(drop)
+}
+
+type Slot = Mutex<Option<Arc<Compiled>>>;
+
+fn queue_tier_up(key: SharedKey, bytes: &[u8], keep: Weak<Slot>) {
   static STARTED: OnceLock<Mutex<HashSet<SharedKey>>> = OnceLock::new();
-  type Job = (SharedKey, Vec<u8>);
+  type Job = (SharedKey, Vec<u8>, Weak<Slot>);
   static QUEUE: OnceLock<Mutex<Option<std::sync::mpsc::Sender<Job>>>> = OnceLock::new();
   if !STARTED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner()).insert(key) {
     return;
@@ -314,14 +390,16 @@ fn queue_tier_up(key: SharedKey, bytes: &[u8]) {
   let queue = QUEUE.get_or_init(|| {
     let (tx, rx) = std::sync::mpsc::channel::<Job>();
     let spawned = std::thread::Builder::new().name("wasm-rt tier-up".into()).spawn(move || {
-      for ((compiler, checks, digest), bytes) in rx {
-        let _ = compile_known(compiler, checks, &bytes, &digest);
+      for ((compiler, checks, digest), bytes, keep) in rx {
+        if let (Ok(m), Some(slot)) = (compile_known(compiler, checks, &bytes, &digest), keep.upgrade()) {
+          *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(m);
+        }
       }
     });
     Mutex::new(spawned.ok().map(|_| tx))
   });
   if let Some(tx) = queue.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-    let _ = tx.send((key, bytes.to_vec()));
+    let _ = tx.send((key, bytes.to_vec(), keep));
   }
 }
 
@@ -336,15 +414,15 @@ pub fn compile_mode(mode: Mode, checks: Checks, bytes: &[u8]) -> Result<NativeMo
     Mode::Exact(compiler) => {
       size_check(bytes)?;
       let module = compile_known(compiler, checks, bytes, &crate::cache::digest(bytes))?;
-      Ok(NativeModule { module, compiler, checks, tiered: None })
+      Ok(NativeModule { module, compiler, checks, tiered: None, charge: Charge::default() })
     }
     Mode::Tiered => {
       size_check(bytes)?;
       let digest = crate::cache::digest(bytes);
       let compact = compact(Compiler::Cranelift, bytes)?;
       let (module, compiler) = compile_tiered(&compact, &digest, checks)?;
-      let tiered = Tiered { bytes: compact.into(), digest, queued: Default::default() };
-      Ok(NativeModule { module, compiler, checks, tiered: Some(tiered) })
+      let tiered = Tiered { bytes: compact.into(), digest, queued: Default::default(), optimized: Default::default() };
+      Ok(NativeModule { module, compiler, checks, tiered: Some(tiered), charge: Charge::default() })
     }
   }
 }
@@ -452,7 +530,10 @@ fn singlepass_precheck(bytes: &[u8]) -> Result<(), CompileError> {
   Ok(())
 }
 
-fn module_object(env: napi_env, module: NativeModule) -> JsResult<napi_value> {
+fn module_object(env: napi_env, module: NativeModule, wasm_len: usize) -> JsResult<napi_value> {
+  let cost = Charge::cost(wasm_len);
+  crate::memory::account(env, cost);
+  module.charge.0.set(Some((env, cost)));
   let obj = napi_raw::object(env)?;
   napi_raw::wrap(env, obj, &TAG_MODULE, module)?;
   Ok(obj)
@@ -463,7 +544,7 @@ pub fn validate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let compiler = compiler_arg(env, args[1])?;
   // SAFETY: no JS runs before the slice's last use in this call.
   let bytes = unsafe { napi_raw::uint8array_slice(env, args[0])? };
-  let valid = |b: &[u8]| Module::validate(&engine::engine(compiler), b).and_then(|_| reftype_precheck(b));
+  let valid = |b: &[u8]| Module::validate(&engine::store_engine(compiler), b).and_then(|_| reftype_precheck(b));
   let ok = bytes.len() <= MODULE_SIZE_LIMIT
     && match valid(bytes) {
       Err(e) if crate::non_null::refused(&e) => crate::non_null::lower(bytes).is_some_and(|l| valid(&l).is_ok()),
@@ -479,13 +560,14 @@ pub fn compile(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let bytes = unsafe { napi_raw::uint8array_slice(env, args[0])? };
   let checks = checks_arg(env, args.get(2).copied())?;
   match compile_mode(mode, checks, bytes) {
-    Ok(m) => module_object(env, m),
+    Ok(m) => module_object(env, m, bytes.len()),
     Err(e) => Err(state::throw_compile_error(env, &compile_message(&e))),
   }
 }
 
 struct CompileJob {
   bytes: Vec<u8>,
+  len: usize,
   mode: Mode,
   checks: Checks,
   result: Option<Result<NativeModule, CompileError>>,
@@ -508,7 +590,7 @@ unsafe extern "C" fn compile_complete(env: napi_env, _status: sys::napi_status, 
   let job = unsafe { Box::from_raw(data as *mut CompileJob) };
   unsafe { sys::napi_delete_async_work(env, job.work) };
   let settled = match job.result {
-    Some(Ok(m)) => module_object(env, m).map(|v| (true, v)),
+    Some(Ok(m)) => module_object(env, m, job.len).map(|v| (true, v)),
     Some(Err(e)) => {
       let build = || -> JsResult<napi_value> {
         let ctor = state::get(env, |s| s.compile_error)?;
@@ -546,7 +628,7 @@ pub fn compile_async(env: napi_env, args: &[napi_value]) -> JsResult<napi_value>
   let mut promise = ptr::null_mut();
   let mut deferred = ptr::null_mut();
   napi_call!(env, napi_create_promise(env, &mut deferred, &mut promise))?;
-  let job = Box::into_raw(Box::new(CompileJob { bytes, mode, checks, result, deferred, work: ptr::null_mut() }));
+  let job = Box::into_raw(Box::new(CompileJob { len: bytes.len(), bytes, mode, checks, result, deferred, work: ptr::null_mut() }));
   let name = napi_raw::string(env, "WebAssembly.compile")?;
   let queued = (|| {
     // SAFETY: `job` stays valid until `compile_complete` frees it.
@@ -644,8 +726,13 @@ pub fn deserialize(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let data = napi_raw::uint8array_bytes(env, args[0])?;
   let (compiler, checks, wasm, module) = crate::cache::deserialize_checked(&data).map_err(|e| napi_raw::throw_type_error(env, &e))?;
   let module = shared_put((compiler, checks, crate::cache::digest(&wasm)), module);
-  let handle = module_object(env, NativeModule { module, compiler, checks, tiered: None })?;
+  let handle = module_object(env, NativeModule { module, compiler, checks, tiered: None, charge: Charge::default() }, wasm.len())?;
   napi_raw::array_of(env, &[handle, napi_raw::uint8array(env, &wasm)?])
+}
+
+/// `moduleCompiler(module)` → "cranelift" or "singlepass": whose code it runs.
+pub fn compiler(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  napi_raw::string(env, unwrap_module(env, args[0])?.compiler.name())
 }
 
 /// `moduleChecks(module)` → "none", "stop" or "fuel": what its code carries to be stopped.

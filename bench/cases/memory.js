@@ -126,6 +126,19 @@ async function postRoundTrip(engine, index) {
   return msPer;
 }
 
+/** Peak RSS of bench/distinct-modules.js: `count` distinct modules compiled and dropped. */
+function distinctModulesPeak(engine, count) {
+  const file = require('node:path').join(__dirname, '..', 'distinct-modules.js');
+  const out = require('node:child_process').execFileSync(process.execPath, [file, '--child', engine, String(count), 'async'], {
+    env: { ...process.env, WASM_RT_CACHE: 'off' },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out).peak;
+}
+
+// The code cache is off for it: this measures code memory, not a folder of 100,000 entries.
+const DISTINCT = quick ? 10000 : 100000;
+
 if (process.argv[2] === '--rss-child') {
   rssChild(process.argv[3]);
 } else {
@@ -139,6 +152,7 @@ if (process.argv[2] === '--rss-child') {
       { case: 'shared Memory: Atomics.notify, no waiter', unit: 'ns/call', v8: notifyCall(V8), 'wasm-rt': notifyCall(ours) },
       { case: 'shared Memory: wait/notify round trip, 2 threads', unit: 'µs', v8: await pingPong(V8, null), 'wasm-rt': await pingPong(ours, index) },
       { case: 'shared Memory: postMessage to a Worker and back', unit: 'ms', v8: await postRoundTrip(V8, null), 'wasm-rt': await postRoundTrip(ours, index) },
+      { case: `distinct modules compiled and dropped, ${DISTINCT}: peak RSS`, unit: 'MiB', v8: distinctModulesPeak('v8', DISTINCT), 'wasm-rt': distinctModulesPeak('wasm-rt', DISTINCT) },
     ];
   };
 }

@@ -17,8 +17,11 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use wasmer::{Exception, Function, FunctionType, Imports, Instance, Module, StoreMut, Type, Value};
+
+use crate::engine::Compiled;
 
 
 /// The custom section that marks a module without tags whose code catches. JS reads custom
@@ -98,7 +101,7 @@ impl Take {
 }
 
 thread_local! {
-  static WRAPPERS: RefCell<HashMap<Vec<FunctionType>, Module>> = RefCell::new(HashMap::new());
+  static WRAPPERS: RefCell<HashMap<Vec<FunctionType>, Arc<Compiled>>> = RefCell::new(HashMap::new());
 }
 
 fn wrapper_text(types: &[FunctionType]) -> String {
@@ -120,7 +123,7 @@ fn wrapper_text(types: &[FunctionType]) -> String {
   text
 }
 
-fn wrapper_module(types: &[FunctionType]) -> Result<Module, String> {
+fn wrapper_module(types: &[FunctionType]) -> Result<Arc<Compiled>, String> {
   if let Some(m) = WRAPPERS.with(|w| w.borrow().get(types).cloned()) {
     return Ok(m);
   }
@@ -134,6 +137,7 @@ fn wrapper_module(types: &[FunctionType]) -> Result<Module, String> {
 pub fn wrap(store: &mut StoreMut<'_>, hosts: &[(Function, FunctionType)], thrown: &Thrown) -> Result<Vec<Function>, String> {
   let types: Vec<FunctionType> = hosts.iter().map(|(_, t)| t.clone()).collect();
   let module = wrapper_module(&types)?;
+  module.register(store);
   let mut imports = Imports::new();
   for (i, (f, _)) in hosts.iter().enumerate() {
     imports.define("", &i.to_string(), f.clone());

@@ -31,7 +31,7 @@ pub fn build(args: &[String], env: &[String]) -> Result<WasiEnv, String> {
     let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
     b.add_env(k, v);
   }
-  b.set_engine(engine::engine(Compiler::Cranelift));
+  b.set_engine(engine::store_engine(Compiler::Cranelift));
   b.build().map_err(|e| e.to_string())
 }
 
@@ -53,7 +53,8 @@ pub fn memory_instance(store: &mut StoreMut<'_>, memory: wasmer::Memory) -> Resu
   let max = ty.maximum.map(|m| m.0.to_string()).unwrap_or_default();
   let text = format!(r#"(module (import "" "memory" (memory {} {max}{})) (export "memory" (memory 0)))"#, ty.minimum.0, if ty.shared { " shared" } else { "" });
   let bytes = wat::parse_str(&text).map_err(|e| e.to_string())?;
-  let module = wasmer::Module::new(&*store, bytes).map_err(|e| e.to_string())?;
+  let module = crate::module::compile_internal(&bytes).map_err(|e| e.to_string())?;
+  module.register(store);
   let mut imports = Imports::new();
   imports.define("", "memory", memory);
   Instance::new(store, &module, &imports).map_err(|e| e.to_string())

@@ -1,0 +1,155 @@
+//! Tier-up that outlives its process. A big module's first compile is singlepass (seconds);
+//! cranelift's code runs several times faster but takes 18-34 s for the largest npm modules
+//! (bench/README.md), longer than a command-line tool runs. So the first instance of such a module
+//! leaves a *job* in the code cache's folder (`tier-up/<key>.job`: the checks and the wasm bytes)
+//! and starts a detached, low-priority helper (`lib/cli/tier-up.js`), which compiles every job
+//! there with cranelift into the cache, one helper per folder (a lock), and then drops the
+//! singlepass entry it supersedes. The next process loads cranelift's code.
+//!
+//! Without a code cache, or when the helper cannot be started, the compile runs on a background
+//! thread of this process (module.rs) as before. `WASM_RT_TIER_UP=off` turns both off.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use napi::sys::{napi_env, napi_value};
+
+use crate::cache::{self, Digest};
+use crate::engine::{Checks, Compiler};
+use crate::napi_raw::{self, JsResult};
+
+const JOB_MAGIC: &[u8; 8] = b"WASMRTJ1";
+
+/// Whether tier-up is on (`WASM_RT_TIER_UP=off` or `0` turns it off).
+pub fn enabled() -> bool {
+  !std::env::var_os("WASM_RT_TIER_UP").is_some_and(|v| v == "off" || v == "0")
+}
+
+static HELPER: OnceLock<PathBuf> = OnceLock::new();
+
+/// `setTierUpHelper(path)`: the helper script, told by lib/native.js when it loads the addon.
+pub fn set_helper(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
+  let _ = HELPER.set(PathBuf::from(napi_raw::get_string(env, args[0])?));
+  Ok(napi_raw::undefined(env))
+}
+
+fn jobs_dir(cache_dir: &Path) -> PathBuf {
+  cache_dir.join("tier-up")
+}
+
+/// Leaves a job for the cranelift compile of these bytes and starts a helper. False when there
+/// is no cache or helper to do it; the caller then tiers up in this process.
+pub fn request(checks: Checks, digest: &Digest, bytes: &[u8]) -> bool {
+  let (Some(cache_dir), Some(helper)) = (cache::dir(), HELPER.get()) else { return false };
+  let key = cache::key(Compiler::Cranelift, checks, digest);
+  let dir = jobs_dir(cache_dir);
+  let name = cache::hex(&key);
+  if cache::has(&key) || dir.join(format!("{name}.failed")).exists() {
+    return true;
+  }
+  let written = (|| -> std::io::Result<()> {
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir)?;
+    let tmp = dir.join(format!(".tmp-{name}-{}", std::process::id()));
+    let mut f = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).custom_flags(libc::O_NOFOLLOW).open(&tmp)?;
+    f.write_all(JOB_MAGIC)?;
+    f.write_all(&[checks as u8])?;
+    f.write_all(bytes)?;
+    fs::rename(&tmp, dir.join(format!("{name}.job")))
+  })();
+  if written.is_err() {
+    return false;
+  }
+  let spawned = std::process::Command::new(match std::env::current_exe() {
+    Ok(node) => node,
+    Err(_) => return false,
+  })
+  .arg(helper)
+  .env("WASM_RT_CACHE_DIR", cache_dir)
+  // The helper is wasm-rt's own process: no preloads of the user's.
+  .env_remove("NODE_OPTIONS")
+  .stdin(std::process::Stdio::null())
+  .stdout(std::process::Stdio::null())
+  .stderr(std::process::Stdio::null())
+  // Its own process group: a Ctrl-C meant for this process does not stop it.
+  .process_group(0)
+  .spawn();
+  match spawned {
+    Ok(mut child) => {
+      // Reaped when it ends, so that it leaves no zombie while this process runs.
+      let _ = std::thread::Builder::new().name("wasm-rt tier-up wait".into()).spawn(move || child.wait());
+      true
+    }
+    Err(_) => false,
+  }
+}
+
+/// `tierUpDrain()`: the helper's work: compiles every job in the cache's folder, until none is
+/// left, unless another helper holds the folder's lock. Returns how many it compiled.
+pub fn drain(env: napi_env, _args: &[napi_value]) -> JsResult<napi_value> {
+  let done = cache::dir().map_or(0, |d| drain_dir(&jobs_dir(d)));
+  napi_raw::double(env, done as f64)
+}
+
+fn drain_dir(dir: &Path) -> u32 {
+  let Ok(lock) = OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).custom_flags(libc::O_NOFOLLOW).open(dir.join("lock")) else {
+    return 0;
+  };
+  let mut done = 0;
+  // A job left after the lock is released is seen by the helper its writer started, or, if
+  // that one found the lock still held, by this loop's look after releasing it.
+  while lock.try_lock().is_ok() {
+    while let Some(job) = next_job(dir) {
+      done += run_job(dir, &job) as u32;
+    }
+    let _ = lock.unlock();
+    if next_job(dir).is_none() {
+      break;
+    }
+  }
+  done
+}
+
+fn next_job(dir: &Path) -> Option<PathBuf> {
+  fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "job"))
+}
+
+/// Compiles one job into the cache; true when it did. A job that fails is marked, so that later
+/// processes do not queue it again.
+fn run_job(dir: &Path, path: &Path) -> bool {
+  let data = read_job(path);
+  let _ = fs::remove_file(path);
+  let Some((checks, bytes)) = data else { return false };
+  let digest = cache::digest(&bytes);
+  let key = cache::key(Compiler::Cranelift, checks, &digest);
+  if path.file_stem().is_none_or(|s| s.to_string_lossy() != cache::hex(&key)) {
+    return false;
+  }
+  match crate::module::compile_for_cache(Compiler::Cranelift, checks, &bytes, &digest) {
+    Ok(()) => {
+      cache::remove(&cache::key(Compiler::Singlepass, checks, &digest));
+      true
+    }
+    Err(_) => {
+      let _ = File::create(dir.join(format!("{}.failed", cache::hex(&key))));
+      false
+    }
+  }
+}
+
+fn read_job(path: &Path) -> Option<(Checks, Vec<u8>)> {
+  let data = fs::read(path).ok()?;
+  if data.len() < 9 || &data[..8] != JOB_MAGIC {
+    return None;
+  }
+  let checks = match data[8] {
+    0 => Checks::None,
+    1 => Checks::Stop,
+    2 => Checks::Fuel,
+    _ => return None,
+  };
+  Some((checks, data[9..].to_vec()))
+}
