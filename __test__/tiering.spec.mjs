@@ -125,11 +125,31 @@ describe('tiered compiles', () => {
     // A well-formed job whose bytes do not match its name (the key of other bytes).
     fs.writeFileSync(path.join(jobs, `${'1'.repeat(64)}.job`), Buffer.concat([Buffer.from('WASMRTJ1'), Buffer.from([0]), large()]));
     fs.writeFileSync(path.join(jobs, `${'2'.repeat(64)}.job`), Buffer.concat([Buffer.from('WASMRTJ1'), Buffer.from([9])]));
+    // Not files: a FIFO (reading it would hang the helper), a folder (which cannot be removed like
+    // a file, and must not be found again forever), a symlink to a sound job elsewhere.
+    execFileSync('mkfifo', [path.join(jobs, `${'3'.repeat(64)}.job`)]);
+    fs.mkdirSync(path.join(jobs, `${'4'.repeat(64)}.job`));
+    const outside = path.join(dir, '..', `${path.basename(dir)}.outside.job`);
+    dirs.push(outside);
+    fs.writeFileSync(outside, Buffer.concat([Buffer.from('WASMRTJ1'), Buffer.from([0]), large()]));
+    fs.symlinkSync(outside, path.join(jobs, `${'5'.repeat(64)}.job`));
     const helper = path.join(ROOT, 'lib', 'cli', 'tier-up.js');
     const r = spawnSync(process.execPath, [helper], { env: { ...process.env, WASM_RT_CACHE_DIR: dir }, encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
-    expect(entries(dir)).toEqual({ entries: 0, jobs: 0 });
+    expect(entries(dir).entries).toBe(0);
+    expect(fs.readdirSync(jobs).sort()).toEqual([`${'3'.repeat(64)}.job`, `${'4'.repeat(64)}.job`, `${'5'.repeat(64)}.job`, 'lock']);
+  }, 120_000);
+
+  it('a FIFO in place of the helper’s lock: the helper leaves at once', () => {
+    const dir = folder();
+    const jobs = path.join(dir, 'tier-up');
+    fs.mkdirSync(jobs, { mode: 0o700 });
+    execFileSync('mkfifo', [path.join(jobs, 'lock')]);
+    fs.writeFileSync(path.join(jobs, `${'1'.repeat(64)}.job`), 'x');
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'lib', 'cli', 'tier-up.js')], { env: { ...process.env, WASM_RT_CACHE_DIR: dir }, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
   }, 120_000);
 
   it('a module singlepass cannot compile goes to cranelift at once', () => {

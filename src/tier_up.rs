@@ -95,15 +95,25 @@ pub fn drain(env: napi_env, _args: &[napi_value]) -> JsResult<napi_value> {
 }
 
 fn drain_dir(dir: &Path) -> u32 {
-  let Ok(lock) = OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).custom_flags(libc::O_NOFOLLOW).open(dir.join("lock")) else {
+  // O_NONBLOCK: a FIFO in place of the lock fails to open instead of hanging the helper.
+  let Ok(lock) = OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(dir.join("lock")) else {
     return 0;
   };
+  if !lock.metadata().is_ok_and(|m| m.is_file()) {
+    return 0;
+  }
   let mut done = 0;
   // A job left after the lock is released is seen by the helper its writer started, or, if
   // that one found the lock still held, by this loop's look after releasing it.
   while lock.try_lock().is_ok() {
     while let Some(job) = next_job(dir) {
-      done += run_job(dir, &job) as u32;
+      let data = read_job(&job);
+      // A job that cannot be removed would be found again and again.
+      if fs::remove_file(&job).is_err() {
+        let _ = lock.unlock();
+        return done;
+      }
+      done += data.is_some_and(|(checks, bytes)| run_job(dir, &job, checks, &bytes)) as u32;
     }
     let _ = lock.unlock();
     if next_job(dir).is_none() {
@@ -113,22 +123,20 @@ fn drain_dir(dir: &Path) -> u32 {
   done
 }
 
+/// A job file: only a regular file (not a link, FIFO or folder) named `*.job` is one.
 fn next_job(dir: &Path) -> Option<PathBuf> {
-  fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "job"))
+  fs::read_dir(dir).ok()?.flatten().filter(|e| e.file_type().is_ok_and(|t| t.is_file())).map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "job"))
 }
 
-/// Compiles one job into the cache; true when it did. A job that fails is marked, so that later
-/// processes do not queue it again.
-fn run_job(dir: &Path, path: &Path) -> bool {
-  let data = read_job(path);
-  let _ = fs::remove_file(path);
-  let Some((checks, bytes)) = data else { return false };
-  let digest = cache::digest(&bytes);
+/// Compiles one job (already removed) into the cache; true when it did. A job that fails is
+/// marked, so that later processes do not queue it again.
+fn run_job(dir: &Path, path: &Path, checks: Checks, bytes: &[u8]) -> bool {
+  let digest = cache::digest(bytes);
   let key = cache::key(Compiler::Cranelift, checks, &digest);
   if path.file_stem().is_none_or(|s| s.to_string_lossy() != cache::hex(&key)) {
     return false;
   }
-  match crate::module::compile_for_cache(Compiler::Cranelift, checks, &bytes, &digest) {
+  match crate::module::compile_for_cache(Compiler::Cranelift, checks, bytes, &digest) {
     Ok(()) => {
       cache::remove(&cache::key(Compiler::Singlepass, checks, &digest));
       true
@@ -141,7 +149,13 @@ fn run_job(dir: &Path, path: &Path) -> bool {
 }
 
 fn read_job(path: &Path) -> Option<(Checks, Vec<u8>)> {
-  let data = fs::read(path).ok()?;
+  use std::io::Read;
+  let mut file = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path).ok()?;
+  if !file.metadata().ok()?.is_file() {
+    return None;
+  }
+  let mut data = Vec::new();
+  file.read_to_end(&mut data).ok()?;
   if data.len() < 9 || &data[..8] != JOB_MAGIC {
     return None;
   }
