@@ -10,7 +10,9 @@
 use std::borrow::Cow;
 
 use wasm_encoder::reencode::{utils, Error, Reencode};
-use wasm_encoder::{CodeSection, ConstExpr, ElementSection, Elements, Function, FunctionSection, HeapType, Instruction, Module, RefType, SectionId, StartSection, TypeSection};
+use wasm_encoder::{
+  CodeSection, ConstExpr, ElementSection, Elements, Function, FunctionSection, HeapType, Instruction, Module, RefType, SectionId, StartSection, TypeSection,
+};
 use wasmparser::{ElementItems, ElementKind, Operator, Parser, Payload};
 
 /// One item to write at start: table, the segment's offset expression, the item's position, and

@@ -168,12 +168,17 @@ pub fn shrink(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let predicate = args[1];
   let attempts = napi_raw::get_f64(env, args[2])? as u32;
   let interesting = |candidate: &[u8]| -> anyhow::Result<bool> {
-    let answer = napi_raw::uint8array(env, candidate).and_then(|c| napi_raw::call(env, napi_raw::undefined(env), predicate, &[c])).and_then(|v| napi_raw::get_bool(env, v));
+    let answer = napi_raw::uint8array(env, candidate)
+      .and_then(|c| napi_raw::call(env, napi_raw::undefined(env), predicate, &[c]))
+      .and_then(|v| napi_raw::get_bool(env, v));
     // A throwing predicate leaves its exception recorded; drop it, the candidate is just dull.
-    Ok(answer.inspect_err(|_| {
-      napi_raw::take_error(env);
-    })
-    .unwrap_or(false))
+    Ok(
+      answer
+        .inspect_err(|_| {
+          napi_raw::take_error(env);
+        })
+        .unwrap_or(false),
+    )
   };
   let reduced = wasm_shrink::WasmShrink::default().attempts(attempts).run(bytes.clone(), interesting).map(|info| info.output).unwrap_or(bytes);
   napi_raw::uint8array(env, &reduced)
@@ -225,7 +230,9 @@ pub fn imports(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
         for group in r.into_iter().flatten() {
           for ty in group.types() {
             funcs.push(match &ty.composite_type.inner {
-              CompositeInnerType::Func(f) => format!("{}:{}", f.params().iter().map(code).collect::<String>(), f.results().iter().map(code).collect::<String>()),
+              CompositeInnerType::Func(f) => {
+                format!("{}:{}", f.params().iter().map(code).collect::<String>(), f.results().iter().map(code).collect::<String>())
+              }
               _ => String::new(),
             });
           }

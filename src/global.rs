@@ -6,6 +6,7 @@ use std::rc::Rc;
 use napi::sys::{napi_env, napi_value};
 use wasmer::{Global, Mutability, StoreMut, Type};
 
+use crate::bridge::exported;
 use crate::bridge::values;
 use crate::engine::Compiler;
 use crate::group::{self, Group, Home, Placed, Standing};
@@ -13,7 +14,6 @@ use crate::identity::{self, Key, Tracked};
 use crate::module::type_name;
 use crate::napi_raw::{self, JsResult, TAG_GLOBAL};
 use crate::state;
-use crate::bridge::exported;
 
 pub struct GlobalData {
   place: Placed<Global>,

@@ -123,14 +123,7 @@ impl Group {
     }
     let id = self.id();
     let mut f = Some(f);
-    let reentered = Store::with_current(|store| {
-      if store.objects_mut().id() == id {
-        f.take().map(|f| f(store))
-      } else {
-        None
-      }
-    })
-    .flatten();
+    let reentered = Store::with_current(|store| if store.objects_mut().id() == id { f.take().map(|f| f(store)) } else { None }).flatten();
     reentered.unwrap_or_else(|| {
       Err(napi_raw::throw_error(
         self.env,
@@ -336,9 +329,7 @@ pub fn is_host_function(store: &mut StoreMut<'_>, f: &Function) -> bool {
 pub fn function_key(store: &mut StoreMut<'_>, f: &Function) -> usize {
   let vm = Extern::Function(f.clone()).to_vm_extern().unwrap_sys();
   match vm {
-    wasmer_vm::VMExtern::Function(handle) => {
-      handle.get(store.objects_mut().as_sys()).anyfunc.as_ptr().as_ptr() as usize
-    }
+    wasmer_vm::VMExtern::Function(handle) => handle.get(store.objects_mut().as_sys()).anyfunc.as_ptr().as_ptr() as usize,
     _ => unreachable!("a Function's extern is a function"),
   }
 }

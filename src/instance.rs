@@ -11,12 +11,12 @@ use wasmer_types::ExportIndex;
 
 use crate::bridge::{catchable, errors, exported, host, string_builtins, values};
 use crate::engine::{self, Caps, Compiled, TABLE_SIZE_LIMIT};
-use crate::limits::{self, InstanceLimits};
-use crate::{global, memory, table, tag};
 use crate::group::Group;
+use crate::limits::{self, InstanceLimits};
 use crate::module::unwrap_module;
 use crate::napi_raw::{self, JsResult, TAG_INSTANCE};
 use crate::state;
+use crate::{global, memory, table, tag};
 
 /// The group the new instance joins, and the compiled module to instantiate there: the group of
 /// the first imported wasm object that lives in an instance group of the module's compiler
@@ -26,10 +26,7 @@ use crate::state;
 /// move into the group (see group.rs).
 fn choose_group(env: napi_env, values: &[napi_value], nm: &crate::module::NativeModule) -> JsResult<(Rc<Group>, Arc<Compiled>)> {
   let objects = values.iter().filter_map(|v| {
-    memory::home_group(env, *v)
-      .or_else(|| table::home_group(env, *v))
-      .or_else(|| global::home_group(env, *v))
-      .or_else(|| tag::home_group(env, *v))
+    memory::home_group(env, *v).or_else(|| table::home_group(env, *v)).or_else(|| global::home_group(env, *v)).or_else(|| tag::home_group(env, *v))
   });
   let functions = values.iter().filter_map(|v| exported::group_of(env, *v));
   let mut candidates = objects.chain(functions);
@@ -65,7 +62,6 @@ pub fn data_of(env: napi_env, v: napi_value) -> Option<Rc<InstanceData>> {
 fn wrong_kind(env: napi_env, imp: &wasmer::ImportType) -> crate::napi_raw::Pending {
   state::throw_link_error(env, &format!("WebAssembly.Instance(): Import \"{}\" \"{}\": the value has the wrong kind", imp.module(), imp.name()))
 }
-
 
 /// `instantiate(module, importValues, limits?)` → `[instance handle, anchor, name0, value0, ...]`.
 pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
@@ -194,12 +190,7 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
       // The error is made inside the deadline's scope, which tells a deadline's trap apart.
       errors::with_deadline(env, options.timeout_ms, || start.call(store, &[]).map(drop).map_err(|rt| errors::throw_runtime(env, &group, store, rt)))?;
     }
-    let defined: Vec<usize> = info
-      .memories
-      .iter()
-      .skip(info.num_imported_memories)
-      .map(|(_, ty)| ty.minimum.bytes().0)
-      .collect();
+    let defined: Vec<usize> = info.memories.iter().skip(info.num_imported_memories).map(|(_, ty)| ty.minimum.bytes().0).collect();
     group.note_instance(&defined);
 
     let mut out = vec![napi_raw::null(env), group.anchor()?];
@@ -207,7 +198,9 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     let checked = nm.checks != engine::Checks::None;
     for (name, index) in info.exports.iter().filter(|(name, _)| !(checked && limits::is_hidden(name))) {
       let value = match (instance.exports.get_extern(name), index) {
-        (Some(Extern::Function(f)), ExportIndex::Function(fi)) => exported::wrapper(env, &group, store, f.clone(), Some(fi.as_u32()), non_null.function_at(info, fi.as_u32()).0)?,
+        (Some(Extern::Function(f)), ExportIndex::Function(fi)) => {
+          exported::wrapper(env, &group, store, f.clone(), Some(fi.as_u32()), non_null.function_at(info, fi.as_u32()).0)?
+        }
         (Some(Extern::Memory(m)), _) => memory::exported(env, &group, store, m.clone())?,
         (Some(Extern::Table(t)), _) => table::exported(env, &group, store, t.clone())?,
         (Some(Extern::Global(g)), _) => global::exported(env, &group, store, g.clone())?,

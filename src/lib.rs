@@ -29,8 +29,8 @@ use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
-use napi::sys::{self, napi_callback_info, napi_env, napi_value};
 use napi::bindgen_prelude::Object;
+use napi::sys::{self, napi_callback_info, napi_env, napi_value};
 use napi::{Env, JsValue};
 use napi_derive::napi;
 

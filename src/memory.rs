@@ -218,7 +218,11 @@ pub fn create(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   if shared {
     crate::shared_memory::watch_waits(&memory);
   }
-  attach(env, args[0], MemoryData { env, backing: Backing::Free(memory), def, shared, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0), accounted })?;
+  attach(
+    env,
+    args[0],
+    MemoryData { env, backing: Backing::Free(memory), def, shared, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0), accounted },
+  )?;
   Ok(napi_raw::undefined(env))
 }
 
@@ -286,7 +290,11 @@ pub fn from_shared(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   }
   let accounted = external_cost(memory.size().bytes().0);
   account(env, accounted);
-  attach(env, args[0], MemoryData { env, backing: Backing::Free(memory), def, shared: true, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0), accounted })?;
+  attach(
+    env,
+    args[0],
+    MemoryData { env, backing: Backing::Free(memory), def, shared: true, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0), accounted },
+  )?;
   Ok(args[0])
 }
 
@@ -306,8 +314,9 @@ pub fn grow(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 /// The memory to link for an import, in `group`'s store; LinkError if it cannot be linked there.
 pub fn for_import(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, m: &MemoryData) -> JsResult<Memory> {
   match &m.backing {
-    Backing::Free(shared) => crate::engine::attach_memory(store, shared)
-      .map_err(|e| state::throw_link_error(env, &format!("wasm-rt: could not link the memory: {e}"))),
+    Backing::Free(shared) => {
+      crate::engine::attach_memory(store, shared).map_err(|e| state::throw_link_error(env, &format!("wasm-rt: could not link the memory: {e}")))
+    }
     Backing::Homed(g, memory) if Rc::ptr_eq(g, group) => Ok(memory.clone()),
     Backing::Homed(..) => Err(state::throw_link_error(env, group::LINK_ACROSS)),
   }
@@ -334,6 +343,10 @@ pub fn exported(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, memo
   if let Some(vm) = shared.then(|| vm_clone(store, &memory).ok()).flatten() {
     crate::shared_memory::watch_waits(&vm);
   }
-  attach(env, obj, MemoryData { env, backing: Backing::Homed(group.clone(), memory), def, shared, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0), accounted: 0 })?;
+  attach(
+    env,
+    obj,
+    MemoryData { env, backing: Backing::Homed(group.clone(), memory), def, shared, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0), accounted: 0 },
+  )?;
   Ok(obj)
 }

@@ -73,8 +73,7 @@ pub enum Mode {
 }
 
 pub fn unwrap_module(env: napi_env, v: napi_value) -> JsResult<Rc<NativeModule>> {
-  napi_raw::unwrap::<NativeModule>(env, v, &TAG_MODULE)
-    .ok_or_else(|| napi_raw::throw_type_error(env, "Argument 0 must be a WebAssembly.Module"))
+  napi_raw::unwrap::<NativeModule>(env, v, &TAG_MODULE).ok_or_else(|| napi_raw::throw_type_error(env, "Argument 0 must be a WebAssembly.Module"))
 }
 
 pub fn compiler_arg(env: napi_env, v: napi_value) -> JsResult<Compiler> {
@@ -716,7 +715,8 @@ pub fn exports(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 pub fn serialize(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let nm = unwrap_module(env, args[0])?;
   let wasm = napi_raw::uint8array_bytes(env, args[1])?;
-  let bytes = crate::cache::serialize(nm.compiler, nm.checks, &wasm, &nm.module).map_err(|e| napi_raw::throw_error(env, &format!("wasm-rt serialize(): {e}")))?;
+  let bytes =
+    crate::cache::serialize(nm.compiler, nm.checks, &wasm, &nm.module).map_err(|e| napi_raw::throw_error(env, &format!("wasm-rt serialize(): {e}")))?;
   napi_raw::uint8array(env, &bytes)
 }
 

@@ -3,9 +3,9 @@
 //! status checks in one place.
 
 use std::cell::Cell;
-use std::rc::Rc;
 use std::ffi::c_void;
 use std::ptr;
+use std::rc::Rc;
 
 use napi::sys::{self, napi_env, napi_ref, napi_value};
 

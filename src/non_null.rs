@@ -24,7 +24,8 @@ pub fn refused(e: &CompileError) -> bool {
 }
 
 fn lowerable(r: &RefType) -> bool {
-  !r.is_nullable() && matches!(r.heap_type(), HeapType::Abstract { shared: false, ty: AbstractHeapType::Extern | AbstractHeapType::Func | AbstractHeapType::Exn })
+  !r.is_nullable()
+    && matches!(r.heap_type(), HeapType::Abstract { shared: false, ty: AbstractHeapType::Extern | AbstractHeapType::Func | AbstractHeapType::Exn })
 }
 
 fn non_null(v: &ValType) -> bool {

@@ -48,10 +48,7 @@ fn attach(env: napi_env, obj: napi_value, group: Rc<Group>, store: &mut StoreMut
 }
 
 fn parse_signature(env: napi_env, v: napi_value) -> JsResult<Vec<Type>> {
-  napi_raw::get_string(env, v)?
-    .chars()
-    .map(|c| type_code_parse(c).ok_or_else(|| napi_raw::throw_type_error(env, "wasm-rt: bad tag signature")))
-    .collect()
+  napi_raw::get_string(env, v)?.chars().map(|c| type_code_parse(c).ok_or_else(|| napi_raw::throw_type_error(env, "wasm-rt: bad tag signature"))).collect()
 }
 
 /// `tagNew(tag, params)`: `params` in exported.rs's signature letters.

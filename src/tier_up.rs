@@ -96,7 +96,9 @@ pub fn drain(env: napi_env, _args: &[napi_value]) -> JsResult<napi_value> {
 
 fn drain_dir(dir: &Path) -> u32 {
   // O_NONBLOCK: a FIFO in place of the lock fails to open instead of hanging the helper.
-  let Ok(lock) = OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(dir.join("lock")) else {
+  let Ok(lock) =
+    OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(dir.join("lock"))
+  else {
     return 0;
   };
   if !lock.metadata().is_ok_and(|m| m.is_file()) {

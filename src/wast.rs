@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use napi::sys::{napi_env, napi_value};
 use wasm_encoder::{
-  CodeSection, EntityType, ExportKind, ExportSection, Function, FunctionSection, GlobalType, HeapType, ImportSection, Instruction,
-  Module, RefType, TypeSection, ValType,
+  CodeSection, EntityType, ExportKind, ExportSection, Function, FunctionSection, GlobalType, HeapType, ImportSection, Instruction, Module, RefType,
+  TypeSection, ValType,
 };
 use wast::core::{HeapType as WastHeap, NanPattern, V128Const, V128Pattern, WastArgCore, WastRetCore};
 use wast::parser::{self, ParseBuffer};
@@ -189,8 +189,12 @@ fn check(insns: &mut Vec<Instruction<'static>>, at: u32, ty: &ValType, r: &WastR
         insns.push(I::I32And);
       };
       match p {
-        V128Pattern::I8x16(v) => v.iter().enumerate().for_each(|(i, x)| lane(insns, I::I8x16ExtractLaneU(i as u8), vec![I::I32Const(*x as u8 as i32), I::I32Eq])),
-        V128Pattern::I16x8(v) => v.iter().enumerate().for_each(|(i, x)| lane(insns, I::I16x8ExtractLaneU(i as u8), vec![I::I32Const(*x as u16 as i32), I::I32Eq])),
+        V128Pattern::I8x16(v) => {
+          v.iter().enumerate().for_each(|(i, x)| lane(insns, I::I8x16ExtractLaneU(i as u8), vec![I::I32Const(*x as u8 as i32), I::I32Eq]))
+        }
+        V128Pattern::I16x8(v) => {
+          v.iter().enumerate().for_each(|(i, x)| lane(insns, I::I16x8ExtractLaneU(i as u8), vec![I::I32Const(*x as u16 as i32), I::I32Eq]))
+        }
         V128Pattern::I32x4(v) => v.iter().enumerate().for_each(|(i, x)| lane(insns, I::I32x4ExtractLane(i as u8), vec![I::I32Const(*x), I::I32Eq])),
         V128Pattern::I64x2(v) => v.iter().enumerate().for_each(|(i, x)| lane(insns, I::I64x2ExtractLane(i as u8), vec![I::I64Const(*x), I::I64Eq])),
         V128Pattern::F32x4(v) => v.iter().enumerate().for_each(|(i, p)| lane(insns, I::F32x4ExtractLane(i as u8), f32_matches(p))),
@@ -283,14 +287,37 @@ fn wrapper(target: &Export, args: &[WastArg], expect: Option<&[WastRet]>) -> Res
 /// One command of a script, for lib/cli/wast.js.
 enum Command {
   /// Compile `bytes`; instantiate it as `id` (and the last instance) unless `define` only.
-  Module { id: Option<String>, bytes: Vec<u8>, define: bool },
-  Instance { id: Option<String>, module: Option<String> },
-  Register { name: String, id: Option<String> },
+  Module {
+    id: Option<String>,
+    bytes: Vec<u8>,
+    define: bool,
+  },
+  Instance {
+    id: Option<String>,
+    module: Option<String>,
+  },
+  Register {
+    name: String,
+    id: Option<String>,
+  },
   /// Run the wrapper, which imports export `field` of instance `id` (the last one if None).
-  Action { assert: &'static str, id: Option<String>, field: String, wrapper: Vec<u8>, message: String },
+  Action {
+    assert: &'static str,
+    id: Option<String>,
+    field: String,
+    wrapper: Vec<u8>,
+    message: String,
+  },
   /// A module that must fail: "invalid", "malformed", "unlinkable", "uninstantiable".
-  ModuleAssert { assert: &'static str, bytes: Vec<u8>, message: String },
-  Skip { reason: String, text: bool },
+  ModuleAssert {
+    assert: &'static str,
+    bytes: Vec<u8>,
+    message: String,
+  },
+  Skip {
+    reason: String,
+    text: bool,
+  },
 }
 
 fn id(i: &Option<wast::token::Id>) -> Option<String> {
@@ -407,7 +434,11 @@ fn module_assert(assert: &'static str, mut module: QuoteWat, message: &str) -> C
   }
 }
 
-fn target<'a>(module: &Option<wast::token::Id>, instances: &'a HashMap<String, HashMap<String, Export>>, last: &'a HashMap<String, Export>) -> &'a HashMap<String, Export> {
+fn target<'a>(
+  module: &Option<wast::token::Id>,
+  instances: &'a HashMap<String, HashMap<String, Export>>,
+  last: &'a HashMap<String, Export>,
+) -> &'a HashMap<String, Export> {
   match id(module) {
     Some(m) => instances.get(&m).unwrap_or(last),
     None => last,
@@ -431,7 +462,13 @@ fn action(
   }
 }
 
-fn get(module: &Option<wast::token::Id>, global: &str, results: &[WastRet], instances: &HashMap<String, HashMap<String, Export>>, last: &HashMap<String, Export>) -> Command {
+fn get(
+  module: &Option<wast::token::Id>,
+  global: &str,
+  results: &[WastRet],
+  instances: &HashMap<String, HashMap<String, Export>>,
+  last: &HashMap<String, Export>,
+) -> Command {
   let Some(export) = target(module, instances, last).get(global) else {
     return Command::Skip { reason: format!("no export \"{global}\" is known"), text: false };
   };

@@ -23,7 +23,6 @@ use wasmer::{Exception, Function, FunctionType, Imports, Instance, Module, Store
 
 use crate::engine::Compiled;
 
-
 /// The custom section that marks a module without tags whose code catches. JS reads custom
 /// sections from the module's own bytes, so it never sees this one.
 const MARKER: &str = "wasm-rt:catches";

@@ -27,9 +27,7 @@ unsafe impl Sync for JsThrow {}
 
 impl JsThrow {
   fn new(env: napi_env, value: napi_value) -> Self {
-    let holder = napi_raw::array_of(env, &[value])
-      .and_then(|a| napi_raw::create_ref(env, a, 1))
-      .unwrap_or(std::ptr::null_mut());
+    let holder = napi_raw::array_of(env, &[value]).and_then(|a| napi_raw::create_ref(env, a, 1)).unwrap_or(std::ptr::null_mut());
     Self { env, holder }
   }
 

@@ -31,7 +31,6 @@ pub struct FuncData {
   limits: Option<Rc<InstanceLimits>>,
 }
 
-
 impl Drop for FuncData {
   fn drop(&mut self) {
     self.group.forget_function(self.key);
@@ -85,14 +84,7 @@ pub fn signature(params: &[Type], results: &[Type]) -> String {
 /// The JS function for `func`: the existing one if this wasm function already has one
 /// (the spec's exported-function cache), else a new one named `index`. `non_null` marks the
 /// parameters that refuse null (non_null.rs).
-pub fn wrapper(
-  env: napi_env,
-  group: &Rc<Group>,
-  store: &mut StoreMut<'_>,
-  func: Function,
-  index: Option<u32>,
-  non_null: u64,
-) -> JsResult<napi_value> {
+pub fn wrapper(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func: Function, index: Option<u32>, non_null: u64) -> JsResult<napi_value> {
   let key = group::function_key(store, &func);
   if let Some(w) = group.cached_function(key) {
     return Ok(w);
@@ -200,4 +192,3 @@ fn results_to_js(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, res
     }
   }
 }
-

@@ -67,14 +67,20 @@ pub fn host_function(
     non_null,
   };
   let fenv = FunctionEnv::new(store, ());
-  Ok(Function::new_with_env(store, &fenv, ty, move |mut fe: FunctionEnvMut<'_, ()>, args: &[Value]| {
-    call_js(&h, &mut fe.as_store_mut(), args)
-  }))
+  Ok(Function::new_with_env(store, &fenv, ty, move |mut fe: FunctionEnvMut<'_, ()>, args: &[Value]| call_js(&h, &mut fe.as_store_mut(), args)))
 }
 
 /// Links an exported function of another group into `group` (instance.rs maps the function it
 /// links back to the same JS function).
-pub fn proxy(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, wrapper: napi_value, data: &FuncData, thrown: Option<catchable::Thrown>, non_null: u64) -> JsResult<Function> {
+pub fn proxy(
+  env: napi_env,
+  group: &Rc<Group>,
+  store: &mut StoreMut<'_>,
+  wrapper: napi_value,
+  data: &FuncData,
+  thrown: Option<catchable::Thrown>,
+  non_null: u64,
+) -> JsResult<Function> {
   host_function(env, group, store, wrapper, FunctionType::new(data.params.clone(), data.results.clone()), thrown, non_null)
 }
 

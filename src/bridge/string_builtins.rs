@@ -76,12 +76,14 @@ pub fn function(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, v: n
       let scope = scope(ctx)?;
       Ok(string(ctx, &mut store.as_store_mut(), &r, &scope)?.is_some() as i32)
     }),
-    Builtin::Cast => Function::new_typed_with_env(store, &fenv, |mut fe: FunctionEnvMut<'_, Ctx>, r: Option<ExternRef>| -> Result<Option<ExternRef>, RuntimeError> {
-      let (ctx, mut store) = fe.data_and_store_mut();
-      let scope = scope(ctx)?;
-      string(ctx, &mut store.as_store_mut(), &r, &scope)?.ok_or_else(illegal_cast)?;
-      Ok(r)
-    }),
+    Builtin::Cast => {
+      Function::new_typed_with_env(store, &fenv, |mut fe: FunctionEnvMut<'_, Ctx>, r: Option<ExternRef>| -> Result<Option<ExternRef>, RuntimeError> {
+        let (ctx, mut store) = fe.data_and_store_mut();
+        let scope = scope(ctx)?;
+        string(ctx, &mut store.as_store_mut(), &r, &scope)?.ok_or_else(illegal_cast)?;
+        Ok(r)
+      })
+    }
     Builtin::Length => Function::new_typed_with_env(store, &fenv, |mut fe: FunctionEnvMut<'_, Ctx>, r: Option<ExternRef>| -> Result<i32, RuntimeError> {
       let (ctx, mut store) = fe.data_and_store_mut();
       let scope = scope(ctx)?;

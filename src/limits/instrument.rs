@@ -79,9 +79,7 @@ impl ModuleMiddleware for Instrument {
       index.as_u32()
     };
     let flag = global(Type::I32, GlobalInit::I32Const(0), FLAG_EXPORT);
-    let fuel = self
-      .metered
-      .then(|| (global(Type::I64, GlobalInit::I64Const(0), FUEL_EXPORT), global(Type::I32, GlobalInit::I32Const(0), FUEL_OUT_EXPORT)));
+    let fuel = self.metered.then(|| (global(Type::I64, GlobalInit::I64Const(0), FUEL_EXPORT), global(Type::I32, GlobalInit::I32Const(0), FUEL_OUT_EXPORT)));
     let tick = info.globals.push(GlobalType::new(Type::I32, Mutability::Var)).as_u32();
     info.global_initializers.push(GlobalInit::I32Const(0));
     *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(Indices { flag, tick, fuel });
@@ -106,12 +104,7 @@ struct FunctionInstrument {
 
 impl FunctionInstrument {
   fn check_flag<'a>(&self, state: &mut MiddlewareReaderState<'a>) {
-    state.extend([
-      Operator::GlobalGet { global_index: self.indices.flag },
-      Operator::If { blockty: BlockType::Empty },
-      Operator::Unreachable,
-      Operator::End,
-    ]);
+    state.extend([Operator::GlobalGet { global_index: self.indices.flag }, Operator::If { blockty: BlockType::Empty }, Operator::Unreachable, Operator::End]);
   }
 
   fn check_flag_in_loop<'a>(&self, state: &mut MiddlewareReaderState<'a>) {

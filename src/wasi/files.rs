@@ -351,10 +351,7 @@ fn times(atim: i64, mtim: i64, flags: i32) -> Result<[libc::timespec; 2], Errno>
   {
     return Err(errno::INVAL);
   }
-  Ok([
-    sandbox::timespec(f, fstflags::ATIM_NOW, fstflags::ATIM, atim as u64),
-    sandbox::timespec(f, fstflags::MTIM_NOW, fstflags::MTIM, mtim as u64),
-  ])
+  Ok([sandbox::timespec(f, fstflags::ATIM_NOW, fstflags::ATIM, atim as u64), sandbox::timespec(f, fstflags::MTIM_NOW, fstflags::MTIM, mtim as u64)])
 }
 
 pub fn fd_filestat_set_times(cx: &Cx, fd: i32, atim: i64, mtim: i64, flags: i32) -> R {
@@ -593,7 +590,13 @@ pub fn path_open(cx: &Cx, fd: i32, dirflags: i32, path: i32, len: i32, of: i32, 
         flags |= f;
       }
     }
-    for (bit, f) in [(fdflags::APPEND, libc::O_APPEND), (fdflags::DSYNC, libc::O_DSYNC), (fdflags::NONBLOCK, libc::O_NONBLOCK), (fdflags::RSYNC, libc::O_RSYNC), (fdflags::SYNC, libc::O_SYNC)] {
+    for (bit, f) in [
+      (fdflags::APPEND, libc::O_APPEND),
+      (fdflags::DSYNC, libc::O_DSYNC),
+      (fdflags::NONBLOCK, libc::O_NONBLOCK),
+      (fdflags::RSYNC, libc::O_RSYNC),
+      (fdflags::SYNC, libc::O_SYNC),
+    ] {
       if fdf & bit != 0 {
         flags |= f;
       }

@@ -394,7 +394,8 @@ fn unwrap_wasi(env: napi_env, v: napi_value) -> JsResult<Rc<Wasi>> {
 /// guest. `memory` is a wasm-rt Memory (lib/wasi.js checked); wasmer-wasix learns the instance.
 pub fn bind(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let w = unwrap_wasi(env, args[0])?;
-  let memory = crate::memory::data_of(env, args[1]).ok_or_else(|| napi_raw::throw_type_error(env, "\"instance.exports.memory\" property must be a WebAssembly.Memory object"))?;
+  let memory = crate::memory::data_of(env, args[1])
+    .ok_or_else(|| napi_raw::throw_type_error(env, "\"instance.exports.memory\" property must be a WebAssembly.Memory object"))?;
   *w.memory.borrow_mut() = Some(memory.clone());
   if let Some(instance) = crate::instance::data_of(env, args[2]) {
     let mut linked = w.wasix.borrow_mut();

@@ -87,10 +87,7 @@ impl Linked {
   pub fn initialize(&mut self, store: &mut impl AsStoreMut, instance: &Instance) -> Result<(), String> {
     let memory = instance.exports.get_memory("memory").map_err(|e| e.to_string())?.clone();
     let handles = WasiModuleInstanceHandles::new(memory, store, instance.clone(), None);
-    self
-      .fenv
-      .initialize_handles_and_layout(store, instance.clone(), WasiModuleTreeHandles::Static(handles), None, false)
-      .map_err(|e| e.to_string())?;
+    self.fenv.initialize_handles_and_layout(store, instance.clone(), WasiModuleTreeHandles::Static(handles), None, false).map_err(|e| e.to_string())?;
     self.initialized = true;
     Ok(())
   }
