@@ -21,7 +21,7 @@
 // (RangeError in V8).
 import { describe, expect, it } from 'vitest';
 import { engines, specDeviation, knownGap } from './helpers/engines.mjs';
-import { expectDataProperty, expectErrorOf, expectFunctionNameAndLength, expectThrow, thrown } from './helpers/assert.mjs';
+import { expectErrorOf, expectFunctionNameAndLength, expectThrow, thrown } from './helpers/assert.mjs';
 import { wat } from './helpers/wat.mjs';
 import { customSection, str } from './helpers/binary.mjs';
 

@@ -42,7 +42,7 @@ const CONSTRUCTORS = [
 // Owned by other work: only their presence on the namespace is checked here.
 const OTHER_INTERFACES = ['Memory', 'Table', 'Global', 'Tag', 'Exception'];
 
-describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
+describe.each(engines)('$name', ({ WebAssembly }) => {
   describe('the namespace object', () => {
     it('is an ordinary, non-callable object inheriting from Object.prototype', () => {
       expect(typeof WebAssembly).toBe('object');

@@ -51,7 +51,7 @@ describe('serialize and deserialize', () => {
       { eval: true },
     );
     worker.postMessage(bytes);
-    const [answer] = await Promise.all([new Promise((r) => worker.once('message', r))]);
+    const answer = await new Promise((r) => worker.once('message', r));
     await worker.terminate();
     expect(answer).toBe(15);
   });

@@ -104,7 +104,7 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       const good = wat('(module (func (result i32) (i32.const 1)))');
       expect(WebAssembly.validate(good)).toBe(true);
       const at = good.length - 3;
-      expect([...good.slice(at)]).toEqual([0x41, 0x01, 0x0b]);
+      expect(Array.from(good.slice(at))).toEqual([0x41, 0x01, 0x0b]);
       const bad = new Uint8Array(good);
       bad[at] = opcode;
       expect(WebAssembly.validate(bad)).toBe(false);

@@ -10,6 +10,7 @@ let brand;
 let isGlobal;
 
 class Global {
+  // oxlint-disable-next-line no-unused-private-class-members -- read by `#brand in v`, which the rule misses
   #brand = true;
 
   constructor(descriptor, v) {

@@ -77,6 +77,8 @@ let handleOf;
 
 class Instance {
   #handle;
+  // Never read: holding it keeps the group's anchor alive as long as this instance (src/group.rs).
+  // oxlint-disable-next-line no-unused-private-class-members
   #anchor;
   #exports;
 

@@ -11,6 +11,7 @@ let tagBrand;
 let isTag;
 
 class Tag {
+  // oxlint-disable-next-line no-unused-private-class-members -- read by `#brand in v`, which the rule misses
   #brand = true;
 
   constructor(type) {

@@ -15,6 +15,8 @@ function install() {
   Object.defineProperty(Worker.prototype, installed, { value: true });
   const terminate = Worker.prototype.terminate;
   const methods = {
+    // `callback` keeps `terminate.length` at Node's 1; the arguments pass through as they came.
+    // oxlint-disable-next-line no-unused-vars
     terminate(callback) {
       // Node's own first: it validates its receiver and asks V8 to stop the worker.
       const result = Reflect.apply(terminate, this, arguments);

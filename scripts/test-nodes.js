@@ -13,6 +13,7 @@ const args = process.argv.slice(2);
 const conformance = args.includes('--conformance');
 const named = args.filter((a) => a !== '--conformance');
 const names = named.length > 0 ? named : ['node@22', 'node@24', 'node@26'];
+// oxlint-disable-next-line no-control-regex -- the escape sequences of colored output
 const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 const summary = [];
 let failed = false;

@@ -403,3 +403,37 @@ pub fn deserialize_checked(data: &[u8]) -> Result<(Compiler, Checks, Vec<u8>, Ar
   let module = crate::engine::compile(compiler, checks, wasm.len(), |e| deserialize(e, artifact).ok_or_else(bad))?;
   Ok((compiler, checks, wasm.to_vec(), module))
 }
+
+#[cfg(test)]
+mod tests {
+  use super::{payload, HEADER, MAGIC};
+
+  fn entry(key: &[u8; 32], body: &[u8]) -> Vec<u8> {
+    let mut e = Vec::new();
+    e.extend_from_slice(MAGIC);
+    e.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    e.extend_from_slice(blake3::hash(body).as_bytes());
+    e.extend_from_slice(key);
+    e.extend_from_slice(body);
+    e
+  }
+
+  #[test]
+  fn an_entry_is_used_only_whole_and_under_its_own_key() {
+    let key = [3u8; 32];
+    let good = entry(&key, b"artifact bytes");
+    assert_eq!(payload(&good, &key), Some(&b"artifact bytes"[..]));
+    assert_eq!(payload(&good, &[4u8; 32]), None, "another key");
+    assert_eq!(payload(&good[..good.len() - 1], &key), None, "truncated");
+    assert_eq!(payload(&good[..HEADER - 1], &key), None, "shorter than a header");
+    let mut flipped = good.clone();
+    *flipped.last_mut().unwrap() ^= 1;
+    assert_eq!(payload(&flipped, &key), None, "a flipped byte");
+    let mut magic = good.clone();
+    magic[7] ^= 1;
+    assert_eq!(payload(&magic, &key), None, "another format");
+    let mut longer = good;
+    longer.push(0);
+    assert_eq!(payload(&longer, &key), None, "bytes past the stated length");
+  }
+}

@@ -56,7 +56,7 @@ pub fn rewrite(bytes: &[u8]) -> Option<Vec<u8>> {
           let element = element.ok()?;
           let (ElementKind::Active { table_index, offset_expr }, ElementItems::Expressions(_, exprs)) = (&element.kind, &element.items) else { continue };
           for (at, expr) in exprs.clone().into_iter().enumerate() {
-            if let Some(Operator::GlobalGet { global_index }) = expr.ok()?.get_operators_reader().read().ok() {
+            if let Ok(Operator::GlobalGet { global_index }) = expr.ok()?.get_operators_reader().read() {
               items.push(Item { table: table_index.unwrap_or(0), offset: offset_instructions(offset_expr)?, at: at as u32, global: global_index });
             }
           }

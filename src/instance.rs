@@ -64,6 +64,7 @@ fn wrong_kind(env: napi_env, imp: &wasmer::ImportType) -> crate::napi_raw::Pendi
 }
 
 /// `instantiate(module, importValues, limits?)` → `[instance handle, anchor, name0, value0, ...]`.
+#[allow(clippy::result_large_err, reason = "wasmer's InstantiationError, returned by Instance::new_by_index")]
 pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let nm = unwrap_module(env, args[0])?;
   let options = limits::options(env, args[2])?;

@@ -739,3 +739,47 @@ pub fn compiler(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 pub fn checks(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   napi_raw::string(env, unwrap_module(env, args[0])?.checks.name())
 }
+
+#[cfg(test)]
+mod tests {
+  use super::custom_sections;
+
+  fn custom(name: &str, len: usize) -> Vec<u8> {
+    let mut body = vec![name.len() as u8];
+    body.extend_from_slice(name.as_bytes());
+    body.resize(body.len() + len, 7);
+    let mut out = vec![0u8];
+    let mut size = body.len();
+    loop {
+      let byte = (size & 0x7f) as u8;
+      size >>= 7;
+      out.push(if size == 0 { byte } else { byte | 0x80 });
+      if size == 0 {
+        break;
+      }
+    }
+    out.extend(body);
+    out
+  }
+
+  #[test]
+  fn finds_custom_sections_other_than_name() {
+    let mut bytes = wat::parse_str("(module (func))").unwrap();
+    let start = bytes.len();
+    bytes.extend(custom("big", 300));
+    let middle = bytes.len();
+    bytes.extend(custom("name", 3));
+    let ranges = custom_sections(&bytes).unwrap();
+    assert_eq!(ranges, vec![start..middle]);
+  }
+
+  #[test]
+  fn malformed_sizes_give_none() {
+    let mut bytes = wat::parse_str("(module)").unwrap();
+    bytes.extend([0, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+    assert_eq!(custom_sections(&bytes), None, "a section running past the end");
+    let mut bytes = wat::parse_str("(module)").unwrap();
+    bytes.extend([0, 0x80]);
+    assert_eq!(custom_sections(&bytes), None, "a LEB128 cut short");
+  }
+}

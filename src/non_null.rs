@@ -165,3 +165,25 @@ pub fn mark_signature(signature: &str, (params, results): (u64, u64)) -> String 
   };
   format!("{}:{}", mark(p, params), mark(r, results))
 }
+
+#[cfg(test)]
+mod tests {
+  use super::mark_signature;
+
+  #[test]
+  fn marks_non_null_positions_in_capitals() {
+    assert_eq!(mark_signature("er:r", (0b01, 0b1)), "Er:R");
+    assert_eq!(mark_signature("ie:", (0b10, 0)), "iE:");
+    assert_eq!(mark_signature("", (0, 0)), ":");
+  }
+
+  #[test]
+  fn lowered_modules_need_no_typed_function_references() {
+    use wasmparser::{Validator, WasmFeatures};
+    let without = WasmFeatures::default() - WasmFeatures::FUNCTION_REFERENCES - WasmFeatures::GC;
+    let strict = wat::parse_str("(module (func (export \"f\") (param (ref extern)) (result (ref extern)) local.get 0))").unwrap();
+    assert!(Validator::new_with_features(without).validate_all(&strict).is_err(), "the strict module needs them");
+    let lowered = super::lower(&strict).expect("lowered");
+    Validator::new_with_features(without).validate_all(&lowered).expect("the lowered module does not");
+  }
+}

@@ -169,3 +169,25 @@ fn read_job(path: &Path) -> Option<(Checks, Vec<u8>)> {
   };
   Some((checks, data[9..].to_vec()))
 }
+
+#[cfg(test)]
+mod tests {
+  use super::{read_job, JOB_MAGIC};
+  use crate::engine::Checks;
+
+  #[test]
+  fn reads_a_job_and_refuses_what_is_not_one() {
+    let dir = std::env::temp_dir().join(format!("wasm-rt-unit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let job = dir.join("a.job");
+    std::fs::write(&job, [&JOB_MAGIC[..], &[1], b"\0asm"].concat()).unwrap();
+    let (checks, bytes) = read_job(&job).unwrap();
+    assert_eq!((checks, bytes.as_slice()), (Checks::Stop, &b"\0asm"[..]));
+    std::fs::write(&job, [&JOB_MAGIC[..], &[3]].concat()).unwrap();
+    assert!(read_job(&job).is_none(), "unknown checks");
+    std::fs::write(&job, b"WASMRTJ2\0").unwrap();
+    assert!(read_job(&job).is_none(), "another format");
+    assert!(read_job(&dir).is_none(), "a folder");
+    std::fs::remove_dir_all(&dir).unwrap();
+  }
+}

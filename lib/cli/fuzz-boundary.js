@@ -135,7 +135,7 @@ function importObject(W, imports, seed, ctx) {
 
 /** An imported function: on each call it logs its arguments, then does what the seed says. */
 function hostFunction(W, type, index, next, ctx) {
-  const [params, results] = type.split(':');
+  const results = type.split(':')[1];
   const pick = (list) => list[next() % list.length];
   const result = () => {
     const values = [...results].map((t) => pick(edges(t, ctx)));

@@ -39,11 +39,7 @@ pub fn mark(bytes: &[u8]) -> Option<Vec<u8>> {
   for payload in Parser::new(0).parse_all(bytes) {
     match payload.ok()? {
       Payload::TagSection(_) => return None,
-      Payload::ImportSection(reader) => {
-        if reader.into_imports().flatten().any(|i| matches!(i.ty, TypeRef::Tag(_))) {
-          return None;
-        }
-      }
+      Payload::ImportSection(reader) if reader.clone().into_imports().flatten().any(|i| matches!(i.ty, TypeRef::Tag(_))) => return None,
       Payload::CodeSectionEntry(body) => {
         let mut ops = body.get_operators_reader().ok()?;
         while !ops.eof() {

@@ -86,9 +86,12 @@ fn global_address(store: &mut StoreMut<'_>, global: Option<&Global>) -> usize {
   }
 }
 
+/// A store's limited instances: (function context, limits).
+type StoreLimits = Vec<(usize, Rc<InstanceLimits>)>;
+
 thread_local! {
-  /// The limits of this thread's limited instances: store id → (function context, limits).
-  static BY_CONTEXT: RefCell<HashMap<u64, Vec<(usize, Rc<InstanceLimits>)>>> = RefCell::new(HashMap::new());
+  /// The limits of this thread's limited instances, by store id.
+  static BY_CONTEXT: RefCell<HashMap<u64, StoreLimits>> = RefCell::new(HashMap::new());
 }
 
 /// The limits of the instance that defines `f`, whatever path brought `f` to JS: an export, a

@@ -38,7 +38,7 @@ fn may_wait(e: &Entry) -> bool {
   e.filetype != filetype::REGULAR_FILE && e.filetype != filetype::DIRECTORY
 }
 
-fn io_slices<'m>(mem: &'m Mem, iovs: i32, n: i32) -> Result<Vec<libc::iovec>, Errno> {
+fn io_slices(mem: &Mem, iovs: i32, n: i32) -> Result<Vec<libc::iovec>, Errno> {
   let list = mem.iovecs(iovs as u32, n as u32)?;
   let mut out = Vec::with_capacity(list.len());
   for (buf, len) in list {
@@ -474,6 +474,7 @@ pub fn path_filestat_get(cx: &Cx, fd: i32, flags: i32, path: i32, len: i32, buf:
   cx.mem.put(buf as u32, &abi::filestat_bytes(&st))
 }
 
+#[allow(clippy::too_many_arguments, reason = "preview1's signature")]
 pub fn path_filestat_set_times(cx: &Cx, fd: i32, flags: i32, path: i32, len: i32, atim: i64, mtim: i64, fst: i32) -> R {
   let t = cx.fds.borrow();
   let dir = t.get(fd)?.dir(rights::PATH_FILESTAT_SET_TIMES)?;
@@ -488,6 +489,7 @@ pub fn path_rename(cx: &Cx, fd: i32, old: i32, old_len: i32, new_fd: i32, new: i
   sandbox::rename(from, &path_arg(cx, old, old_len)?, to, &path_arg(cx, new, new_len)?)
 }
 
+#[allow(clippy::too_many_arguments, reason = "preview1's signature")]
 pub fn path_link(cx: &Cx, fd: i32, flags: i32, old: i32, old_len: i32, new_fd: i32, new: i32, new_len: i32) -> R {
   let t = cx.fds.borrow();
   let from = t.get(fd)?.dir(rights::PATH_LINK_SOURCE)?;

@@ -456,3 +456,31 @@ pub fn set_times(dir: RawFd, path: &[u8], follow: bool, times: &[libc::timespec;
     }
   }
 }
+
+#[cfg(test)]
+mod tests {
+  use super::stays_beneath;
+
+  #[test]
+  fn a_link_stays_beneath_only_with_leading_ups_within_its_depth() {
+    assert!(stays_beneath(b"file.txt", 0));
+    assert!(stays_beneath(b"./a/./b", 0));
+    assert!(stays_beneath(b"../x", 1));
+    assert!(stays_beneath(b"../../x/y", 2));
+    assert!(!stays_beneath(b"../x", 0), "one level above the preopen");
+    assert!(!stays_beneath(b"../../x", 1));
+    assert!(!stays_beneath(b"/etc/passwd", 5), "absolute");
+    assert!(!stays_beneath(b"a/../../x", 3), "a `..` after a name may climb through a link");
+    assert!(!stays_beneath(b"a/..", 3));
+    assert!(stays_beneath(b"..//./../a", 2), "empty and `.` components count for nothing");
+  }
+
+  #[test]
+  fn timespec_now_set_or_omit() {
+    let (now, set) = (1, 2);
+    assert_eq!(super::timespec(now, now, set, 5).tv_nsec, libc::UTIME_NOW);
+    let t = super::timespec(set, now, set, 3_000_000_007);
+    assert_eq!((t.tv_sec, t.tv_nsec), (3, 7));
+    assert_eq!(super::timespec(0, now, set, 5).tv_nsec, libc::UTIME_OMIT);
+  }
+}
