@@ -270,6 +270,7 @@ impl Tunables for Linking {
   }
 
   unsafe fn create_vm_memory(&self, ty: &MemoryType, style: &MemoryStyle, location: NonNull<VMMemoryDefinition>) -> Result<VMMemory, MemoryError> {
+    // SAFETY: the caller's contract (a `location` valid for the definition) passes through unchanged.
     unsafe { self.0.create_vm_memory(&capped_memory(ty), style, location) }
   }
 
@@ -278,6 +279,7 @@ impl Tunables for Linking {
   }
 
   unsafe fn create_vm_table(&self, ty: &TableType, style: &TableStyle, location: NonNull<VMTableDefinition>) -> Result<VMTable, String> {
+    // SAFETY: the caller's contract (a `location` valid for the definition) passes through unchanged.
     unsafe { self.0.create_vm_table(&capped(ty), style, location) }
   }
 }

@@ -1,6 +1,9 @@
 //! wasm-rt's native layer: registration only. The JS side (lib/) implements the WebIDL surface
 //! and calls the functions registered here.
 
+// Every unsafe block states the invariant it relies on (`// SAFETY:`), checked by clippy.
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 mod bridge;
 mod cache;
 mod elem_init;
@@ -52,6 +55,7 @@ unsafe extern "C" fn dispatch(env: napi_env, info: napi_callback_info) -> napi_v
   let mut argc = MAX_ARGS;
   let mut args = [ptr::null_mut(); MAX_ARGS];
   let mut data: *mut c_void = ptr::null_mut();
+  // SAFETY: Node calls this with a valid env and callback info; `args` has room for `argc` values.
   let status = unsafe { sys::napi_get_cb_info(env, info, &mut argc, args.as_mut_ptr(), ptr::null_mut(), &mut data) };
   if status != sys::Status::napi_ok {
     return ptr::null_mut();

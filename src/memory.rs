@@ -77,6 +77,7 @@ impl MemoryData {
     }
     if !self.shared {
       if let Some(b) = napi_raw::ref_value(self.env, r) {
+        // SAFETY: a valid env and the ArrayBuffer this memory made over its backing; detaching it (the spec's grow) leaves JS no view of the old backing.
         unsafe { napi::sys::napi_detach_arraybuffer(self.env, b) };
       }
     }
@@ -134,6 +135,7 @@ pub fn external_cost(bytes: usize) -> i64 {
 /// Tells V8 that `delta` bytes outside its heap now depend on JS objects (or no longer do).
 pub fn account(env: napi_env, delta: i64) {
   let mut total = 0;
+  // SAFETY: a valid env, on its own thread; `total` is a local out-parameter.
   unsafe { napi::sys::napi_adjust_external_memory(env, delta, &mut total) };
 }
 
@@ -243,6 +245,7 @@ pub fn buffer(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     shared_buffer(env, &m, len)?
   } else {
     let mut ab = ptr::null_mut();
+    // SAFETY: the memory's backing outlives the buffer: the buffer's wrap keeps the memory alive (below), and a grow detaches the buffer before the backing can move.
     let status = unsafe { napi::sys::napi_create_external_arraybuffer(env, m.base().cast::<c_void>(), len, None, ptr::null_mut(), &mut ab) };
     napi_raw::check(env, status)?;
     // The buffer keeps the memory alive through a wrap, not through the external data's own

@@ -587,6 +587,7 @@ unsafe extern "C" fn compile_execute(_env: napi_env, data: *mut c_void) {
 unsafe extern "C" fn compile_complete(env: napi_env, _status: sys::napi_status, data: *mut c_void) {
   // SAFETY: the job leaked by `compile_async`, now back on the JS thread; freed here.
   let job = unsafe { Box::from_raw(data as *mut CompileJob) };
+  // SAFETY: the work `compile_async` created, deleted once, here on the JS thread.
   unsafe { sys::napi_delete_async_work(env, job.work) };
   let settled = match job.result {
     Some(Ok(m)) => module_object(env, m, job.len).map(|v| (true, v)),
@@ -603,6 +604,7 @@ unsafe extern "C" fn compile_complete(env: napi_env, _status: sys::napi_status, 
     Ok(pair) => pair,
     Err(_) => (false, napi_raw::take_error(env)),
   };
+  // SAFETY: the deferred `compile_async` created, settled exactly once, here.
   unsafe {
     if ok {
       sys::napi_resolve_deferred(env, job.deferred, value);
@@ -636,6 +638,7 @@ pub fn compile_async(env: napi_env, args: &[napi_value]) -> JsResult<napi_value>
     napi_call!(env, napi_queue_async_work(env, *work))
   })();
   if let Err(p) = queued {
+    // SAFETY: queueing failed, so Node never saw `job`: this is its only owner.
     drop(unsafe { Box::from_raw(job) });
     return Err(p);
   }

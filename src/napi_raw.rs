@@ -57,6 +57,7 @@ fn failed(env: napi_env) -> napi_value {
     Ok(failure) if set_named(env, failure, c"error", e).is_ok() => failure,
     // Before init there is no failure object: throw the Node-API way.
     _ => {
+      // SAFETY: a valid env and an error value made on it.
       unsafe { sys::napi_throw(env, e) };
       ptr::null_mut()
     }
@@ -83,31 +84,40 @@ fn check_failed(env: napi_env, status: sys::napi_status) -> Pending {
 
 macro_rules! napi_call {
   ($env:expr, $f:ident($($arg:expr),* $(,)?)) => {
-    $crate::napi_raw::check($env, unsafe { napi::sys::$f($($arg),*) })
+    $crate::napi_raw::check(
+      $env,
+      // SAFETY: a Node-API function, called with the env of the call in progress and arguments
+      // that each use site keeps valid for the call (values of that env, locals as out-parameters).
+      unsafe { napi::sys::$f($($arg),*) },
+    )
   };
 }
 pub(crate) use napi_call;
 
 fn is_exception_pending(env: napi_env) -> bool {
   let mut pending = false;
+  // SAFETY: a valid env; `pending` is a local out-parameter.
   unsafe { sys::napi_is_exception_pending(env, &mut pending) };
   pending
 }
 
 fn take_exception(env: napi_env) -> napi_value {
   let mut v = ptr::null_mut();
+  // SAFETY: a valid env; `v` is a local out-parameter.
   unsafe { sys::napi_get_and_clear_last_exception(env, &mut v) };
   v
 }
 
 pub fn undefined(env: napi_env) -> napi_value {
   let mut v = ptr::null_mut();
+  // SAFETY: a valid env; `v` is a local out-parameter.
   unsafe { sys::napi_get_undefined(env, &mut v) };
   v
 }
 
 pub fn null(env: napi_env) -> napi_value {
   let mut v = ptr::null_mut();
+  // SAFETY: a valid env; `v` is a local out-parameter.
   unsafe { sys::napi_get_null(env, &mut v) };
   v
 }
@@ -276,11 +286,13 @@ pub fn create_ref(env: napi_env, v: napi_value, count: u32) -> JsResult<napi_ref
 /// The referenced value, or None once a weak reference's target has been collected.
 pub fn ref_value(env: napi_env, r: napi_ref) -> Option<napi_value> {
   let mut v = ptr::null_mut();
+  // SAFETY: a valid env and a reference created on it; `v` is a local out-parameter.
   let status = unsafe { sys::napi_get_reference_value(env, r, &mut v) };
   (status == sys::Status::napi_ok && !v.is_null()).then_some(v)
 }
 
 pub fn delete_ref(env: napi_env, r: napi_ref) {
+  // SAFETY: a reference created on this env, deleted once, by its owner.
   unsafe { sys::napi_delete_reference(env, r) };
 }
 
@@ -294,6 +306,7 @@ pub type CreateError = unsafe extern "C" fn(napi_env, napi_value, napi_value, *m
 pub fn make_error(env: napi_env, create: CreateError, msg: &str) -> napi_value {
   let mut text = ptr::null_mut();
   let mut err = ptr::null_mut();
+  // SAFETY: a valid env; `msg`'s pointer and length describe valid UTF-8; the out-parameters are locals.
   unsafe {
     sys::napi_create_string_utf8(env, msg.as_ptr().cast(), msg.len() as isize, &mut text);
     create(env, ptr::null_mut(), text, &mut err);
@@ -329,11 +342,13 @@ pub const TAG_TRAP: sys::napi_type_tag = sys::napi_type_tag { lower: 0x7761_736d
 /// Whether `v` is an object that `tag_object` marked with `tag`.
 pub fn has_tag(env: napi_env, v: napi_value, tag: &sys::napi_type_tag) -> bool {
   let mut t = 0;
+  // SAFETY: a valid env and a value of it; `t` is a local out-parameter.
   unsafe { sys::napi_typeof(env, v, &mut t) };
   if t != sys::ValueType::napi_object && t != sys::ValueType::napi_function {
     return false;
   }
   let mut ok = false;
+  // SAFETY: a valid env, an object of it, a static tag; `ok` is a local out-parameter.
   let status = unsafe { sys::napi_check_object_type_tag(env, v, tag, &mut ok) };
   status == sys::Status::napi_ok && ok
 }
@@ -360,6 +375,7 @@ pub fn wrap_rc<T: 'static>(env: napi_env, obj: napi_value, tag: &sys::napi_type_
 /// Gives `obj` a count of `value`, released when `obj` is collected (see reclaim.rs).
 pub fn add_finalizer_rc<T: 'static>(env: napi_env, obj: napi_value, value: Rc<T>) -> JsResult<()> {
   let raw = Rc::into_raw(value);
+  // SAFETY: `raw` is a count given up by `Rc::into_raw`; `finalize_rc` takes it back once, when `obj` is collected (or below, if the finalizer was not added).
   let status = unsafe { sys::napi_add_finalizer(env, obj, raw.cast_mut().cast(), Some(crate::reclaim::finalize_rc::<T>), ptr::null_mut(), ptr::null_mut()) };
   check(env, status).inspect_err(|_| {
     // SAFETY: the count leaked above, not handed to Node.
@@ -373,6 +389,7 @@ pub fn unwrap<T>(env: napi_env, v: napi_value, tag: &sys::napi_type_tag) -> Opti
     return None;
   }
   let mut data = ptr::null_mut();
+  // SAFETY: a valid env and an object `has_tag` checked; `data` is a local out-parameter.
   let status = unsafe { sys::napi_unwrap(env, v, &mut data) };
   if status != sys::Status::napi_ok || data.is_null() {
     return None;
@@ -387,6 +404,7 @@ pub fn unwrap<T>(env: napi_env, v: napi_value, tag: &sys::napi_type_tag) -> Opti
 /// # Safety
 /// `ptr` must come from `Rc::into_raw` of an `Rc<T>` that still holds at least one count.
 pub unsafe fn counted<T>(ptr: *const T) -> Rc<T> {
+  // SAFETY: the caller guarantees that `ptr` comes from `Rc::into_raw` and still holds a count.
   unsafe {
     Rc::increment_strong_count(ptr);
     Rc::from_raw(ptr)

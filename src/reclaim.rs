@@ -57,6 +57,7 @@ pub unsafe extern "C" fn finalize_rc<T: 'static>(env: napi_env, data: *mut c_voi
     return;
   }
   if !POSTED.with(|p| p.replace(true)) {
+    // SAFETY: a valid env on its own thread; `drain_posted` takes no data.
     unsafe { node_api_post_finalizer(env, Some(drain_posted), ptr::null_mut(), ptr::null_mut()) };
   }
 }

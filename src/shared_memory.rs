@@ -84,6 +84,7 @@ pub fn buffer(env: napi_env, _: VMSharedMemory, _: *mut u8, _: usize) -> JsResul
 /// The memory under `value`, if it is a buffer that `buffer` made (on any thread).
 pub fn memory_of(value: napi_value) -> Option<VMSharedMemory> {
   #[cfg(shared_buffer)]
+  // SAFETY: the shim reads the backing store of `value` if it is a SharedArrayBuffer, and returns null otherwise.
   let base = unsafe { v8::wasm_rt_shared_buffer_data(value) } as usize;
   #[cfg(not(shared_buffer))]
   let base = {

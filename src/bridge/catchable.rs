@@ -87,6 +87,7 @@ struct Take(Thrown);
 // SAFETY: wasmer requires host closures to be Send + Sync; a store and its functions never leave
 // the JS thread that made them (as in host.rs).
 unsafe impl Send for Take {}
+// SAFETY: as for `Send` above: shared only on the thread that made it.
 unsafe impl Sync for Take {}
 
 impl Take {

@@ -23,6 +23,7 @@ pub struct JsThrow {
 // SAFETY: created, read and dropped only on the JS thread that owns `env`; wasmer merely moves
 // the box through its own frames on that thread.
 unsafe impl Send for JsThrow {}
+// SAFETY: as for `Send` above: shared only on the thread that made it.
 unsafe impl Sync for JsThrow {}
 
 impl JsThrow {
@@ -100,6 +101,7 @@ pub fn trap_error(env: napi_env, args: &[napi_value]) -> napi_raw::JsResult<napi
 /// through an import.
 fn trap_value(env: napi_env, _thrown: Pending) -> napi_value {
   let value = napi_raw::take_error(env);
+  // SAFETY: a valid env and the JS value just taken from it; the tag is a static.
   unsafe { napi::sys::napi_type_tag_object(env, value, &TAG_TRAP) };
   value
 }

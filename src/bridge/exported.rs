@@ -118,6 +118,7 @@ pub fn wrapper(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func:
 const INLINE_ARGS: usize = 8;
 
 unsafe extern "C" fn call(env: napi_env, info: napi_callback_info) -> napi_value {
+  // SAFETY: Node calls this callback with the env and the callback info of the call in progress.
   let result = match catch_unwind(AssertUnwindSafe(|| unsafe { call_inner(env, info) })) {
     Ok(r) => r,
     Err(_) => Err(napi_raw::throw_error(env, &format!("wasm-rt: internal error during a wasm call: {}", crate::panics::last()))),

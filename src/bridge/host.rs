@@ -34,6 +34,7 @@ struct HostFn {
 // that created it (`Store` is !Send and wasm-rt keeps stores per environment), so this data is
 // only ever touched on that thread.
 unsafe impl Send for HostFn {}
+// SAFETY: as for `Send` above: shared only on the thread that made it.
 unsafe impl Sync for HostFn {}
 
 impl Drop for HostFn {
@@ -105,6 +106,7 @@ impl HandleScope {
 
 impl Drop for HandleScope {
   fn drop(&mut self) {
+    // SAFETY: the scope `open` made on this env; scopes close in the reverse order they opened, as Rust drops them.
     unsafe { napi::sys::napi_close_handle_scope(self.0, self.1) };
   }
 }

@@ -29,6 +29,7 @@ const _: () = assert!(align_of::<TypedFunction<(i64, i64), i64>>() == align_of::
 /// `f` must take as many parameters as `Args` has and return as many results as `R`, all of
 /// them numbers (i32, i64, f32, f64).
 unsafe fn as_typed<Args: WasmTypeList, R: WasmTypeList>(f: &Function) -> &TypedFunction<Args, R> {
+  // SAFETY: `TypedFunction<Args, R>` is a `Function` and a zero-sized marker, of equal size and alignment (asserted above); the caller vouches for the signature.
   unsafe { &*(f as *const Function).cast::<TypedFunction<Args, R>>() }
 }
 

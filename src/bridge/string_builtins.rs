@@ -41,6 +41,7 @@ struct Ctx {
 
 // SAFETY: as for bridge/host.rs's HostFn: a store never leaves the JS thread that made it.
 unsafe impl Send for Ctx {}
+// SAFETY: as for `Send` above: shared only on the thread that made it.
 unsafe impl Sync for Ctx {}
 
 /// The JS value of `r`, if it is a string; its handle lives in `_scope`.
@@ -89,6 +90,7 @@ pub fn function(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, v: n
       let scope = scope(ctx)?;
       let s = string(ctx, &mut store.as_store_mut(), &r, &scope)?.ok_or_else(illegal_cast)?;
       let mut len = 0usize;
+      // SAFETY: a valid env and a string value; a null buffer asks for the length only.
       unsafe { sys::napi_get_value_string_utf16(ctx.env, s, std::ptr::null_mut(), 0, &mut len) };
       Ok(len as i32)
     }),

@@ -160,6 +160,7 @@ impl Host {
 
 // SAFETY: a store and its host functions stay on the JS thread that made them (group.rs).
 unsafe impl Send for Host {}
+// SAFETY: as for `Send` above: shared only on the thread that made it.
 unsafe impl Sync for Host {}
 
 macro_rules! preview1 {

@@ -87,6 +87,7 @@ pub fn lstat_at(parent: &OwnedFd, name: &CStr) -> Result<libc::stat, Errno> {
 }
 
 fn lstat_raw(parent: RawFd, name: &CStr) -> Result<libc::stat, Errno> {
+  // SAFETY: `libc::stat` is plain data, valid when all zero.
   let mut st: libc::stat = unsafe { std::mem::zeroed() };
   // SAFETY: a valid descriptor, C string and stat buffer.
   if unsafe { libc::fstatat(parent, name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } != 0 {
@@ -96,6 +97,7 @@ fn lstat_raw(parent: RawFd, name: &CStr) -> Result<libc::stat, Errno> {
 }
 
 pub fn fstat(fd: RawFd) -> Result<libc::stat, Errno> {
+  // SAFETY: `libc::stat` is plain data, valid when all zero.
   let mut st: libc::stat = unsafe { std::mem::zeroed() };
   // SAFETY: a stat buffer of the right size.
   if unsafe { libc::fstat(fd, &mut st) } != 0 {
@@ -122,6 +124,7 @@ pub fn stat(dir: RawFd, path: &[u8], follow: bool) -> Result<libc::stat, Errno> 
   // finds a symlink to follow.
   if !path.contains(&b'/') && path != b"." && path != b".." && !path.is_empty() {
     let name = CString::new(path).map_err(|_| errno::INVAL)?;
+    // SAFETY: `libc::stat` is plain data, valid when all zero.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: a valid descriptor, C string and stat buffer.
     if unsafe { libc::fstatat(dir, name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } != 0 {
@@ -160,8 +163,10 @@ fn ok(r: libc::c_int) -> Result<(), Errno> {
 pub fn mkdir(dir: RawFd, path: &[u8]) -> Result<(), Errno> {
   match target(dir, path)? {
     Target::Dir(_) => Err(errno::EXIST),
-    // SAFETY (each libc call below): valid descriptors and C strings.
-    Target::Entry { parent, name, .. } => ok(unsafe { libc::mkdirat(parent.as_raw_fd(), name.as_ptr(), 0o777) }),
+    Target::Entry { parent, name, .. } => {
+      // SAFETY: a descriptor and a C string that outlive the call.
+      ok(unsafe { libc::mkdirat(parent.as_raw_fd(), name.as_ptr(), 0o777) })
+    }
   }
 }
 
@@ -170,6 +175,7 @@ pub fn rmdir(dir: RawFd, path: &[u8]) -> Result<(), Errno> {
     Target::Dir(_) => Err(if path.ends_with(b"..") { errno::NOTEMPTY } else { errno::INVAL }),
     Target::Entry { parent, name, trailing_slash } => {
       check_trailing(&parent, &name, trailing_slash)?;
+      // SAFETY: a descriptor and a C string that outlive the call.
       ok(unsafe { libc::unlinkat(parent.as_raw_fd(), name.as_ptr(), libc::AT_REMOVEDIR) })
     }
   }
@@ -183,6 +189,7 @@ pub fn unlink(dir: RawFd, path: &[u8]) -> Result<(), Errno> {
         let st = lstat_at(&parent, &name)?;
         return Err(if is_dir(&st) { errno::ISDIR } else { errno::NOTDIR });
       }
+      // SAFETY: a descriptor and a C string that outlive the call.
       ok(unsafe { libc::unlinkat(parent.as_raw_fd(), name.as_ptr(), 0) })
     }
   }
@@ -200,6 +207,7 @@ pub fn rename(old_dir: RawFd, old: &[u8], new_dir: RawFd, new: &[u8]) -> Result<
   }
   check_moved(&src, (old_dir, &op, &on), (new_dir, &np))?;
   // rename(2) on confined parents: atomic, never follows a symlink, EXDEV across file systems.
+  // SAFETY: descriptors and C strings that outlive the call.
   ok(unsafe { libc::renameat(op.as_raw_fd(), on.as_ptr(), np.as_raw_fd(), nn.as_ptr()) })
 }
 
@@ -348,6 +356,7 @@ pub fn symlink(target_text: &[u8], dir: RawFd, path: &[u8]) -> Result<(), Errno>
         });
       }
       check_link_target(target_text, dir, parent.as_raw_fd())?;
+      // SAFETY: descriptors and C strings that outlive the call.
       ok(unsafe { libc::symlinkat(t.as_ptr(), parent.as_raw_fd(), name.as_ptr()) })
     }
   }
@@ -391,6 +400,7 @@ pub fn link(old_dir: RawFd, old: &[u8], follow: bool, new_dir: RawFd, new: &[u8]
       return Err(errno::PERM);
     }
     let proc = CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).map_err(|_| errno::INVAL)?;
+    // SAFETY: descriptors and C strings that outlive the call.
     return ok(unsafe { libc::linkat(libc::AT_FDCWD, proc.as_ptr(), np.as_raw_fd(), nn.as_ptr(), libc::AT_SYMLINK_FOLLOW) });
   }
   let Target::Entry { parent: op, name: on, trailing_slash: ot } = target(old_dir, old)? else {
@@ -409,6 +419,7 @@ pub fn link(old_dir: RawFd, old: &[u8], follow: bool, new_dir: RawFd, new: &[u8]
     // A new name with a trailing slash asks for a directory that does not exist yet.
     return Err(if lstat_at(&np, &nn).is_ok() { errno::EXIST } else { errno::NOENT });
   }
+  // SAFETY: descriptors and C strings that outlive the call.
   ok(unsafe { libc::linkat(op.as_raw_fd(), on.as_ptr(), np.as_raw_fd(), nn.as_ptr(), 0) })
 }
 
@@ -420,6 +431,7 @@ pub fn readlink(dir: RawFd, path: &[u8]) -> Result<Vec<u8>, Errno> {
     return Err(errno::NOTDIR);
   }
   let mut buf = vec![0u8; 4096];
+  // SAFETY: a descriptor and a C string that outlive the call; `buf` holds `buf.len()` bytes.
   let n = unsafe { libc::readlinkat(parent.as_raw_fd(), name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
   if n < 0 {
     return Err(last());
@@ -443,15 +455,18 @@ pub fn set_times(dir: RawFd, path: &[u8], follow: bool, times: &[libc::timespec;
   if follow {
     let fd = open_beneath(dir, path, libc::O_PATH, 0)?;
     let proc = CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).map_err(|_| errno::INVAL)?;
+    // SAFETY: a C string and an array of two timespecs that outlive the call.
     return ok(unsafe { libc::utimensat(libc::AT_FDCWD, proc.as_ptr(), times.as_ptr(), 0) });
   }
   match target(dir, path)? {
     Target::Dir(fd) => {
       let proc = CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).map_err(|_| errno::INVAL)?;
+      // SAFETY: a C string and an array of two timespecs that outlive the call.
       ok(unsafe { libc::utimensat(libc::AT_FDCWD, proc.as_ptr(), times.as_ptr(), 0) })
     }
     Target::Entry { parent, name, trailing_slash } => {
       check_trailing(&parent, &name, trailing_slash)?;
+      // SAFETY: a descriptor, a C string and an array of two timespecs that outlive the call.
       ok(unsafe { libc::utimensat(parent.as_raw_fd(), name.as_ptr(), times.as_ptr(), libc::AT_SYMLINK_NOFOLLOW) })
     }
   }
