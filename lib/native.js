@@ -31,8 +31,10 @@ function raise() {
 }
 
 const raw = load();
-// The script the addon starts to tier big modules up after this process (src/tier_up.rs).
-raw.setTierUpHelper(path.join(__dirname, 'cli', 'tier-up.js'));
+// The script the addon starts, with this Node, to tier big modules up after this process
+// (src/tier_up.rs). Not in Electron, whose binary would open an app: the tier-up then runs on a
+// thread of this process.
+if (!process.versions.electron) raw.setTierUpHelper(path.join(__dirname, 'cli', 'tier-up.js'), process.execPath);
 const native = { failure, raise };
 for (const [name, f] of Object.entries(raw)) {
   native[name] = (...args) => {

@@ -29,11 +29,14 @@ pub fn enabled() -> bool {
   !std::env::var_os("WASM_RT_TIER_UP").is_some_and(|v| v == "off" || v == "0")
 }
 
-static HELPER: OnceLock<PathBuf> = OnceLock::new();
+/// The helper script, and the Node that runs it.
+static HELPER: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
 
-/// `setTierUpHelper(path)`: the helper script, told by lib/native.js when it loads the addon.
+/// `setTierUpHelper(script, node)`: told by lib/native.js when it loads the addon.
 pub fn set_helper(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
-  let _ = HELPER.set(PathBuf::from(napi_raw::get_string(env, args[0])?));
+  let script = PathBuf::from(napi_raw::get_string(env, args[0])?);
+  let node = PathBuf::from(napi_raw::get_string(env, args[1])?);
+  let _ = HELPER.set((script, node));
   Ok(napi_raw::undefined(env))
 }
 
@@ -44,7 +47,7 @@ fn jobs_dir(cache_dir: &Path) -> PathBuf {
 /// Leaves a job for the cranelift compile of these bytes and starts a helper. False when there
 /// is no cache or helper to do it; the caller then tiers up in this process.
 pub fn request(checks: Checks, digest: &Digest, bytes: &[u8]) -> bool {
-  let (Some(cache_dir), Some(helper)) = (cache::dir(), HELPER.get()) else { return false };
+  let (Some(cache_dir), Some((helper, node))) = (cache::dir(), HELPER.get()) else { return false };
   let key = cache::key(Compiler::Cranelift, checks, digest);
   let dir = jobs_dir(cache_dir);
   let name = cache::hex(&key);
@@ -63,20 +66,17 @@ pub fn request(checks: Checks, digest: &Digest, bytes: &[u8]) -> bool {
   if written.is_err() {
     return false;
   }
-  let spawned = std::process::Command::new(match std::env::current_exe() {
-    Ok(node) => node,
-    Err(_) => return false,
-  })
-  .arg(helper)
-  .env("WASM_RT_CACHE_DIR", cache_dir)
-  // The helper is wasm-rt's own process: no preloads of the user's.
-  .env_remove("NODE_OPTIONS")
-  .stdin(std::process::Stdio::null())
-  .stdout(std::process::Stdio::null())
-  .stderr(std::process::Stdio::null())
-  // Its own process group: a Ctrl-C meant for this process does not stop it.
-  .process_group(0)
-  .spawn();
+  let spawned = std::process::Command::new(node)
+    .arg(helper)
+    .env("WASM_RT_CACHE_DIR", cache_dir)
+    // The helper is wasm-rt's own process: no preloads of the user's.
+    .env_remove("NODE_OPTIONS")
+    .stdin(std::process::Stdio::null())
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    // Its own process group: a Ctrl-C meant for this process does not stop it.
+    .process_group(0)
+    .spawn();
   match spawned {
     Ok(mut child) => {
       // Reaped when it ends, so that it leaves no zombie while this process runs.
