@@ -54,9 +54,9 @@ pub fn request(checks: Checks, digest: &Digest, bytes: &[u8]) -> bool {
   if cache::has(&key) || dir.join(format!("{name}.failed")).exists() {
     return true;
   }
+  let tmp = dir.join(format!(".tmp-{name}-{}", std::process::id()));
   let written = (|| -> std::io::Result<()> {
     fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir)?;
-    let tmp = dir.join(format!(".tmp-{name}-{}", std::process::id()));
     let mut f = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).custom_flags(libc::O_NOFOLLOW).open(&tmp)?;
     f.write_all(JOB_MAGIC)?;
     f.write_all(&[checks as u8])?;
@@ -64,6 +64,8 @@ pub fn request(checks: Checks, digest: &Digest, bytes: &[u8]) -> bool {
     fs::rename(&tmp, dir.join(format!("{name}.job")))
   })();
   if written.is_err() {
+    // A full disk leaves no part of a job behind.
+    let _ = fs::remove_file(&tmp);
     return false;
   }
   let spawned = std::process::Command::new(node)
