@@ -385,12 +385,7 @@ pub fn deserialize_checked(data: &[u8]) -> Result<(Compiler, Checks, Vec<u8>, Ar
   let word = |at: usize| u64::from_le_bytes(data[at..at + 8].try_into().expect("8 bytes")) as usize;
   let word8 = word(8);
   let compiler = if word8 & 1 == 0 { Compiler::Cranelift } else { Compiler::Singlepass };
-  let checks = match word8 >> 1 {
-    0 => Checks::None,
-    1 => Checks::Stop,
-    2 => Checks::Fuel,
-    _ => return Err(bad()),
-  };
+  let checks = Checks::from_index(word8 as u64 >> 1).ok_or_else(bad)?;
   let (wasm_len, artifact_len) = (word(16), word(24));
   if blake3::hash(settings(compiler, checks).as_bytes()).as_bytes()[..] != data[32..64] {
     return Err("wasm-rt deserialize(): serialized by another version of wasm-rt or wasmer, or for another CPU; compile the module again".into());

@@ -68,6 +68,16 @@ impl Checks {
     }
   }
 
+  /// The checks that `checks as u8` wrote (code cache serialization, tier-up jobs).
+  pub fn from_index(i: u64) -> Option<Self> {
+    match i {
+      0 => Some(Self::None),
+      1 => Some(Self::Stop),
+      2 => Some(Self::Fuel),
+      _ => None,
+    }
+  }
+
   pub fn name(self) -> &'static str {
     match self {
       Self::None => "none",

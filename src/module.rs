@@ -192,13 +192,18 @@ fn size_check(bytes: &[u8]) -> Result<(), CompileError> {
 fn compile_known(compiler: Compiler, checks: Checks, bytes: &[u8], digest: &crate::cache::Digest) -> Result<Arc<Compiled>, CompileError> {
   shared_once((compiler, checks, *digest), || {
     let disk_key = crate::cache::key(compiler, checks, digest);
-    if let Ok(m) = engine::compile(compiler, checks, bytes.len(), |e| crate::cache::load(e, &disk_key).ok_or(())) {
+    if let Some(m) = load_cached(compiler, checks, bytes.len(), &disk_key) {
       return Ok(m);
     }
     let module = compile_fresh(compiler, checks, bytes)?;
     crate::cache::store(&disk_key, &module, bytes.len());
     Ok(module)
   })
+}
+
+/// The module the code cache holds under `key`, loaded into the current generation.
+fn load_cached(compiler: Compiler, checks: Checks, wasm_len: usize, key: &crate::cache::Key) -> Option<Arc<Compiled>> {
+  engine::compile(compiler, checks, wasm_len, |e| crate::cache::load(e, key).ok_or(())).ok()
 }
 
 /// A module wasm-rt makes itself (catchable.rs's wrappers, wasi's memory exporter), compiled by
@@ -335,17 +340,17 @@ fn compile_tiered(bytes: &[u8], digest: &crate::cache::Digest, checks: Checks) -
   if let Some(m) = shared_get(&optimized) {
     return Ok((m, Compiler::Cranelift));
   }
-  let disk_key = crate::cache::key(Compiler::Cranelift, checks, digest);
-  if let Ok(m) = engine::compile(Compiler::Cranelift, checks, bytes.len(), |e| crate::cache::load(e, &disk_key).ok_or(())) {
+  let optimized_key = crate::cache::key(Compiler::Cranelift, checks, digest);
+  if let Some(m) = load_cached(Compiler::Cranelift, checks, bytes.len(), &optimized_key) {
     return Ok((shared_put(optimized, m), Compiler::Cranelift));
   }
   let quick = || {
     let disk_key = crate::cache::key(Compiler::Singlepass, checks, digest);
-    if let Ok(m) = engine::compile(Compiler::Singlepass, checks, bytes.len(), |e| crate::cache::load(e, &disk_key).ok_or(())) {
+    if let Some(m) = load_cached(Compiler::Singlepass, checks, bytes.len(), &disk_key) {
       return Ok(m);
     }
     let m = compile_fresh(Compiler::Singlepass, checks, bytes)?;
-    crate::cache::store_soon(disk_key, m.clone(), bytes.len(), crate::cache::key(Compiler::Cranelift, checks, digest));
+    crate::cache::store_soon(disk_key, m.clone(), bytes.len(), optimized_key);
     Ok(m)
   };
   match shared_once((Compiler::Singlepass, checks, *digest), quick) {

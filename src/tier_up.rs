@@ -163,13 +163,7 @@ fn read_job(path: &Path) -> Option<(Checks, Vec<u8>)> {
   if data.len() < 9 || &data[..8] != JOB_MAGIC {
     return None;
   }
-  let checks = match data[8] {
-    0 => Checks::None,
-    1 => Checks::Stop,
-    2 => Checks::Fuel,
-    _ => return None,
-  };
-  Some((checks, data[9..].to_vec()))
+  Some((Checks::from_index(data[8].into())?, data[9..].to_vec()))
 }
 
 #[cfg(test)]
