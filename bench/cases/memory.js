@@ -6,6 +6,7 @@
 const { execFileSync } = require('node:child_process');
 const { Worker } = require('node:worker_threads');
 const { median, ms, V8, wasmRt, quick } = require('../measure');
+const { runChild } = require('../loop-runner');
 const { importsModule } = require('../modules');
 
 const LIVE = quick ? 200 : 2000;
@@ -128,15 +129,9 @@ async function postRoundTrip(engine, index) {
 
 /** Peak RSS of bench/distinct-modules.js: `count` distinct modules compiled and dropped. */
 function distinctModulesPeak(engine, count) {
-  const file = require('node:path').join(__dirname, '..', 'distinct-modules.js');
-  const out = require('node:child_process').execFileSync(process.execPath, [file, '--child', engine, String(count), 'async'], {
-    env: { ...process.env, WASM_RT_CACHE: 'off' },
-    encoding: 'utf8',
-  });
-  return JSON.parse(out).peak;
+  return runChild(require('node:path').join(__dirname, '..', 'distinct-modules.js'), engine, count, false).peak;
 }
 
-// The code cache is off for it: this measures code memory, not a folder of 100,000 entries.
 const DISTINCT = quick ? 10000 : 100000;
 
 if (process.argv[2] === '--rss-child') {
