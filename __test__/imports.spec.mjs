@@ -209,6 +209,61 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
     });
   });
 
+  // wasm-rt links an import of up to three number parameters, or up to eight i32 ones, and at
+  // most one number result as a typed wasmer function (one per signature, src/bridge/host.rs);
+  // other signatures as a dynamic one. Every such signature, and the dynamic ones beside them,
+  // must pass the same values either way.
+  describe('every number signature (typed and dynamic host functions on wasm-rt)', () => {
+    const TYPES = ['i32', 'i64', 'f32', 'f64'];
+    // A distinct argument per type and position, exact in its type.
+    const arg = (t, i) => ({ i32: -5 - i * 1000003, i64: -(2n ** 62n) + BigInt(i), f32: Math.fround(1.1 + i), f64: -0.1 - i })[t];
+    const constant = (t, v) => `(${t}.const ${typeof v === 'bigint' ? v : Number.isInteger(v) ? v : t === 'f32' ? v.toPrecision(9) : v.toString()})`;
+    // The import returns an object whose valueOf gives the result: ToWebAssemblyValue runs.
+    const result = (t) => ({ i32: 2 ** 31 + 6, i64: 2n ** 64n - 3n, f32: 1e40, f64: 2.5 })[t];
+    const expected = (t) => ({ i32: -(2 ** 31) + 6, i64: -3n, f32: Infinity, f64: 2.5 })[t];
+
+    const signatures = [];
+    for (const r of [null, ...TYPES]) {
+      signatures.push([[], r]);
+      for (const a of TYPES) {
+        signatures.push([[a], r]);
+        for (const b of TYPES) signatures.push([[a, b], r]);
+      }
+      for (let n = 4; n <= 9; n++) signatures.push([Array(n).fill('i32'), r]);
+      signatures.push([['i32', 'i32', 'i32', 'f64'], r]);
+    }
+    for (const a of TYPES) for (const b of TYPES) for (const c of TYPES) signatures.push([[a, b, c], 'i32']);
+
+    it(`${signatures.length} signatures: the JS function receives each argument and its result is converted`, () => {
+      for (const [params, r] of signatures) {
+        const sig = `(${params.join(' ')}) -> ${r ?? '()'}`;
+        const args = params.map(arg);
+        const seen = [];
+        const e = instantiate(
+          `(module (import "m" "f" (func $f (param ${params.join(' ')}) ${r ? `(result ${r})` : ''}))
+            (func (export "go") ${r ? `(result ${r})` : ''} (call $f ${params.map((t, i) => constant(t, args[i])).join(' ')})))`,
+          { m: { f: (...a) => (seen.push(a), { valueOf: () => result(r) }) } },
+        );
+        const got = e.go();
+        expect(seen, sig).toEqual([args]);
+        expect(got, sig).toBe(r ? expected(r) : undefined);
+      }
+    });
+
+    it('a JS exception, and one thrown by valueOf, reach the caller as the same value', () => {
+      for (const [params, r] of [[['i32'], 'i32'], [['f64', 'i64'], 'f32'], [Array(8).fill('i32'), null], [['i64', 'i64', 'i64', 'f64'], 'i64']]) {
+        const text = `(module (import "m" "f" (func $f (param ${params.join(' ')}) ${r ? `(result ${r})` : ''}))
+          (func (export "go") ${r ? `(result ${r})` : ''} (call $f ${params.map((t) => `(${t}.const 1)`).join(' ')})))`;
+        const error = new Error('from the import');
+        expect(thrown(() => instantiate(text, { m: { f: () => { throw error; } } }).go())).toBe(error);
+        if (r) {
+          const fromValueOf = { name: 'not an Error' };
+          expect(thrown(() => instantiate(text, { m: { f: () => ({ valueOf() { throw fromValueOf; } }) } }).go())).toBe(fromValueOf);
+        }
+      }
+    });
+  });
+
   describe('reference types', () => {
     it('externref: any JS value passes through wasm to the import and back unchanged', () => {
       const received = [];
@@ -240,6 +295,50 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       expect(e.call(null)).toBe(null);
       expect(received).toBe(null);
     });
+
+    // V8 accepts every JS import re-exported as a funcref value; wasm-rt those it links as typed
+    // functions (wasmer panics on a dynamic one, so wasm-rt refuses it with a TypeError).
+    it('an imported JS function of a number signature, re-exported, is a funcref value: tables, globals, call_indirect', () => {
+      const e = instantiate(
+        `(module (import "m" "f" (func $f (param i32) (result i32)))
+          (type $t (func (param i32) (result i32)))
+          (table (export "t") 2 funcref)
+          (elem declare func $f)
+          (func (export "ci") (param i32 i32) (result i32) (call_indirect (type $t) (local.get 1) (local.get 0)))
+          (func (export "ref") (result funcref) (ref.func $f))
+          (export "f" (func $f)))`,
+        { m: { f: (x) => x * 3 } },
+      );
+      expect(e.ref()).toBe(e.f);
+      e.t.set(0, e.f);
+      expect(e.t.get(0)).toBe(e.f);
+      expect(e.ci(0, 5)).toBe(15);
+      expect(e.t.get(0)(6)).toBe(18);
+      const g = new WebAssembly.Global({ value: 'anyfunc', mutable: true }, null);
+      g.value = e.f;
+      expect(g.value).toBe(e.f);
+      const table = new WebAssembly.Table({ element: 'anyfunc', initial: 1 }, e.f);
+      const other = instantiate(
+        `(module (import "m" "t" (table 1 funcref)) (type $t (func (param i32) (result i32)))
+          (func (export "ci") (param i32) (result i32) (call_indirect (type $t) (local.get 0) (i32.const 0))))`,
+        { m: { t: table } },
+      );
+      expect(other.ci(7)).toBe(21);
+    });
+
+    knownGap('wasmer cannot hold a dynamic host function (an import of reference or v128 types, several results, or more than three parameters not all i32) as a funcref value')(
+      engine,
+      'an imported JS function of any other signature, re-exported, is a funcref value',
+      () => {
+        const e = instantiate(
+          `(module (import "m" "f" (func $f (param i32 i32 i32 f64) (result f64)))
+            (table (export "t") 1 funcref) (export "f" (func $f)))`,
+          { m: { f: (a, b, c, d) => a + b + c + d } },
+        );
+        e.t.set(0, e.f);
+        expect(e.t.get(0)).toBe(e.f);
+      },
+    );
 
     it('funcref: an import returning a plain JS function, undefined or a number is a TypeError', () => {
       expectThrow(() => returning('funcref', () => 1).call(), TypeError);

@@ -313,9 +313,10 @@ pub fn key_of(store: &mut StoreMut<'_>, ext: impl Into<Extern>) -> crate::identi
   }
 }
 
-/// Whether `f` is a host function (made from JS). wasmer cannot hold those as funcref values:
-/// it panics when one is put in a table or passed as a funcref argument.
-pub fn is_host_function(store: &mut StoreMut<'_>, f: &Function) -> bool {
+/// Whether `f` is a dynamic host function (a JS import of a signature bridge/host.rs does not
+/// link as a typed function). wasmer cannot hold those as funcref values: it panics when one is
+/// put in a table or passed as a funcref argument. Typed host functions it can.
+pub fn is_dynamic_function(store: &mut StoreMut<'_>, f: &Function) -> bool {
   match Extern::Function(f.clone()).to_vm_extern().unwrap_sys() {
     wasmer_vm::VMExtern::Function(handle) => handle.get(store.objects_mut().as_sys()).kind == wasmer_vm::VMFunctionKind::Dynamic,
     _ => false,

@@ -6,15 +6,15 @@ use std::rc::{Rc, Weak};
 use napi::sys::{napi_env, napi_ref, napi_value};
 use wasmer::{AsStoreMut, Function, FunctionEnv, FunctionEnvMut, FunctionType, RuntimeError, StoreMut, Type, Value};
 
-use super::catchable;
 use super::errors::{pending_to_runtime, raise_pending, Raised};
 use super::exported::FuncData;
 use super::values;
+use super::{catchable, typed_host};
 use crate::group::Group;
 use crate::napi_raw::{self, napi_call, JsResult};
 use crate::state;
 
-struct HostFn {
+pub(super) struct HostFn {
   env: napi_env,
   /// Weak: the store owns this closure, and a strong Rc would keep its own store alive.
   group: Weak<Group>,
@@ -67,6 +67,9 @@ pub fn host_function(
     thrown,
     non_null,
   };
+  if h.thrown.is_none() && typed_host::eligible(ty.params(), ty.results()) {
+    return Ok(typed_host::function(store, h, ty.params(), ty.results()));
+  }
   let fenv = FunctionEnv::new(store, ());
   Ok(Function::new_with_env(store, &fenv, ty, move |mut fe: FunctionEnvMut<'_, ()>, args: &[Value]| call_js(&h, &mut fe.as_store_mut(), args)))
 }
@@ -113,7 +116,7 @@ impl Drop for HandleScope {
 
 fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<Value>, RuntimeError> {
   let env = h.env;
-  let group = h.group.upgrade().ok_or_else(|| RuntimeError::new("wasm-rt: import called after its instance was freed"))?;
+  let group = h.group.upgrade().ok_or_else(freed)?;
   let _scope = HandleScope::open(env).map_err(|_| pending_to_runtime(env))?;
   if h.unrepresentable {
     napi_raw::throw_type_error(env, "type incompatibility when transforming from/to JS");
@@ -134,12 +137,8 @@ fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<V
       *slot = values::to_js(env, &group, store, a)?;
     }
     let js_args = &*js_args;
-    // The JS call and the coercion of its result may run user code that re-enters this store,
-    // and that must not inherit the caps of an instantiation whose start function is running.
-    let coerced = store.parked(|| -> JsResult<Coerced> {
-      crate::engine::with_caps(crate::engine::Caps::default(), || {
-        let f = napi_raw::ref_value(env, h.callable).ok_or_else(|| napi_raw::throw_error(env, "wasm-rt: an import was collected"))?;
-        let ret = napi_raw::call(env, napi_raw::undefined(env), f, js_args)?;
+    let coerced = store.parked(|| {
+      call_callable(h, js_args, |ret| {
         let coerce = |i: usize, v: napi_value| -> JsResult<napi_value> {
           if i < 64 && h.non_null >> i & 1 == 1 && napi_raw::type_of(env, v)? == napi::sys::ValueType::napi_null {
             return Err(napi_raw::throw_type_error(env, "type incompatibility when transforming from/to JS"));
@@ -174,6 +173,42 @@ fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<V
     }
   };
   run(store).or_else(|_| raise(h, &group, store))
+}
+
+fn freed() -> RuntimeError {
+  RuntimeError::new("wasm-rt: import called after its instance was freed")
+}
+
+/// Calls the import's JS function with `args` and hands its return value to `coerce`. The caller
+/// parks the store: the call and the coercion may run user code that re-enters it, and that
+/// must not inherit the caps of an instantiation whose start function is running.
+fn call_callable<T>(h: &HostFn, args: &[napi_value], coerce: impl FnOnce(napi_value) -> JsResult<T>) -> JsResult<T> {
+  let env = h.env;
+  crate::engine::with_caps(crate::engine::Caps::default(), || {
+    let f = napi_raw::ref_value(env, h.callable).ok_or_else(|| napi_raw::throw_error(env, "wasm-rt: an import was collected"))?;
+    let ret = napi_raw::call(env, napi_raw::undefined(env), f, args)?;
+    coerce(ret)
+  })
+}
+
+/// The typed path's call: `args` makes the JS arguments inside the call's handle scope, `R`
+/// coerces and reads the result. A JS exception travels as a trap, as in `raise` without the
+/// catchable wrapper (typed functions serve only imports of modules without it).
+pub(super) fn call_typed<R, const N: usize>(
+  h: &HostFn,
+  store: &mut StoreMut<'_>,
+  args: impl FnOnce(napi_env) -> JsResult<[napi_value; N]>,
+  result: impl FnOnce(napi_env, napi_value) -> JsResult<R>,
+) -> Result<R, RuntimeError> {
+  let env = h.env;
+  h.group.upgrade().ok_or_else(freed)?;
+  let _scope = HandleScope::open(env).map_err(|_| pending_to_runtime(env))?;
+  crate::memory::sync_buffers();
+  let run = || -> JsResult<R> {
+    let js_args = args(env)?;
+    store.parked(|| call_callable(h, &js_args, |ret| result(env, ret)))
+  };
+  run().map_err(|_| pending_to_runtime(env))
 }
 
 /// Raises the import's pending JS exception in wasm (errors.rs).

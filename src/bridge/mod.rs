@@ -7,4 +7,5 @@ pub mod exported;
 pub mod host;
 pub mod raw_call;
 pub mod string_builtins;
+mod typed_host;
 pub mod values;

@@ -61,11 +61,12 @@ pub fn from_js(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, ty: T
     Type::FuncRef => match exported::data_of(env, v) {
       None if napi_raw::type_of(env, v)? == sys::ValueType::napi_null => Value::FuncRef(None),
       None => return Err(napi_raw::throw_type_error(env, "type incompatibility when transforming from/to JS")),
-      Some(data) if Rc::ptr_eq(&data.group, group) && !group::is_host_function(store, &data.func) => Value::FuncRef(Some(data.func.clone())),
+      Some(data) if Rc::ptr_eq(&data.group, group) && !group::is_dynamic_function(store, &data.func) => Value::FuncRef(Some(data.func.clone())),
       Some(_) => {
         return Err(napi_raw::throw_type_error(
           env,
-          "wasm-rt: this function cannot be a funcref value here: it wraps a JS function or belongs to another, unlinked instance (a wasmer limitation)",
+          "wasm-rt: this function cannot be a funcref value here: it wraps a JS function of a signature linked dynamically \
+           (reference or v128 types, several results, or more than three parameters not all i32), or belongs to another, unlinked instance (a wasmer limitation)",
         ))
       }
     },
