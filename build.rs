@@ -6,11 +6,11 @@ fn main() {
   shared_buffer();
 }
 
-/// Compiles src/shared_buffer.cc against the headers of the Node that builds the addon. Without
+/// Compiles src/sys/shared_buffer.cc against the headers of the Node that builds the addon. Without
 /// them the addon still builds, and a shared memory's `buffer` throws a TypeError saying why.
 fn shared_buffer() {
   println!("cargo::rustc-check-cfg=cfg(shared_buffer)");
-  println!("cargo::rerun-if-changed=src/shared_buffer.cc");
+  println!("cargo::rerun-if-changed=src/sys/shared_buffer.cc");
   println!("cargo::rerun-if-env-changed=NODE_INCLUDE_DIR");
   let Some(include) = node_include_dir() else {
     println!("cargo::warning=Node's headers (v8.h) were not found: a shared WebAssembly.Memory will have no buffer. Set NODE_INCLUDE_DIR to the folder that holds v8.h.");
@@ -20,7 +20,7 @@ fn shared_buffer() {
     .cpp(true)
     // Node 26's headers (V8 14) need C++20; older ones compile as C++20 too.
     .std("c++20")
-    .file("src/shared_buffer.cc")
+    .file("src/sys/shared_buffer.cc")
     .include(&include)
     .flag_if_supported("-fno-rtti")
     .warnings(false)

@@ -1,4 +1,4 @@
-// The compiled-code cache on disk (src/cache.rs): stored and loaded across processes, and safe —
+// The compiled-code cache on disk (src/compile/cache.rs): stored and loaded across processes, and safe —
 // a damaged, foreign, stale or someone else's entry is never loaded, a folder that cannot be
 // trusted is not used, and a read-only folder or a full disk only means no caching. Each case
 // runs fresh Node processes with their own cache folder.

@@ -1,4 +1,4 @@
-// Compiled code is freed in generations (src/engine.rs): after enough modules a fresh engine
+// Compiled code is freed in generations (src/runtime/engine.rs): after enough modules a fresh engine
 // compiles the next ones, and an old engine's code is freed when its last module is gone. These
 // cases try to catch code freed too early: a module kept across many generations that were
 // compiled and collected, then called, trapped, instantiated late, and linked by table and

@@ -544,7 +544,7 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
     });
 
     // wasm-rt passes every numeric signature of up to 8 parameters through one 64-bit slot per
-    // value (src/bridge/raw_call.rs), and longer ones through wasmer's generic call: both must
+    // value (src/api/bridge/raw_call.rs), and longer ones through wasmer's generic call: both must
     // give each type its own conversion.
     it('mixed numeric signatures of 0 to 10 parameters convert every argument and the result', () => {
       const types = ['i32', 'i64', 'f32', 'f64'];

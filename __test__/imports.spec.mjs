@@ -210,7 +210,7 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
   });
 
   // wasm-rt links an import of up to three number parameters, or up to eight i32 ones, and at
-  // most one number result as a typed wasmer function (one per signature, src/bridge/host.rs);
+  // most one number result as a typed wasmer function (one per signature, src/api/bridge/host.rs);
   // other signatures as a dynamic one. Every such signature, and the dynamic ones beside them,
   // must pass the same values either way.
   describe('every number signature (typed and dynamic host functions on wasm-rt)', () => {

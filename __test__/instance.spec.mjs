@@ -637,7 +637,7 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
     });
   });
 
-  // The spec's elem.wast; wasmer cannot compile such a segment, wasm-rt rewrites it (src/elem_init.rs).
+  // The spec's elem.wast; wasmer cannot compile such a segment, wasm-rt rewrites it (src/compile/elem_init.rs).
   describe('element segments initialised with global.get', () => {
     const exporter = wat('(module (func (result i32) (i32.const 42)) (global (export "f") funcref (ref.func 0)))');
     const user = wat(`(module

@@ -1,4 +1,4 @@
-// Limits on runaway guests (lib/limits.js, src/limits/): a deadline per call, fuel, caps on the
+// Limits on runaway guests (lib/limits.js, src/runtime/limits/): a deadline per call, fuel, caps on the
 // memories and tables an instance defines. V8 offers none of these: its column is "not
 // supported", checked as such. Stopping wasm in a terminated worker (and at process.exit) needs
 // no limit and runs on both engines.

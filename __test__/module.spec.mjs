@@ -117,7 +117,7 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       expect(new WebAssembly.Instance(m).exports.answer()).toBe(42);
     });
 
-    // wasm-rt compiles such a module without its large custom sections (src/module.rs, compact).
+    // wasm-rt compiles such a module without its large custom sections (src/compile/pipeline.rs, compact).
     it('keeps a large custom section, and an error after it keeps its offset', () => {
       const big = new Uint8Array(200_000).map((_, i) => i & 0xff);
       const fn = wat('(module (func (export "answer") (result i32) (i32.const 42)))');

@@ -1,7 +1,7 @@
 // Non-nullable abstract reference types ((ref extern), (ref func)) of the typed function
 // references proposal (Wasm 3.0). wasmer 7.4.2 refuses them; wasm-rt compiles a module that
 // uses them (but not call_ref, br_on_null, ...) with nullable types after validating it, and
-// keeps the JS API's TypeError where JS hands null to such a type (src/non_null.rs). V8 in Node
+// keeps the JS API's TypeError where JS hands null to such a type (src/compile/non_null.rs). V8 in Node
 // 20 needs a flag for them.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';

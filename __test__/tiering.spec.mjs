@@ -1,6 +1,6 @@
 // Tiered compiles, the JS API's default: a large module is usable after singlepass's compile;
 // singlepass's code reaches the code cache for the next process; once the module is instantiated,
-// a detached helper puts cranelift's code there in its place (src/tier_up.rs); modules of the two
+// a detached helper puts cranelift's code there in its place (src/compile/tier_up.rs); modules of the two
 // tiers still link together. Each case runs fresh processes with their own cache.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';

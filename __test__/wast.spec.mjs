@@ -1,4 +1,4 @@
-// `wasm-rt wast` (lib/cli/wast.js, src/wast.rs): a script with one of each command, on both
+// `wasm-rt wast` (lib/cli/wast.js, src/tools/wast.rs): a script with one of each command, on both
 // engines; what a wrong expectation looks like; and `wat(text)`.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

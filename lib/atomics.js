@@ -1,7 +1,7 @@
 'use strict';
 // JS's Atomics.wait and Atomics.notify on a wasm-rt shared memory. wasm's memory.atomic.wait and
 // notify use wasmer's wait queue, and V8's Atomics its own, so neither would wake the other's
-// waiters; on a wasm-rt memory's buffer these two go to wasmer's queue (src/shared_memory.rs),
+// waiters; on a wasm-rt memory's buffer these two go to wasmer's queue (src/api/shared_memory.rs),
 // after the same argument checks as V8's. Any other buffer keeps V8's Atomics. Atomics.waitAsync
 // stays V8's: wasm's notify does not wake it (JS's notify does).
 const native = require('./native');

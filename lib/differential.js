@@ -7,10 +7,10 @@ const crypto = require('node:crypto');
 const { WebAssembly: wasmRt } = require('./namespace');
 
 // The kind of a trap from either engine's message (V8's, and wasm-rt's own, which copy V8's
-// where wasmer has the same trap: src/bridge/errors.rs).
+// where wasmer has the same trap: src/api/bridge/errors.rs).
 const TRAP_KINDS = [
   // wasmer reports both an overflowing division and an out-of-range truncation as one trap
-  // (src/bridge/errors.rs); the kind stands for either (see `sameOutcome`).
+  // (src/api/bridge/errors.rs); the kind stands for either (see `sameOutcome`).
   ['integer overflow or invalid conversion', /divide result unrepresentable, or float unrepresentable/i],
   ['unreachable', /unreachable/i],
   // Out-of-bounds segments at instantiation: V8 names the segment, wasmer the access.

@@ -5,9 +5,9 @@
 // each call site stays monomorphic.
 const { failure, raise } = require('./native');
 
-// Signature letters, as bridge/exported.rs writes them: i i32, I i64, f f32, F f64, v v128,
+// Signature letters, as bridge/values.rs writes them: i i32, I i64, f f32, F f64, v v128,
 // e externref, r funcref, x exnref; E (ref extern) and R (ref func), which refuse null
-// (src/non_null.rs).
+// (src/compile/non_null.rs).
 const factories = new Map();
 
 const refused = () => {
@@ -50,7 +50,7 @@ function compileFactory(signature) {
 }
 
 function makeExportedFunction(nf, name, signature, anchor) {
-  // The group's anchor must live as long as any wrapper of the group (see src/group.rs).
+  // The group's anchor must live as long as any wrapper of the group (see src/runtime/group.rs).
   nf.anchor = anchor;
   let factory = factories.get(signature);
   if (factory === undefined) {
@@ -74,7 +74,7 @@ function resultsFromIterable(value, count) {
 const toBigInt64 = (v) => BigInt.asIntN(64, v);
 
 // A Global or Table object keeps the anchor of the group its externref values live in, without a
-// property the spec does not give it (see src/group.rs).
+// property the spec does not give it (see src/runtime/group.rs).
 const anchors = new WeakMap();
 const keepAnchor = (owner, anchor) => void anchors.set(owner, anchor);
 

@@ -1,5 +1,5 @@
 'use strict';
-// WebAssembly.Global (JS API §5.5); the engine side is src/global.rs.
+// WebAssembly.Global (JS API §5.5); the engine side is src/api/global.rs.
 const native = require('./native');
 const { ADOPT, requireArgs, isObject, finishInterface } = require('./webidl');
 const { toWasmValue, defaultValue, incompatible } = require('./values');

@@ -47,7 +47,7 @@ function readImports(handle, importObject) {
           throw new LinkError(`WebAssembly.Instance(): ${where()}: global import must be a number`);
         }
         if (globalType === 'v128') throw new LinkError(`WebAssembly.Instance(): ${where()}: v128 globals cannot be imported from JS`);
-        // ToWebAssemblyValue refuses null for a non-nullable reference type (src/non_null.rs);
+        // ToWebAssemblyValue refuses null for a non-nullable reference type (src/compile/non_null.rs);
         // "read the imports" turns its TypeError into a LinkError.
         if (v === null && globalType.startsWith('ref ')) throw new LinkError(`WebAssembly.Instance(): ${where()}: type incompatibility when transforming from/to JS`);
         if (globalMutable) throw new LinkError(`WebAssembly.Instance(): ${where()}: imported mutable global must be a WebAssembly.Global object`);
@@ -77,7 +77,7 @@ let handleOf;
 
 class Instance {
   #handle;
-  // Never read: holding it keeps the group's anchor alive as long as this instance (src/group.rs).
+  // Never read: holding it keeps the group's anchor alive as long as this instance (src/runtime/group.rs).
   // oxlint-disable-next-line no-unused-private-class-members
   #anchor;
   #exports;

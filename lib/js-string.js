@@ -8,7 +8,7 @@ const native = require('./native');
 const { CompileError } = require('./errors');
 const { isObject } = require('./webidl');
 
-// The builtins' types in src/bridge/exported.rs's letters, with (ref extern) as E. An import
+// The builtins' types in src/api/bridge/values.rs's letters, with (ref extern) as E. An import
 // must declare exactly the builtin's type: the proposal matches the builtin's function type
 // against the import's, and a final function type in a rec group of its own matches only its
 // equal (V8 14.6 refuses `cast` imported with an externref result too).
@@ -82,7 +82,7 @@ const BUILTINS = {
   },
 };
 
-// These three are answered natively when wasm calls them (src/bridge/string_builtins.rs).
+// These three are answered natively when wasm calls them (src/api/bridge/string_builtins.rs).
 for (const name of ['test', 'cast', 'length']) native.markStringBuiltin(BUILTINS[name], name);
 
 const NONE = Object.freeze({ builtins: Object.freeze([]), importedStringConstants: null });

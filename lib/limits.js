@@ -1,6 +1,6 @@
 'use strict';
 // Limits on running wasm, beside the JS API (V8 has none of them): a deadline per call, fuel, and
-// caps on the memories and tables an instance defines. The engine side is src/limits/.
+// caps on the memories and tables an instance defines. The engine side is src/runtime/limits/.
 //
 //   const { instantiate, setLimits, getLimits } = require('wasm-rt');
 //   const { instance } = await instantiate(bytes, imports, { timeout: 100, fuel: 1e9, memoryLimit: 16 << 20 });

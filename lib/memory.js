@@ -1,5 +1,5 @@
 'use strict';
-// WebAssembly.Memory (JS API §5.3); the engine side is src/memory.rs.
+// WebAssembly.Memory (JS API §5.3); the engine side is src/api/memory.rs.
 const native = require('./native');
 const { ADOPT, requireArgs, isObject, finishInterface } = require('./webidl');
 const { addressValue, readLimits } = require('./values');

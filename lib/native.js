@@ -21,7 +21,7 @@ function load() {
 
 // A native call that fails returns `failure`, its exception in `failure.error`, and JS throws it:
 // a Node-API call that ends in an exception can abort Node 20 when a garbage collection runs a
-// finalizer at that moment (see src/reclaim.rs).
+// finalizer at that moment (see src/sys/reclaim.rs).
 const failure = { error: undefined };
 
 function raise() {
@@ -32,7 +32,7 @@ function raise() {
 
 const raw = load();
 // The script the addon starts, with this Node, to tier big modules up after this process
-// (src/tier_up.rs). Not in Electron, whose binary would open an app: the tier-up then runs on a
+// (src/compile/tier_up.rs). Not in Electron, whose binary would open an app: the tier-up then runs on a
 // thread of this process.
 if (!process.versions.electron) raw.setTierUpHelper(path.join(__dirname, 'cli', 'tier-up.js'), process.execPath);
 const native = { failure, raise };

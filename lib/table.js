@@ -1,5 +1,5 @@
 'use strict';
-// WebAssembly.Table (JS API §5.4); the engine side is src/table.rs.
+// WebAssembly.Table (JS API §5.4); the engine side is src/api/table.rs.
 const native = require('./native');
 const { ADOPT, requireArgs, isObject, finishInterface } = require('./webidl');
 const { toWasmValue, defaultValue, addressValue, readLimits } = require('./values');

@@ -1,6 +1,6 @@
 'use strict';
 // WebAssembly.Tag, WebAssembly.Exception and WebAssembly.JSTag (exception-handling JS API); the
-// engine side is src/tag.rs.
+// engine side is src/api/tag.rs.
 const native = require('./native');
 const { ADOPT, requireArgs, isObject, finishInterface } = require('./webidl');
 const { toWasmValue, typeLetters, letterTypes, enforceU32, incompatible } = require('./values');
@@ -108,7 +108,7 @@ class Exception {
     exceptionBrand = (v) => {
       if (!isObject(v) || !(#tag in v)) throw new TypeError('Receiver is not a WebAssembly.Exception');
     };
-    // For src/tag.rs: what a WebAssembly.Exception thrown by an import raises in wasm.
+    // For src/api/tag.rs: what a WebAssembly.Exception thrown by an import raises in wasm.
     exceptionParts = (v) => (isObject(v) && #tag in v ? [v.#tag, v.#payload] : undefined);
   }
 }

@@ -3,7 +3,7 @@
 // worker when the process exits) by asking V8 to terminate its isolate, which V8 acts on only
 // while JS runs: a worker inside wasm would never stop. The native layer is one per process,
 // shared by all threads, so the thread that ends a worker sets that worker's stop flags itself
-// (src/limits/watchdog.rs): in `terminate()` of every Worker, and in the main thread's 'exit',
+// (src/runtime/limits/watchdog.rs): in `terminate()` of every Worker, and in the main thread's 'exit',
 // which comes before Node stops the workers.
 const { Worker, isMainThread } = require('node:worker_threads');
 const native = require('./native');

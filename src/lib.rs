@@ -4,40 +4,29 @@
 // Every unsafe block states the invariant it relies on (`// SAFETY:`), checked by clippy.
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-mod bridge;
-mod cache;
-mod elem_init;
-mod engine;
-mod fuzz;
-mod global;
-mod group;
-mod identity;
-mod instance;
-mod limits;
-mod memory;
-mod module;
-mod napi_raw;
-mod non_null;
-mod panics;
-mod reclaim;
-mod shared_memory;
-mod state;
-mod table;
-mod tag;
-mod tier_up;
+// Layers, lowest first; each uses only those below it (checked by scripts/layers.js).
+mod api;
+mod compile;
+mod runtime;
+mod sys;
+mod tools;
 mod wasi;
-mod wast;
 
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
 use napi::bindgen_prelude::Object;
-use napi::sys::{self, napi_callback_info, napi_env, napi_value};
+use napi::sys::{napi_callback_info, napi_env, napi_value};
 use napi::{Env, JsValue};
 use napi_derive::napi;
 
-use napi_raw::{napi_call, JsResult};
+use api::{bridge, global, instance, memory, module, shared_memory, table, tag};
+use compile::{cache, tier_up};
+use runtime::{limits, panics, state};
+use sys::napi_raw::{self, napi_call, JsResult};
+use sys::reclaim;
+use tools::{fuzz, wast};
 
 type NativeFn = fn(napi_env, &[napi_value]) -> JsResult<napi_value>;
 
@@ -56,8 +45,8 @@ unsafe extern "C" fn dispatch(env: napi_env, info: napi_callback_info) -> napi_v
   let mut args = [ptr::null_mut(); MAX_ARGS];
   let mut data: *mut c_void = ptr::null_mut();
   // SAFETY: Node calls this with a valid env and callback info; `args` has room for `argc` values.
-  let status = unsafe { sys::napi_get_cb_info(env, info, &mut argc, args.as_mut_ptr(), ptr::null_mut(), &mut data) };
-  if status != sys::Status::napi_ok {
+  let status = unsafe { napi::sys::napi_get_cb_info(env, info, &mut argc, args.as_mut_ptr(), ptr::null_mut(), &mut data) };
+  if status != napi::sys::Status::napi_ok {
     return ptr::null_mut();
   }
   let undefined = napi_raw::undefined(env);
@@ -77,9 +66,8 @@ unsafe extern "C" fn dispatch(env: napi_env, info: napi_callback_info) -> napi_v
 /// `init(hooks)`: hands the native layer the JS pieces it throws and calls.
 fn init(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let hooks = args[0];
-  let r = |name: &std::ffi::CStr| -> JsResult<sys::napi_ref> { napi_raw::create_ref(env, napi_raw::get_named(env, hooks, name)?, 1) };
+  let r = |name: &std::ffi::CStr| -> JsResult<napi::sys::napi_ref> { napi_raw::create_ref(env, napi_raw::get_named(env, hooks, name)?, 1) };
   let s = state::State {
-    failure: r(c"failure")?,
     runtime_error: r(c"RuntimeError")?,
     compile_error: r(c"CompileError")?,
     link_error: r(c"LinkError")?,
@@ -97,6 +85,7 @@ fn init(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   if !state::set(s) {
     return Err(napi_raw::throw_error(env, "wasm-rt: init called twice"));
   }
+  napi_raw::set_failure(r(c"failure")?);
   limits::watchdog::init_thread(napi_raw::get_f64(env, napi_raw::get_named(env, hooks, c"threadId")?)? as u64);
   unsafe extern "C" fn torn_down(_: *mut c_void) {
     limits::watchdog::forget_thread();
@@ -159,7 +148,7 @@ const FUNCTIONS: &[(&str, NativeFn)] = &[
   ("tagParams", tag::params),
   ("cacheInfo", cache::info),
   ("setTierUpHelper", tier_up::set_helper),
-  ("tierUpDrain", tier_up::drain),
+  ("tierUpDrain", compile::tier_up_helper::drain),
   ("fuzzModule", fuzz::module),
   ("fuzzSignatures", fuzz::signatures),
   ("fuzzImports", fuzz::imports),
@@ -173,9 +162,18 @@ const FUNCTIONS: &[(&str, NativeFn)] = &[
   ("wasiExitCode", wasi::exit_code),
 ];
 
+/// The hooks by which lower layers reach the layers above them.
+fn connect_layers() {
+  runtime::group::on_store_dropped(tag::store_dropped);
+  limits::watchdog::on_terminate_wake(shared_memory::wake_waiters);
+  instance::on_wasi_import(wasi::import_for);
+  bridge::values::on_function_to_js(bridge::exported::funcref_to_js);
+}
+
 #[napi(module_exports)]
 pub fn register(exports: Object, env: Env) -> napi::Result<()> {
   panics::install();
+  connect_layers();
   let env = env.raw();
   for (name, f) in FUNCTIONS {
     let func = napi_raw::function(env, name, dispatch, *f as *mut c_void).map_err(|_| napi::Error::from_reason("function"))?;

@@ -1,7 +1,7 @@
 'use strict';
 // Instantiating a module with a 1-page memory and 100 function imports; and the same module with
 // a tag, whose JS imports wasm-rt links through the wrapper that lets wasm catch what they throw
-// (src/bridge/catchable.rs).
+// (src/api/bridge/catchable.rs).
 const { median, nowNs, V8, wasmRt, rt, quick } = require('../measure');
 const { importsModule } = require('../modules');
 

@@ -265,7 +265,7 @@ function run(W, bytes, imports, seed, calls) {
   return steps;
 }
 
-/** The generated module's imports with their types (src/fuzz.rs). */
+/** The generated module's imports with their types (src/tools/fuzz.rs). */
 function importsOf(bytes) {
   const flat = native.fuzzImports(bytes);
   const out = [];

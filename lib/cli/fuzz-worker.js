@@ -6,7 +6,7 @@ const { compareModule, sameOutcome, v8WebAssembly } = require('../differential')
 const boundary = require('./fuzz-boundary');
 const api = require('./fuzz-api');
 
-/** Arguments for a parameter list (type letters of src/fuzz.rs: references get null), from a small PRNG. */
+/** Arguments for a parameter list (type letters of src/tools/fuzz.rs: references get null), from a small PRNG. */
 function argsFor(params, seed) {
   let x = seed >>> 0 || 1;
   const next = () => {

@@ -1,5 +1,5 @@
 'use strict';
-// `wasm-rt fuzz`: modules generated from seeds (wasm-smith, src/fuzz.rs) run on V8 and on
+// `wasm-rt fuzz`: modules generated from seeds (wasm-smith, src/tools/fuzz.rs) run on V8 and on
 // wasm-rt; every difference in results, traps, exceptions or the state left behind — and every
 // crash — is reported, and with --out written down (the module and what differed).
 const fs = require('node:fs');

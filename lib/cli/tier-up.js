@@ -1,5 +1,5 @@
 'use strict';
-// The tier-up helper (src/tier_up.rs): a detached process that a wasm-rt process starts to compile
+// The tier-up helper (src/compile/tier_up.rs): a detached process that a wasm-rt process starts to compile
 // its big modules with cranelift into the code cache, at the lowest CPU priority.
 const os = require('node:os');
 

@@ -2,7 +2,7 @@
 // Runs one .wast script on one engine's WebAssembly JS API, as the spec's JS harness does, and
 // reports each command's result over IPC (or as JSON on stdout when started by hand):
 //   node lib/cli/wast-child.js '{"engine":"v8","file":"test/core/i32.wast"}'
-// The commands come from the native parser (src/wast.rs); every action runs through a wrapper
+// The commands come from the native parser (src/tools/wast.rs); every action runs through a wrapper
 // module that checks its results in wasm.
 const fs = require('node:fs');
 const path = require('node:path');

@@ -6,7 +6,7 @@
 use std::os::fd::RawFd;
 
 use super::abi::{last, Errno};
-use crate::limits::watchdog;
+use crate::runtime::limits::watchdog;
 
 /// Not a preview1 errno: the call was ended because the thread's wasm is being stopped
 /// (mod.rs turns it into the limit's error).

@@ -27,10 +27,10 @@ use wasmer::{AsStoreMut, Function, FunctionEnv, FunctionEnvMut, FunctionType, Ru
 use self::abi::{errno, Mem};
 use self::fds::{Entry, Host as HostFd, Table};
 use self::files::Cx;
-use crate::bridge::errors::pending_to_runtime;
-use crate::group::Group;
-use crate::memory::MemoryData;
-use crate::napi_raw::{self, JsResult, Pending};
+use crate::api::bridge::errors::pending_to_runtime;
+use crate::api::memory::MemoryData;
+use crate::runtime::group::Group;
+use crate::sys::napi_raw::{self, JsResult, Pending};
 
 pub const TAG_WASI: napi::sys::napi_type_tag = napi::sys::napi_type_tag { lower: 0x7761_736d_2d72_7409, upper: 0x7761_7369 };
 pub const TAG_WASI_IMPORT: napi::sys::napi_type_tag = napi::sys::napi_type_tag { lower: 0x7761_736d_2d72_740a, upper: 0x7761_7369_6d70 };
@@ -105,7 +105,7 @@ impl Wasi {
     match f(&cx) {
       Ok(()) => Ok(0),
       Err(blocking::STOPPED) => {
-        let message = crate::limits::watchdog::stop_message().unwrap_or_else(|| "wasm-rt: the call was stopped".into());
+        let message = crate::runtime::limits::watchdog::stop_message().unwrap_or_else(|| "wasm-rt: the call was stopped".into());
         Err(Stop::Wasm(RuntimeError::new(message)))
       }
       Err(e) => Ok(e as i32),
@@ -395,10 +395,10 @@ fn unwrap_wasi(env: napi_env, v: napi_value) -> JsResult<Rc<Wasi>> {
 /// guest. `memory` is a wasm-rt Memory (lib/wasi.js checked); wasmer-wasix learns the instance.
 pub fn bind(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let w = unwrap_wasi(env, args[0])?;
-  let memory = crate::memory::data_of(env, args[1])
+  let memory = crate::api::memory::data_of(env, args[1])
     .ok_or_else(|| napi_raw::throw_type_error(env, "\"instance.exports.memory\" property must be a WebAssembly.Memory object"))?;
   *w.memory.borrow_mut() = Some(memory.clone());
-  if let Some(instance) = crate::instance::data_of(env, args[2]) {
+  if let Some(instance) = crate::api::instance::data_of(env, args[2]) {
     let mut linked = w.wasix.borrow_mut();
     let current = linked.as_ref().and_then(|l| l.group.upgrade());
     // Unless another live instance holds them, wasmer-wasix's functions serve this instance,
@@ -421,7 +421,7 @@ pub fn bind(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   if let Some(group) = group {
     let mut linked = w.wasix.borrow_mut();
     group.enter(|store| {
-      let m = crate::memory::for_import(env, &group, store, &memory)?;
+      let m = crate::api::memory::for_import(env, &group, store, &memory)?;
       let stub = wasix::memory_instance(store, m).map_err(|e| napi_raw::throw_error(env, &format!("wasm-rt: WASI start: {e}")))?;
       let l = linked.as_mut().expect("checked above");
       l.initialize(store, &stub).map_err(|e| napi_raw::throw_error(env, &format!("wasm-rt: WASI start: {e}")))
@@ -497,7 +497,7 @@ pub fn import_for(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, v:
     match current {
       Some(g) if Rc::ptr_eq(&g, group) => {}
       Some(_) => {
-        return Err(crate::state::throw_link_error(
+        return Err(crate::runtime::state::throw_link_error(
           env,
           "wasm-rt: this WASI object's imports are already linked into another live instance; use one WASI object per instance",
         ))

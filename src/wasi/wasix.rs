@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 use wasmer::{AsStoreMut, Extern, Function, Imports, Instance, StoreMut};
 use wasmer_wasix::{WasiEnv, WasiEnvBuilder, WasiFunctionEnv, WasiModuleInstanceHandles, WasiModuleTreeHandles, WasiVersion};
 
-use crate::engine::{self, Compiler};
-use crate::group::Group;
+use crate::runtime::engine::{self, Compiler};
+use crate::runtime::group::Group;
 
 pub const NAMES: &[&str] = &["args_get", "args_sizes_get", "environ_get", "environ_sizes_get", "random_get", "sched_yield"];
 
@@ -53,7 +53,7 @@ pub fn memory_instance(store: &mut StoreMut<'_>, memory: wasmer::Memory) -> Resu
   let max = ty.maximum.map(|m| m.0.to_string()).unwrap_or_default();
   let text = format!(r#"(module (import "" "memory" (memory {} {max}{})) (export "memory" (memory 0)))"#, ty.minimum.0, if ty.shared { " shared" } else { "" });
   let bytes = wat::parse_str(&text).map_err(|e| e.to_string())?;
-  let module = crate::module::compile_internal(&bytes).map_err(|e| e.to_string())?;
+  let module = crate::compile::pipeline::compile_internal(&bytes).map_err(|e| e.to_string())?;
   module.register(store);
   let mut imports = Imports::new();
   imports.define("", "memory", memory);

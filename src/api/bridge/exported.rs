@@ -1,0 +1,139 @@
+//! Exported functions: the JS → wasm call path.
+//!
+//! Each wasm function reaching JS gets one wrapper, made by lib/functions.js (WebIDL argument
+//! conversion, `name`, `length`, not a constructor), which calls a raw N-API function `nf` whose
+//! data pointer is the `FuncData` below. A napi-rs class method costs ~5× more per call than a
+//! raw function (measured, ../shared/README.md), hence raw N-API here.
+
+use std::ffi::c_void;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+use std::rc::Rc;
+
+use napi::sys::{napi_callback_info, napi_env, napi_value};
+use wasmer::{Function, StoreMut, Value};
+
+use super::func_data::FuncData;
+use super::raw_call;
+use super::{errors, values};
+use crate::runtime::group::{self, Group};
+use crate::runtime::state;
+use crate::sys::napi_raw::{self, napi_call, JsResult, TAG_FUNCTION};
+
+/// The JS function for `func`: the existing one if this wasm function already has one
+/// (the spec's exported-function cache), else a new one named `index`. `non_null` marks the
+/// parameters that refuse null (non_null.rs).
+pub fn wrapper(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func: Function, index: Option<u32>, non_null: u64) -> JsResult<napi_value> {
+  let key = group::function_key(store, &func);
+  if let Some(w) = group.cached_function(key) {
+    return Ok(w);
+  }
+  let ty = func.ty(store);
+  let limits = crate::runtime::limits::of_function(store, &func);
+  let data = FuncData {
+    group: group.clone(),
+    func,
+    params: ty.params().into(),
+    results: ty.results().into(),
+    raw: raw_call::select(ty.params(), ty.results()),
+    key,
+    limits,
+  };
+  let name = index.map(|i| i.to_string()).unwrap_or_default();
+  let sig = crate::compile::non_null::mark_signature(&values::signature(&data.params, &data.results), (non_null, 0));
+  let data = Rc::new(data);
+  // `nf` holds a count of its own, released by its finalizer: a call in progress keeps its
+  // callee alive, so the data outlives the call even when the wrapper is collected during it.
+  let nf = napi_raw::function(env, &name, call, Rc::as_ptr(&data).cast_mut().cast())?;
+  napi_raw::add_finalizer_rc(env, nf, data.clone())?;
+  let make = state::get(env, |s| s.make_exported_function)?;
+  let args = [nf, napi_raw::string(env, &name)?, napi_raw::string(env, &sig)?, group.anchor()?];
+  let w = napi_raw::call(env, napi_raw::undefined(env), make, &args)?;
+  napi_raw::wrap_rc(env, w, &TAG_FUNCTION, data)?;
+  group.cache_function(key, w)?;
+  Ok(w)
+}
+
+/// A funcref value's JS function (values.rs `to_js`): the wrapper, named by no index.
+pub fn funcref_to_js(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func: Function) -> JsResult<napi_value> {
+  wrapper(env, group, store, func, None, 0)
+}
+
+const INLINE_ARGS: usize = 8;
+
+unsafe extern "C" fn call(env: napi_env, info: napi_callback_info) -> napi_value {
+  // SAFETY: Node calls this callback with the env and the callback info of the call in progress.
+  let result = match catch_unwind(AssertUnwindSafe(|| unsafe { call_inner(env, info) })) {
+    Ok(r) => r,
+    Err(_) => Err(napi_raw::throw_error(env, &format!("wasm-rt: internal error during a wasm call: {}", crate::runtime::panics::last()))),
+  };
+  napi_raw::finish(env, result)
+}
+
+unsafe fn call_inner(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
+  let mut argc = INLINE_ARGS;
+  let mut inline = [ptr::null_mut(); INLINE_ARGS];
+  let mut data: *mut c_void = ptr::null_mut();
+  napi_call!(env, napi_get_cb_info(env, info, &mut argc, inline.as_mut_ptr(), ptr::null_mut(), &mut data))?;
+  // SAFETY: `data` is the FuncData count `nf` holds (see `wrapper`), alive while `nf` runs.
+  let held = unsafe { napi_raw::counted(data as *const FuncData) };
+  let fd = &*held;
+  let n = fd.params.len();
+  let heap;
+  let args: &[napi_value] = if n <= INLINE_ARGS {
+    &inline[..n]
+  } else {
+    let mut v = vec![ptr::null_mut(); n];
+    let mut argc = n;
+    napi_call!(env, napi_get_cb_info(env, info, &mut argc, v.as_mut_ptr(), ptr::null_mut(), ptr::null_mut()))?;
+    heap = v;
+    &heap
+  };
+  let group = fd.group.clone();
+  let timeout = fd.limits.as_ref().and_then(|l| l.timeout_ms.get());
+  if timeout.is_some() {
+    return errors::with_deadline(env, timeout, || call_with(env, fd, &group, args));
+  }
+  call_with(env, fd, &group, args)
+}
+
+fn call_with(env: napi_env, fd: &FuncData, group: &Rc<Group>, args: &[napi_value]) -> JsResult<napi_value> {
+  let n = fd.params.len();
+  if let Some(raw) = fd.raw {
+    let mut slots = [0i64; raw_call::MAX_ARITY];
+    for ((slot, ty), v) in slots.iter_mut().zip(fd.params.iter()).zip(args) {
+      *slot = raw_call::arg(env, *ty, *v)?;
+    }
+    return group.enter(|store| {
+      let called = raw(&fd.func, store, &slots);
+      crate::api::memory::sync_buffers();
+      let r = called.map_err(|e| errors::throw_runtime(env, group, store, e))?;
+      raw_call::result(env, fd.results.first().copied(), r)
+    });
+  }
+  group.enter(|store| {
+    let mut params = Vec::with_capacity(n);
+    for (ty, v) in fd.params.iter().zip(args) {
+      params.push(values::from_js(env, group, store, *ty, *v)?);
+    }
+    let called = fd.func.call(store, &params);
+    crate::api::memory::sync_buffers();
+    let results = called.map_err(|e| errors::throw_runtime(env, group, store, e))?;
+    results_to_js(env, group, store, &results)
+  })
+}
+
+fn results_to_js(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, results: &[Value]) -> JsResult<napi_value> {
+  match results {
+    [] => Ok(napi_raw::undefined(env)),
+    [one] => values::to_js(env, group, store, one),
+    many => {
+      let arr = napi_raw::array(env, many.len())?;
+      for (i, v) in many.iter().enumerate() {
+        let js = values::to_js(env, group, store, v)?;
+        napi_raw::set_element(env, arr, i as u32, js)?;
+      }
+      Ok(arr)
+    }
+  }
+}
