@@ -1,5 +1,6 @@
 // scripts/layers.js, the check that src/ keeps its layers: it passes on the tree as it is, and
-// fails on a use of a higher layer, on an import cycle and on a file outside the layer folders.
+// fails on a use of a higher layer, on an import cycle, on Node-API or foreign declarations
+// outside sys/ and on a file outside the layer folders.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,6 +56,14 @@ describe('scripts/layers.js', () => {
     const r = check('--src', tree({ ...base, 'runtime/group.rs': 'pub struct Group;\nfn g() { crate::runtime::engine::e() }\n', 'runtime/engine.rs': 'use super::group::Group;\npub fn e() {}\n' }));
     expect(r.stdout).toContain('import cycle: runtime::engine, runtime::group');
     expect(r.status).toBe(1);
+  });
+
+  it('fails on a Node-API call or a foreign declaration outside sys/', () => {
+    const r = check('--src', tree({ ...base, 'runtime/group.rs': 'pub struct Group;\nfn g(env: E) { unsafe { napi::sys::napi_open_handle_scope(env, p) }; }\nunsafe extern "C" { fn f(); }\n' }));
+    expect(r.stdout).toContain('runtime::group: sys::napi_open_handle_scope( outside sys/');
+    expect(r.status).toBe(1);
+    const ok = check('--src', tree({ ...base, 'runtime/group.rs': 'pub struct Group;\n', 'sys/napi_raw.rs': 'pub fn f() { napi_call!(env, napi_x(env)) }\nunsafe extern "C" { fn g(); }\n' }));
+    expect(ok.stdout).toContain('0 problems');
   });
 
   it('fails on a module outside the layer folders', () => {

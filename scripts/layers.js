@@ -1,6 +1,7 @@
 'use strict';
 // Checks the layering of src/: every Rust module may use modules of its own layer or of layers
-// below, and no modules use each other in a cycle. Run by `npm run lint`; `--graph` prints the
+// below, no modules use each other in a cycle, and only sys/ calls Node-API or declares foreign
+// functions (`extern "C" { .. }`). Run by `npm run lint`; `--graph` prints the
 // edges; `--src DIR` checks another tree. The layers, lowest first, are the folders of src/
 // (README "How it is built").
 const fs = require('node:fs');
@@ -96,6 +97,9 @@ function resolve(known, from, p) {
   return target.join('::');
 }
 
+/** Uses of Node-API or foreign declarations outside sys/, found by `graph`. */
+const foreign = [];
+
 function graph() {
   const known = modules();
   const edges = new Map();
@@ -116,6 +120,10 @@ function graph() {
       if (target !== null && target !== mod && known.has(target)) to.add(target);
     }
     edges.set(mod, to);
+    if (mod.split('::')[0] !== 'sys') {
+      const ffi = text.match(/\bnapi_call!|\bsys::napi_\w+\s*\(|\bextern\s+"C"\s*\{/);
+      if (ffi) foreign.push(`${mod}: ${ffi[0].replace(/\s+/g, ' ')} outside sys/`);
+    }
   }
   return edges;
 }
@@ -169,6 +177,7 @@ function main() {
     }
   }
   for (const scc of cycles(edges)) problems.push(`import cycle: ${scc.join(', ')}`);
+  problems.push(...foreign);
   for (const p of problems) console.log(p);
   console.log(`layers: ${edges.size} modules, ${[...edges.values()].reduce((n, s) => n + s.size, 0)} edges, ${problems.length} problems`);
   process.exitCode = problems.length ? 1 : 0;

@@ -24,7 +24,7 @@ use napi_derive::napi;
 use api::{bridge, global, instance, memory, module, shared_memory, table, tag};
 use compile::{cache, tier_up};
 use runtime::{limits, panics, state};
-use sys::napi_raw::{self, napi_call, JsResult};
+use sys::napi_raw::{self, JsResult};
 use sys::reclaim;
 use tools::{fuzz, wast};
 
@@ -41,14 +41,12 @@ pub extern "C" fn node_api_module_get_api_version_v1() -> i32 {
 
 /// The one C entry for every registered function; the Rust function is its data pointer.
 unsafe extern "C" fn dispatch(env: napi_env, info: napi_callback_info) -> napi_value {
-  let mut argc = MAX_ARGS;
   let mut args = [ptr::null_mut(); MAX_ARGS];
-  let mut data: *mut c_void = ptr::null_mut();
-  // SAFETY: Node calls this with a valid env and callback info; `args` has room for `argc` values.
-  let status = unsafe { napi::sys::napi_get_cb_info(env, info, &mut argc, args.as_mut_ptr(), ptr::null_mut(), &mut data) };
-  if status != napi::sys::Status::napi_ok {
-    return ptr::null_mut();
-  }
+  // SAFETY: Node calls this with the callback info of the call in progress.
+  let (argc, data) = match unsafe { napi_raw::callback_args(env, info, &mut args) } {
+    Ok(got) => got,
+    Err(p) => return napi_raw::finish(env, Err(p)),
+  };
   let undefined = napi_raw::undefined(env);
   for a in args.iter_mut().skip(argc) {
     *a = undefined;
@@ -90,7 +88,7 @@ fn init(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   unsafe extern "C" fn torn_down(_: *mut c_void) {
     limits::watchdog::forget_thread();
   }
-  napi_call!(env, napi_add_env_cleanup_hook(env, Some(torn_down), ptr::null_mut()))?;
+  napi_raw::on_env_cleanup(env, torn_down)?;
   Ok(napi_raw::undefined(env))
 }
 

@@ -26,7 +26,7 @@ use wasmer_vm::{LinearMemory, MemoryStyle, VMMemoryDefinition, VMSharedMemory};
 use crate::runtime::group::{self, Group};
 use crate::runtime::identity::{self, Key};
 use crate::runtime::state;
-use crate::sys::napi_raw::{self, napi_call, JsResult, TAG_BUFFER, TAG_MEMORY};
+use crate::sys::napi_raw::{self, JsResult, TAG_BUFFER, TAG_MEMORY};
 
 enum Backing {
   /// Made by `new WebAssembly.Memory`: linkable into any number of stores.
@@ -77,8 +77,7 @@ impl MemoryData {
     }
     if !self.shared {
       if let Some(b) = napi_raw::ref_value(self.env, r) {
-        // SAFETY: a valid env and the ArrayBuffer this memory made over its backing; detaching it (the spec's grow) leaves JS no view of the old backing.
-        unsafe { napi::sys::napi_detach_arraybuffer(self.env, b) };
+        napi_raw::detach_arraybuffer(self.env, b);
       }
     }
     napi_raw::delete_ref(self.env, r);
@@ -192,8 +191,7 @@ fn attach(env: napi_env, obj: napi_value, data: MemoryData) -> JsResult<()> {
 pub fn create(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let initial = napi_raw::get_f64(env, args[1])? as u32;
   let maximum = napi_raw::get_optional_u32(env, args[2])?;
-  let mut shared = false;
-  napi_call!(env, napi_get_value_bool(env, args[3], &mut shared))?;
+  let shared = napi_raw::get_bool(env, args[3])?;
   let ty = MemoryType::new(Pages(initial), maximum.map(Pages), shared);
   let memory = VMSharedMemory::new(&ty, &MemoryStyle::Static)
     .map_err(|e| napi_raw::throw_range_error(env, &format!("WebAssembly.Memory(): could not allocate memory: {e}")))?;
@@ -227,10 +225,8 @@ pub fn buffer(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let buffer = if m.shared {
     shared_buffer(env, &m, len)?
   } else {
-    let mut ab = ptr::null_mut();
     // SAFETY: the memory's backing outlives the buffer: the buffer's wrap keeps the memory alive (below), and a grow detaches the buffer before the backing can move.
-    let status = unsafe { napi::sys::napi_create_external_arraybuffer(env, m.base().cast::<c_void>(), len, None, ptr::null_mut(), &mut ab) };
-    napi_raw::check(env, status)?;
+    let ab = unsafe { napi_raw::external_arraybuffer(env, m.base().cast::<c_void>(), len)? };
     // The buffer keeps the memory alive through a wrap, not through the external data's own
     // finalizer: Node runs that one from the event loop only, so a synchronous loop would hold
     // every memory whose buffer it ever read.
@@ -246,7 +242,7 @@ pub fn buffer(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 /// A frozen SharedArrayBuffer over the first `len` bytes of a shared memory.
 fn shared_buffer(env: napi_env, m: &MemoryData, len: usize) -> JsResult<napi_value> {
   let sab = crate::api::shared_memory::buffer(env, m.shared_clone()?, m.base(), len)?;
-  napi_call!(env, napi_object_freeze(env, sab))?;
+  napi_raw::freeze(env, sab)?;
   Ok(sab)
 }
 

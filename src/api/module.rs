@@ -1,8 +1,6 @@
 //! WebAssembly.Module's engine side: validate, compile (on the calling thread or the libuv
 //! pool), and the module's import and export descriptions.
 
-use std::ffi::c_void;
-use std::ptr;
 use std::rc::Rc;
 
 use napi::sys::{self, napi_env, napi_value};
@@ -12,7 +10,7 @@ use crate::api::bridge::values::type_name;
 use crate::compile::pipeline::{self, compile_mode, reftype_precheck, size_check, Compilation, Mode, MODULE_SIZE_LIMIT};
 use crate::runtime::engine::{self, Checks, Compiler};
 use crate::runtime::state;
-use crate::sys::napi_raw::{self, napi_call, JsResult, TAG_MODULE};
+use crate::sys::napi_raw::{self, JsResult, TAG_MODULE};
 
 /// A WebAssembly.Module's native data.
 pub struct NativeModule {
@@ -134,47 +132,25 @@ struct CompileJob {
   mode: Mode,
   checks: Checks,
   result: Option<Result<Compilation, CompileError>>,
-  deferred: sys::napi_deferred,
-  work: sys::napi_async_work,
 }
 
-unsafe extern "C" fn compile_execute(_env: napi_env, data: *mut c_void) {
-  // SAFETY: `data` is the job leaked by `compile_async`; only this thread touches it until
-  // `compile_complete` runs.
-  let job = unsafe { &mut *(data as *mut CompileJob) };
+/// On the libuv pool.
+fn compile_execute(job: &mut CompileJob) {
   if job.result.is_none() {
     let bytes = std::mem::take(&mut job.bytes);
     job.result = Some(compile_mode(job.mode, job.checks, &bytes));
   }
 }
 
-unsafe extern "C" fn compile_complete(env: napi_env, _status: sys::napi_status, data: *mut c_void) {
-  // SAFETY: the job leaked by `compile_async`, now back on the JS thread; freed here.
-  let job = unsafe { Box::from_raw(data as *mut CompileJob) };
-  // SAFETY: the work `compile_async` created, deleted once, here on the JS thread.
-  unsafe { sys::napi_delete_async_work(env, job.work) };
-  let settled = match job.result {
-    Some(Ok(m)) => module_object(env, m, job.len).map(|v| (true, v)),
+/// Back on the JS thread: the module handle, or the CompileError to reject with.
+fn compile_complete(env: napi_env, job: CompileJob) -> JsResult<Result<napi_value, napi_value>> {
+  match job.result {
+    Some(Ok(m)) => module_object(env, m, job.len).map(Ok),
     Some(Err(e)) => {
-      let build = || -> JsResult<napi_value> {
-        let ctor = state::get(env, |s| s.compile_error)?;
-        napi_raw::new_instance(env, ctor, &[napi_raw::string(env, &compile_message(&e))?])
-      };
-      build().map(|v| (false, v))
+      let ctor = state::get(env, |s| s.compile_error)?;
+      napi_raw::new_instance(env, ctor, &[napi_raw::string(env, &compile_message(&e))?]).map(Err)
     }
     None => Err(napi_raw::throw_error(env, "wasm-rt: compilation was cancelled")),
-  };
-  let (ok, value) = match settled {
-    Ok(pair) => pair,
-    Err(_) => (false, napi_raw::take_error(env)),
-  };
-  // SAFETY: the deferred `compile_async` created, settled exactly once, here.
-  unsafe {
-    if ok {
-      sys::napi_resolve_deferred(env, job.deferred, value);
-    } else {
-      sys::napi_reject_deferred(env, job.deferred, value);
-    }
   }
 }
 
@@ -190,23 +166,8 @@ pub fn compile_async(env: napi_env, args: &[napi_value]) -> JsResult<napi_value>
     Ok(()) => (slice.to_vec(), None),
     Err(e) => (Vec::new(), Some(Err(e))),
   };
-  let mut promise = ptr::null_mut();
-  let mut deferred = ptr::null_mut();
-  napi_call!(env, napi_create_promise(env, &mut deferred, &mut promise))?;
-  let job = Box::into_raw(Box::new(CompileJob { len: bytes.len(), bytes, mode, checks, result, deferred, work: ptr::null_mut() }));
-  let name = napi_raw::string(env, "WebAssembly.compile")?;
-  let queued = (|| {
-    // SAFETY: `job` stays valid until `compile_complete` frees it.
-    let work = unsafe { &mut (*job).work };
-    napi_call!(env, napi_create_async_work(env, ptr::null_mut(), name, Some(compile_execute), Some(compile_complete), job.cast(), work))?;
-    napi_call!(env, napi_queue_async_work(env, *work))
-  })();
-  if let Err(p) = queued {
-    // SAFETY: queueing failed, so Node never saw `job`: this is its only owner.
-    drop(unsafe { Box::from_raw(job) });
-    return Err(p);
-  }
-  Ok(promise)
+  let job = CompileJob { len: bytes.len(), bytes, mode, checks, result };
+  napi_raw::pool_promise(env, "WebAssembly.compile", job, compile_execute, compile_complete)
 }
 
 fn kind(ty: &ExternType) -> &'static str {

@@ -19,6 +19,7 @@ use napi::sys::{napi_env, napi_value};
 use wasmer_vm::{ExpectedValue, LinearMemory, ThreadConditionsHandle, VMSharedMemory};
 
 use crate::sys::napi_raw::{self, JsResult};
+use crate::sys::shared_buffer;
 
 /// What a buffer holds on to.
 struct Owner {
@@ -45,52 +46,23 @@ fn registry() -> MutexGuard<'static, HashMap<usize, (VMSharedMemory, usize)>> {
   BUFFERS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-#[cfg(shared_buffer)]
-mod v8 {
-  use std::ffi::c_void;
-
-  use napi::sys::napi_value;
-
-  unsafe extern "C" {
-    pub fn wasm_rt_shared_buffer(data: *mut c_void, length: usize, owner: *mut c_void) -> napi_value;
-    pub fn wasm_rt_shared_buffer_data(value: napi_value) -> *mut c_void;
-  }
-
-  /// Called by V8, from any thread, when no buffer over the bytes is left (shared_buffer.cc).
-  #[unsafe(no_mangle)]
-  pub extern "C" fn wasm_rt_release_shared(owner: *mut c_void) {
-    // SAFETY: `owner` is the box `buffer` leaked for this buffer, released once.
-    drop(unsafe { Box::from_raw(owner.cast::<super::Owner>()) });
-  }
-}
-
 /// A SharedArrayBuffer over `len` bytes at `base`, the bytes of `memory`.
-#[cfg(shared_buffer)]
-pub fn buffer(_env: napi_env, memory: VMSharedMemory, base: *mut u8, len: usize) -> JsResult<napi_value> {
+pub fn buffer(env: napi_env, memory: VMSharedMemory, base: *mut u8, len: usize) -> JsResult<napi_value> {
+  if !shared_buffer::AVAILABLE {
+    return Err(napi_raw::throw_type_error(
+      env,
+      "wasm-rt: this build has no SharedArrayBuffer for a shared memory: Node's headers (v8.h) were missing when it was built (see build.rs)",
+    ));
+  }
   registry().entry(base as usize).or_insert_with(|| (memory.clone(), 0)).1 += 1;
-  let owner = Box::into_raw(Box::new(Owner { _memory: memory, base: base as usize }));
+  let owner = Box::new(Owner { _memory: memory, base: base as usize });
   // SAFETY: the bytes stay mapped while `owner` lives, and V8 releases it after the last buffer.
-  Ok(unsafe { v8::wasm_rt_shared_buffer(base.cast(), len, owner.cast()) })
-}
-
-#[cfg(not(shared_buffer))]
-pub fn buffer(env: napi_env, _: VMSharedMemory, _: *mut u8, _: usize) -> JsResult<napi_value> {
-  Err(napi_raw::throw_type_error(
-    env,
-    "wasm-rt: this build has no SharedArrayBuffer for a shared memory: Node's headers (v8.h) were missing when it was built (see build.rs)",
-  ))
+  unsafe { shared_buffer::new(base, len, owner) }.ok_or_else(|| napi_raw::throw_error(env, "wasm-rt: no SharedArrayBuffer"))
 }
 
 /// The memory under `value`, if it is a buffer that `buffer` made (on any thread).
 pub fn memory_of(value: napi_value) -> Option<VMSharedMemory> {
-  #[cfg(shared_buffer)]
-  // SAFETY: the shim reads the backing store of `value` if it is a SharedArrayBuffer, and returns null otherwise.
-  let base = unsafe { v8::wasm_rt_shared_buffer_data(value) } as usize;
-  #[cfg(not(shared_buffer))]
-  let base = {
-    let _ = value;
-    0
-  };
+  let base = shared_buffer::data_of(value) as usize;
   registry().get(&base).map(|(m, _)| m.clone())
 }
 

@@ -100,7 +100,6 @@ macro_rules! napi_call {
     )
   };
 }
-pub(crate) use napi_call;
 
 fn is_exception_pending(env: napi_env) -> bool {
   let mut pending = false;
@@ -464,4 +463,149 @@ pub fn adjust_external_memory(env: napi_env, delta: i64) {
   let mut total = 0;
   // SAFETY: a valid env, on its own thread; `total` is a local out-parameter.
   unsafe { sys::napi_adjust_external_memory(env, delta, &mut total) };
+}
+
+/// The length of a JS string in UTF-16 code units (0 if `v` is not a string).
+pub fn utf16_length(env: napi_env, v: napi_value) -> usize {
+  let mut len = 0usize;
+  // SAFETY: a valid env and one of its values; a null buffer asks for the length only.
+  unsafe { sys::napi_get_value_string_utf16(env, v, ptr::null_mut(), 0, &mut len) };
+  len
+}
+
+/// Detaches an ArrayBuffer (a memory's buffer after a grow, as the spec requires).
+pub fn detach_arraybuffer(env: napi_env, buffer: napi_value) {
+  // SAFETY: a valid env and an ArrayBuffer value of it; detaching leaves JS no view of its bytes.
+  unsafe { sys::napi_detach_arraybuffer(env, buffer) };
+}
+
+/// An ArrayBuffer over `len` bytes at `data`, which it does not own.
+///
+/// # Safety
+/// The bytes must stay valid, and must not move, while JS can reach the buffer (until it is
+/// detached or collected).
+pub unsafe fn external_arraybuffer(env: napi_env, data: *mut c_void, len: usize) -> JsResult<napi_value> {
+  let mut ab = ptr::null_mut();
+  // SAFETY: the caller vouches for the bytes; no finalizer, so Node frees nothing of them.
+  let status = unsafe { sys::napi_create_external_arraybuffer(env, data, len, None, ptr::null_mut(), &mut ab) };
+  check(env, status)?;
+  Ok(ab)
+}
+
+pub fn freeze(env: napi_env, obj: napi_value) -> JsResult<()> {
+  napi_call!(env, napi_object_freeze(env, obj))
+}
+
+/// ToNumber of `v` (it may run user code: valueOf).
+pub fn coerce_to_number(env: napi_env, v: napi_value) -> JsResult<napi_value> {
+  let mut n = ptr::null_mut();
+  napi_call!(env, napi_coerce_to_number(env, v, &mut n))?;
+  Ok(n)
+}
+
+/// Marks `v` with `tag` (an object; a primitive cannot be tagged, and stays as it is).
+pub fn type_tag(env: napi_env, v: napi_value, tag: &'static sys::napi_type_tag) {
+  // SAFETY: a valid env and one of its values; the tag is a static.
+  unsafe { sys::napi_type_tag_object(env, v, tag) };
+}
+
+/// A handle scope: the JS values made while it is open are released when it drops, so that a
+/// long-running wasm call that calls imports in a loop does not pile them up in its caller's.
+pub struct HandleScope(napi_env, sys::napi_handle_scope);
+
+impl HandleScope {
+  pub fn open(env: napi_env) -> JsResult<Self> {
+    let mut scope = ptr::null_mut();
+    napi_call!(env, napi_open_handle_scope(env, &mut scope))?;
+    Ok(Self(env, scope))
+  }
+}
+
+impl Drop for HandleScope {
+  fn drop(&mut self) {
+    // SAFETY: the scope `open` made on this env; scopes close in the reverse order they opened, as Rust drops them.
+    unsafe { sys::napi_close_handle_scope(self.0, self.1) };
+  }
+}
+
+/// The arguments of the native callback in progress: fills `args` (missing ones are left as
+/// they are) and returns how many JS passed and the callback's data pointer.
+///
+/// # Safety
+/// `info` must be the callback info Node passed to the callback that is running.
+pub unsafe fn callback_args(env: napi_env, info: sys::napi_callback_info, args: &mut [napi_value]) -> JsResult<(usize, *mut c_void)> {
+  let mut argc = args.len();
+  let mut data = ptr::null_mut();
+  // SAFETY: the caller's info; `args` has room for `argc` values.
+  let status = unsafe { sys::napi_get_cb_info(env, info, &mut argc, args.as_mut_ptr(), ptr::null_mut(), &mut data) };
+  check(env, status)?;
+  Ok((argc, data))
+}
+
+/// Runs `hook` when the environment is torn down (a Worker ends, the process exits).
+pub fn on_env_cleanup(env: napi_env, hook: unsafe extern "C" fn(*mut c_void)) -> JsResult<()> {
+  napi_call!(env, napi_add_env_cleanup_hook(env, Some(hook), ptr::null_mut()))
+}
+
+/// Work on the libuv pool that settles a promise: `execute` runs there, `complete` back on the
+/// JS thread, where its Ok resolves the promise and its Err rejects it. Returns the promise.
+pub fn pool_promise<J: Send + 'static>(
+  env: napi_env,
+  name: &str,
+  job: J,
+  execute: fn(&mut J),
+  complete: fn(napi_env, J) -> JsResult<Result<napi_value, napi_value>>,
+) -> JsResult<napi_value> {
+  struct Work<J> {
+    job: J,
+    execute: fn(&mut J),
+    complete: fn(napi_env, J) -> JsResult<Result<napi_value, napi_value>>,
+    deferred: sys::napi_deferred,
+    work: sys::napi_async_work,
+  }
+  unsafe extern "C" fn run<J>(_env: napi_env, data: *mut c_void) {
+    // SAFETY: the Work leaked below; only the pool thread touches it until `done` runs.
+    let w = unsafe { &mut *(data as *mut Work<J>) };
+    (w.execute)(&mut w.job);
+  }
+  unsafe extern "C" fn done<J>(env: napi_env, _status: sys::napi_status, data: *mut c_void) {
+    // SAFETY: the Work leaked below, now back on the JS thread; freed here, once.
+    let w = unsafe { Box::from_raw(data as *mut Work<J>) };
+    // SAFETY: the work created below, deleted once, here on the JS thread.
+    unsafe { sys::napi_delete_async_work(env, w.work) };
+    let (ok, value) = match (w.complete)(env, w.job) {
+      Ok(Ok(v)) => (true, v),
+      Ok(Err(v)) => (false, v),
+      Err(Pending) => (false, take_error(env)),
+    };
+    // SAFETY: the deferred created below, settled exactly once, here.
+    unsafe {
+      if ok {
+        sys::napi_resolve_deferred(env, w.deferred, value);
+      } else {
+        sys::napi_reject_deferred(env, w.deferred, value);
+      }
+    }
+  }
+  let mut promise = ptr::null_mut();
+  let mut deferred = ptr::null_mut();
+  napi_call!(env, napi_create_promise(env, &mut deferred, &mut promise))?;
+  let w = Box::into_raw(Box::new(Work { job, execute, complete, deferred, work: ptr::null_mut() }));
+  let name = string(env, name)?;
+  let queued = (|| {
+    // SAFETY: `w` stays valid until `done` frees it.
+    let work = unsafe { &mut (*w).work };
+    napi_call!(env, napi_create_async_work(env, ptr::null_mut(), name, Some(run::<J>), Some(done::<J>), w.cast(), work))?;
+    napi_call!(env, napi_queue_async_work(env, *work))
+  })();
+  if let Err(p) = queued {
+    // SAFETY: never queued, so `done` will not run: the Work is freed here, once.
+    let w = unsafe { Box::from_raw(w) };
+    if !w.work.is_null() {
+      // SAFETY: created above and not queued.
+      unsafe { sys::napi_delete_async_work(env, w.work) };
+    }
+    return Err(p);
+  }
+  Ok(promise)
 }

@@ -101,8 +101,7 @@ pub fn trap_error(env: napi_env, args: &[napi_value]) -> napi_raw::JsResult<napi
 /// through an import.
 fn trap_value(env: napi_env, _thrown: Pending) -> napi_value {
   let value = napi_raw::take_error(env);
-  // SAFETY: a valid env and the JS value just taken from it; the tag is a static.
-  unsafe { napi::sys::napi_type_tag_object(env, value, &TAG_TRAP) };
+  napi_raw::type_tag(env, value, &TAG_TRAP);
   value
 }
 

@@ -5,7 +5,6 @@
 //! data pointer is the `FuncData` below. A napi-rs class method costs ~5× more per call than a
 //! raw function (measured, ../shared/README.md), hence raw N-API here.
 
-use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::rc::Rc;
@@ -18,7 +17,7 @@ use super::raw_call;
 use super::{errors, values};
 use crate::runtime::group::{self, Group};
 use crate::runtime::state;
-use crate::sys::napi_raw::{self, napi_call, JsResult, TAG_FUNCTION};
+use crate::sys::napi_raw::{self, JsResult, TAG_FUNCTION};
 
 /// The JS function for `func`: the existing one if this wasm function already has one
 /// (the spec's exported-function cache), else a new one named `index`. `non_null` marks the
@@ -71,10 +70,9 @@ unsafe extern "C" fn call(env: napi_env, info: napi_callback_info) -> napi_value
 }
 
 unsafe fn call_inner(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-  let mut argc = INLINE_ARGS;
   let mut inline = [ptr::null_mut(); INLINE_ARGS];
-  let mut data: *mut c_void = ptr::null_mut();
-  napi_call!(env, napi_get_cb_info(env, info, &mut argc, inline.as_mut_ptr(), ptr::null_mut(), &mut data))?;
+  // SAFETY: the info of this callback, in progress.
+  let (_, data) = unsafe { napi_raw::callback_args(env, info, &mut inline)? };
   // SAFETY: `data` is the FuncData count `nf` holds (see `wrapper`), alive while `nf` runs.
   let held = unsafe { napi_raw::counted(data as *const FuncData) };
   let fd = &*held;
@@ -84,8 +82,8 @@ unsafe fn call_inner(env: napi_env, info: napi_callback_info) -> JsResult<napi_v
     &inline[..n]
   } else {
     let mut v = vec![ptr::null_mut(); n];
-    let mut argc = n;
-    napi_call!(env, napi_get_cb_info(env, info, &mut argc, v.as_mut_ptr(), ptr::null_mut(), ptr::null_mut()))?;
+    // SAFETY: as above.
+    unsafe { napi_raw::callback_args(env, info, &mut v)? };
     heap = v;
     &heap
   };

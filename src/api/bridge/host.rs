@@ -12,7 +12,7 @@ use super::values;
 use super::{catchable, typed_host};
 use crate::runtime::group::Group;
 use crate::runtime::state;
-use crate::sys::napi_raw::{self, napi_call, JsResult};
+use crate::sys::napi_raw::{self, HandleScope, JsResult};
 
 struct HostFn {
   env: napi_env,
@@ -93,25 +93,6 @@ enum Coerced {
   None,
   One(napi_value),
   Many(Vec<napi_value>),
-}
-
-/// Opens a handle scope so that a long-running wasm call that calls imports in a loop does not
-/// pile up JS handles in the caller's scope.
-pub struct HandleScope(napi_env, napi::sys::napi_handle_scope);
-
-impl HandleScope {
-  pub fn open(env: napi_env) -> JsResult<Self> {
-    let mut scope = std::ptr::null_mut();
-    napi_call!(env, napi_open_handle_scope(env, &mut scope))?;
-    Ok(Self(env, scope))
-  }
-}
-
-impl Drop for HandleScope {
-  fn drop(&mut self) {
-    // SAFETY: the scope `open` made on this env; scopes close in the reverse order they opened, as Rust drops them.
-    unsafe { napi::sys::napi_close_handle_scope(self.0, self.1) };
-  }
 }
 
 fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<Value>, RuntimeError> {

@@ -9,9 +9,9 @@ use std::rc::{Rc, Weak};
 use napi::sys::{self, napi_env, napi_value};
 use wasmer::{AsStoreMut, ExternRef, Function, FunctionEnv, FunctionEnvMut, FunctionType, RuntimeError, StoreMut, Type};
 
-use super::host::HandleScope;
 use super::values::Slot;
 use crate::runtime::group::Group;
+use crate::sys::napi_raw::HandleScope;
 use crate::sys::napi_raw::{self, JsResult, TAG_STRING_BUILTIN};
 
 #[derive(Clone, Copy, PartialEq)]
@@ -89,10 +89,7 @@ pub fn function(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, v: n
       let (ctx, mut store) = fe.data_and_store_mut();
       let scope = scope(ctx)?;
       let s = string(ctx, &mut store.as_store_mut(), &r, &scope)?.ok_or_else(illegal_cast)?;
-      let mut len = 0usize;
-      // SAFETY: a valid env and a string value; a null buffer asks for the length only.
-      unsafe { sys::napi_get_value_string_utf16(ctx.env, s, std::ptr::null_mut(), 0, &mut len) };
-      Ok(len as i32)
+      Ok(napi_raw::utf16_length(ctx.env, s) as i32)
     }),
   })
 }

@@ -11,7 +11,7 @@ use wasmer::{ExternRef, StoreMut, Type, Value};
 use super::func_data;
 use crate::runtime::group::{self, Group};
 use crate::runtime::state;
-use crate::sys::napi_raw::{self, napi_call, JsResult};
+use crate::sys::napi_raw::{self, JsResult};
 
 /// An externref's payload: the value's slot in its group's anchor.
 pub struct Slot(pub u32);
@@ -33,9 +33,7 @@ pub fn coerce(env: napi_env, ty: Type, v: napi_value) -> JsResult<napi_value> {
       if napi_raw::type_of(env, v)? == sys::ValueType::napi_number {
         return Ok(v);
       }
-      let mut n = std::ptr::null_mut();
-      napi_call!(env, napi_coerce_to_number(env, v, &mut n))?;
-      Ok(n)
+      napi_raw::coerce_to_number(env, v)
     }
     Type::I64 => {
       let f = state::get(env, |s| s.to_bigint64)?;

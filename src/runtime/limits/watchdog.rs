@@ -18,7 +18,6 @@
 
 use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
-use std::ffi::c_void;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicI32, AtomicIsize, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
@@ -118,58 +117,6 @@ impl Thread {
     // the watch lock, which the caller holds); the word was found in it by `interrupt_bit`.
     word != 0 && unsafe { AtomicIsize::from_ptr(word as *mut isize) }.load(Ordering::Relaxed) & self.terminate_bit.load(Ordering::Relaxed) != 0
   }
-}
-
-unsafe extern "C" {
-  #[link_name = "_ZN2v87Isolate10GetCurrentEv"]
-  fn v8_isolate_get_current() -> *mut c_void;
-  #[link_name = "_ZN2v87Isolate18TerminateExecutionEv"]
-  fn v8_terminate_execution(isolate: *mut c_void);
-  #[link_name = "_ZN2v87Isolate24CancelTerminateExecutionEv"]
-  fn v8_cancel_terminate_execution(isolate: *mut c_void);
-}
-
-/// How many words at the start of the isolate may hold its interrupt flags: the stack guard
-/// (V8 11: 7 words from offset 8; V8 12 to 14: 8 words).
-const SCANNED_WORDS: usize = 12;
-
-/// The word and bit of the current isolate where V8 records a termination request, found by
-/// requesting one and calling it off (no JS runs in between, so nothing acts on it).
-fn interrupt_bit() -> Option<(usize, isize)> {
-  if !cfg!(all(target_os = "linux", target_pointer_width = "64")) {
-    return None;
-  }
-  // SAFETY: called on a thread that runs JS (from `init`), where V8 has a current isolate.
-  let isolate = unsafe { v8_isolate_get_current() };
-  if isolate.is_null() {
-    return None;
-  }
-  let words = |isolate: *mut c_void| -> [isize; SCANNED_WORDS] {
-    // SAFETY: the first words of a live isolate, read as plain integers.
-    std::array::from_fn(|i| unsafe { std::ptr::read_volatile((isolate as *const isize).add(i)) })
-  };
-  let before = words(isolate);
-  // SAFETY: public V8 API on the current isolate; the request is cancelled before anything can
-  // act on it.
-  let requested = unsafe {
-    v8_terminate_execution(isolate);
-    let w = words(isolate);
-    v8_cancel_terminate_execution(isolate);
-    w
-  };
-  let after = words(isolate);
-  let mut found = None;
-  for i in 0..SCANNED_WORDS {
-    let set = requested[i] & !before[i];
-    // One word, one new bit, cleared again by the cancel.
-    if set.count_ones() == 1 && after[i] & set == 0 {
-      if found.is_some() {
-        return None;
-      }
-      found = Some((isolate as usize + i * 8, set));
-    }
-  }
-  found
 }
 
 thread_local! {
@@ -274,7 +221,7 @@ pub fn init_thread(id: u64) {
   threads().insert(id, Arc::downgrade(&thread));
   // WASM_RT_V8_TERMINATION=off leaves termination to the hooks alone (tests show they suffice).
   let fallback = id != 0 && std::env::var_os("WASM_RT_V8_TERMINATION").is_none_or(|v| v != "off");
-  let Some((word, bit)) = fallback.then(interrupt_bit).flatten() else { return };
+  let Some((word, bit)) = fallback.then(crate::sys::v8::interrupt_bit).flatten() else { return };
   thread.terminate_bit.store(bit, Ordering::Relaxed);
   thread.interrupt.store(word, Ordering::Release);
   let (lock, wake) = watch();

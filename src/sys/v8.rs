@@ -1,0 +1,57 @@
+//! What wasm-rt reads of V8 beyond Node-API: the word and bit where an isolate records a
+//! termination request, so that the watchdog (runtime/limits/watchdog.rs) sees `worker.terminate()`
+//! while wasm runs. Public V8 symbols, resolved against the running Node.
+
+use std::ffi::c_void;
+
+unsafe extern "C" {
+  #[link_name = "_ZN2v87Isolate10GetCurrentEv"]
+  fn v8_isolate_get_current() -> *mut c_void;
+  #[link_name = "_ZN2v87Isolate18TerminateExecutionEv"]
+  fn v8_terminate_execution(isolate: *mut c_void);
+  #[link_name = "_ZN2v87Isolate24CancelTerminateExecutionEv"]
+  fn v8_cancel_terminate_execution(isolate: *mut c_void);
+}
+
+/// How many words at the start of the isolate may hold its interrupt flags: the stack guard
+/// (V8 11: 7 words from offset 8; V8 12 to 14: 8 words).
+const SCANNED_WORDS: usize = 12;
+
+/// The word and bit of the current isolate where V8 records a termination request, found by
+/// requesting one and calling it off (no JS runs in between, so nothing acts on it).
+pub fn interrupt_bit() -> Option<(usize, isize)> {
+  if !cfg!(all(target_os = "linux", target_pointer_width = "64")) {
+    return None;
+  }
+  // SAFETY: called on a thread that runs JS (from `init`), where V8 has a current isolate.
+  let isolate = unsafe { v8_isolate_get_current() };
+  if isolate.is_null() {
+    return None;
+  }
+  let words = |isolate: *mut c_void| -> [isize; SCANNED_WORDS] {
+    // SAFETY: the first words of a live isolate, read as plain integers.
+    std::array::from_fn(|i| unsafe { std::ptr::read_volatile((isolate as *const isize).add(i)) })
+  };
+  let before = words(isolate);
+  // SAFETY: public V8 API on the current isolate; the request is cancelled before anything can
+  // act on it.
+  let requested = unsafe {
+    v8_terminate_execution(isolate);
+    let w = words(isolate);
+    v8_cancel_terminate_execution(isolate);
+    w
+  };
+  let after = words(isolate);
+  let mut found = None;
+  for i in 0..SCANNED_WORDS {
+    let set = requested[i] & !before[i];
+    // One word, one new bit, cleared again by the cancel.
+    if set.count_ones() == 1 && after[i] & set == 0 {
+      if found.is_some() {
+        return None;
+      }
+      found = Some((isolate as usize + i * 8, set));
+    }
+  }
+  found
+}
