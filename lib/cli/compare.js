@@ -6,7 +6,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
+const { runChild } = require('./child');
 const { UsageError, integerOption, parseArgv, operandIndex, parseCommandLine } = require('./options');
 
 const PRELOAD = path.join(__dirname, 'preload.js');
@@ -54,7 +54,7 @@ function files(dir, out = {}, prefix = '') {
   return out;
 }
 
-function runOnce(engine, o, scratch) {
+async function runOnce(engine, o, scratch) {
   const cwd = o.dir ? fs.mkdtempSync(path.join(scratch, `${engine}-`)) : process.cwd();
   if (o.dir) fs.cpSync(o.dir, cwd, { recursive: true, verbatimSymlinks: true });
   const env = { ...process.env };
@@ -62,33 +62,17 @@ function runOnce(engine, o, scratch) {
     // NODE_OPTIONS reaches the Node processes the program starts, so they run on wasm-rt too.
     env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(PRELOAD)}`.trim();
   }
-  return new Promise((resolve) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['--no-warnings', o.script, ...o.args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, o.timeoutMs);
-    child.on('error', (e) => err.push(Buffer.from(String(e))));
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        engine,
-        ms: Number(process.hrtime.bigint() - started) / 1e6,
-        status: code,
-        signal,
-        timedOut,
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(err).toString(),
-        files: o.dir ? files(cwd) : undefined,
-      });
-    });
-  });
+  const r = await runChild({ args: ['--no-warnings', o.script, ...o.args], cwd, env, timeoutMs: o.timeoutMs });
+  return {
+    engine,
+    ms: r.ms,
+    status: r.code,
+    signal: r.signal,
+    timedOut: r.timedOut,
+    stdout: r.stdout,
+    stderr: r.spawnError ? `${r.stderr}${r.spawnError}` : r.stderr,
+    files: o.dir ? files(cwd) : undefined,
+  };
 }
 
 /** The first line where two texts differ, with two lines of context on each side. */

@@ -5,7 +5,8 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
+const { runChild } = require('./child');
 const { UsageError, parseArgv, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('./options');
 const { pool } = require('./pool');
 
@@ -64,7 +65,7 @@ function findTests(root, filter) {
   return tests;
 }
 
-function run(test, engine, scratch, timeoutMs) {
+async function run(test, engine, scratch, timeoutMs) {
   const { spec } = test;
   const args = ['--no-warnings', BIN, 'run', '--engine', ENGINES[engine]];
   if (spec.root) {
@@ -83,23 +84,19 @@ function run(test, engine, scratch, timeoutMs) {
   const outFile = path.join(scratch, `${engine}-${test.name.replace(/\W/g, '_')}.out`);
   const errFile = `${outFile}.err`;
   const fds = [fs.openSync(outFile, 'w'), fs.openSync(errFile, 'w')];
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: test.dir, stdio: ['ignore', fds[0], fds[1]] });
-    fds.forEach((fd) => fs.closeSync(fd));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const stdout = fs.readFileSync(outFile, 'utf8');
-      const stderr = fs.readFileSync(errFile, 'utf8');
-      const problems = [];
-      const expected = spec.exit_code ?? 0;
-      if (signal) problems.push(`killed by ${signal}${signal === 'SIGKILL' ? ' (timeout)' : ''}`);
-      else if (code !== expected) problems.push(`exit code ${code}, expected ${expected}`);
-      if (spec.stdout != null && !stdout.startsWith(spec.stdout)) problems.push(`stdout ${JSON.stringify(stdout.slice(0, 200))}, expected ${JSON.stringify(spec.stdout)}`);
-      if (spec.stderr != null && !stderr.startsWith(spec.stderr)) problems.push(`stderr does not start with ${JSON.stringify(spec.stderr)}`);
-      resolve({ pass: problems.length === 0, problems, code, stderr: stderr.slice(-2000) });
-    });
-  });
+  const running = runChild({ args, cwd: test.dir, stdout: fds[0], stderr: fds[1], timeoutMs });
+  fds.forEach((fd) => fs.closeSync(fd));
+  const r = await running;
+  const stdout = fs.readFileSync(outFile, 'utf8');
+  const stderr = fs.readFileSync(errFile, 'utf8');
+  const problems = [];
+  const expected = spec.exit_code ?? 0;
+  if (r.spawnError) problems.push(`could not start: ${r.spawnError.message}`);
+  else if (r.signal) problems.push(`killed by ${r.signal}${r.timedOut ? ' (timeout)' : ''}`);
+  else if (r.code !== expected) problems.push(`exit code ${r.code}, expected ${expected}`);
+  if (spec.stdout != null && !stdout.startsWith(spec.stdout)) problems.push(`stdout ${JSON.stringify(stdout.slice(0, 200))}, expected ${JSON.stringify(spec.stdout)}`);
+  if (spec.stderr != null && !stderr.startsWith(spec.stderr)) problems.push(`stderr does not start with ${JSON.stringify(spec.stderr)}`);
+  return { pass: problems.length === 0, problems, code: r.code, stderr: stderr.slice(-2000) };
 }
 
 async function main(argv) {

@@ -5,7 +5,7 @@
 // wasm-rt's known failures.
 const fs = require('node:fs');
 const path = require('node:path');
-const { fork } = require('node:child_process');
+const { runChild } = require('./child');
 const { parseArgv, enginesOption, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('./options');
 const { pool } = require('./pool');
 
@@ -60,20 +60,13 @@ function scripts(roots, filter) {
   return found.filter(([, name]) => !filter || name.includes(filter));
 }
 
-function runChild(file, engine, timeoutMs) {
-  return new Promise((resolve) => {
-    const child = fork(CHILD, [JSON.stringify({ engine, file })], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-    let result = null;
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('message', (m) => (result = m));
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (result) resolve(result);
-      else resolve({ ok: false, error: signal === 'SIGKILL' ? `timed out after ${timeoutMs} ms` : `crashed (${signal ?? `exit code ${code}`}): ${stderr.trim().split('\n').pop() ?? ''}` });
-    });
-  });
+/** One script on one engine: the child's report, or why there is none. */
+async function runScript(file, engine, timeoutMs) {
+  const r = await runChild({ script: CHILD, args: [JSON.stringify({ engine, file })], stdout: 'ignore', timeoutMs, tail: 4000 });
+  if (r.message) return r.message;
+  if (r.timedOut) return { ok: false, error: `timed out after ${timeoutMs} ms` };
+  if (r.spawnError) return { ok: false, error: `could not start: ${r.spawnError.message}` };
+  return { ok: false, error: `crashed (${r.signal ?? `exit code ${r.code}`}): ${r.stderr.trim().split('\n').pop() ?? ''}` };
 }
 
 function loadExpectations() {
@@ -111,7 +104,7 @@ async function main(argv) {
   }
   const started = Date.now();
   const jobs = files.flatMap(([file, name]) => o.engines.map((engine) => ({ file, name, engine })));
-  const runs = await pool(jobs, o.jobs, async (j) => ({ ...j, run: await runChild(j.file, j.engine, o.timeoutMs) }));
+  const runs = await pool(jobs, o.jobs, async (j) => ({ ...j, run: await runScript(j.file, j.engine, o.timeoutMs) }));
   const expectations = loadExpectations();
 
   const rows = [];

@@ -6,7 +6,7 @@
 
 const fs = require('fs');
 const path = require('path');
-const { fork } = require('child_process');
+const { runChild } = require('../child');
 const suite = require('./suite.js');
 const expectations = require('./expectations.js');
 const { UsageError, parseArgv, enginesOption, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('../options');
@@ -45,15 +45,6 @@ function parseOptions(argv) {
   };
 }
 
-function tail(stream) {
-  let text = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk) => {
-    text = (text + chunk).slice(-TAIL_CHARS);
-  });
-  return () => text;
-}
-
 // How a process died, with the stderr line that says why if there is one
 // (a JS error, a Rust panic, a V8/N-API fatal error).
 function crashReason(code, signal, stderr) {
@@ -66,63 +57,37 @@ function crashReason(code, signal, stderr) {
 
 const LONG_TIMEOUT_FACTOR = 5;
 
-function runChild(harness, scripts, engine, timeoutMs) {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const job = { engine, harness, scripts, softTimeoutMs: Math.floor(timeoutMs * 0.9) };
-    const child = fork(CHILD, [JSON.stringify(job)], {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      execArgv: [],
-    });
-    const stdout = tail(child.stdout);
-    const stderr = tail(child.stderr);
-    let result = null;
-    let timedOut = false;
-    let settled = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    const finish = (code, signal, spawnError) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      const errText = stderr() || stdout();
-      const run = {
-        status: 'OK',
-        harness: result && result.harness,
-        message: null,
-        subtests: result ? result.subtests : [],
-        shims: result ? result.shims : [],
-        durationMs: Date.now() - started,
-        exit: { code, signal },
-        ...(errText ? { stderr: errText } : {}),
-      };
-      if (timedOut) {
-        run.status = 'TIMEOUT';
-        run.message = `killed after ${timeoutMs} ms`;
-      } else if (spawnError) {
-        run.status = 'CRASH';
-        run.message = `could not start: ${spawnError.message}`;
-      } else if (code !== 0 || signal || !result) {
-        run.status = 'CRASH';
-        run.message = result ? `${crashReason(code, signal, '')} after reporting` :
-          code === 0 && !signal ? 'exited without a result' : crashReason(code, signal, errText);
-      } else {
-        run.status = result.harness.status;
-        if (run.status === 'TIMEOUT') run.message = `harness incomplete after ${job.softTimeoutMs} ms`;
-        else run.message = result.harness.message;
-      }
-      resolve(run);
-    };
-    child.on('message', (message) => {
-      result = message;
-    });
-    child.on('error', (error) => {
-      if (child.pid === undefined) finish(null, null, error);
-    });
-    child.on('close', (code, signal) => finish(code, signal, null));
-  });
+async function runFile(harness, scripts, engine, timeoutMs) {
+  const job = { engine, harness, scripts, softTimeoutMs: Math.floor(timeoutMs * 0.9) };
+  const r = await runChild({ script: CHILD, args: [JSON.stringify(job)], timeoutMs, tail: TAIL_CHARS });
+  const result = r.message;
+  const errText = r.stderr || r.stdout;
+  const run = {
+    status: 'OK',
+    harness: result && result.harness,
+    message: null,
+    subtests: result ? result.subtests : [],
+    shims: result ? result.shims : [],
+    durationMs: Math.round(r.ms),
+    exit: { code: r.code, signal: r.signal },
+    ...(errText ? { stderr: errText } : {}),
+  };
+  if (r.timedOut) {
+    run.status = 'TIMEOUT';
+    run.message = `killed after ${timeoutMs} ms`;
+  } else if (r.spawnError) {
+    run.status = 'CRASH';
+    run.message = `could not start: ${r.spawnError.message}`;
+  } else if (r.code !== 0 || r.signal || !result) {
+    run.status = 'CRASH';
+    run.message = result ? `${crashReason(r.code, r.signal, '')} after reporting` :
+      r.code === 0 && !r.signal ? 'exited without a result' : crashReason(r.code, r.signal, errText);
+  } else {
+    run.status = result.harness.status;
+    if (run.status === 'TIMEOUT') run.message = `harness incomplete after ${job.softTimeoutMs} ms`;
+    else run.message = result.harness.message;
+  }
+  return run;
 }
 
 // A subtest one run did not produce: a run that ended early (CRASH, TIMEOUT)
@@ -308,7 +273,7 @@ async function main(argv) {
     // WPT gives `timeout=long` files several times the usual time; limits.any.js compiles
     // modules of a million functions.
     const timeoutMs = plan.long ? opts.timeoutMs * LONG_TIMEOUT_FACTOR : opts.timeoutMs;
-    runs.get(plan.file)[engine] = await runChild(found.harness, plan.scripts, engine, timeoutMs);
+    runs.get(plan.file)[engine] = await runFile(found.harness, plan.scripts, engine, timeoutMs);
     finished++;
     progress();
   });
