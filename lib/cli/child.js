@@ -5,18 +5,19 @@ const { fork, spawn } = require('node:child_process');
 
 /**
  * Runs `script` (forked, with an IPC channel) or `command` to its end.
- * - `args`, `cwd`, `env`: as for child_process; `execArgv` for a fork (none by default).
+ * - `args`, `cwd`, `env`: as for child_process; `execArgv` for a fork (none by default), and
+ *   `execPath`, the Node that runs it (this one by default).
  * - `stdout`, `stderr`: 'pipe' keeps the text (its last `tail` characters), 'ignore', or a file
  *   descriptor (wasi-test's programs must see files, not the socket pair Node's pipes are).
  * - `timeoutMs`: after it the child is killed with SIGKILL.
  * Resolves `{ code, signal, timedOut, spawnError, message, stdout, stderr, ms }`: `message` is
  * the last IPC message (null if none), `spawnError` the error when the child could not start.
  */
-function runChild({ script, command = process.execPath, args = [], execArgv = [], cwd, env, stdout = 'pipe', stderr = 'pipe', timeoutMs, tail = Infinity }) {
+function runChild({ script, command = process.execPath, execPath = process.execPath, args = [], execArgv = [], cwd, env, stdout = 'pipe', stderr = 'pipe', timeoutMs, tail = Infinity }) {
   return new Promise((resolve) => {
     const started = process.hrtime.bigint();
     const stdio = ['ignore', stdout, stderr];
-    const child = script ? fork(script, args, { cwd, env, execArgv, stdio: [...stdio, 'ipc'] }) : spawn(command, args, { cwd, env, stdio });
+    const child = script ? fork(script, args, { cwd, env, execArgv, execPath, stdio: [...stdio, 'ipc'] }) : spawn(command, args, { cwd, env, stdio });
     const kept = { stdout: '', stderr: '' };
     for (const name of ['stdout', 'stderr']) {
       const stream = child[name];

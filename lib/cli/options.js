@@ -36,15 +36,6 @@ function operandIndex(argv, options) {
   return argv.findIndex((a, i) => !a.startsWith('-') && !takesValue.has(argv[i - 1]));
 }
 
-const ENGINES = ['v8', 'wasm-rt'];
-
-/** `--engine v8|wasm-rt|both` as the list of engines to run. */
-function enginesOption(value) {
-  const engines = value === 'both' ? ENGINES : [value];
-  if (!engines.every((e) => ENGINES.includes(e))) throw new UsageError(`--engine must be v8, wasm-rt or both, got ${value}`);
-  return engines;
-}
-
 /** `--jobs N`, one per CPU when not given. */
 function jobsOption(value) {
   return value === undefined ? os.availableParallelism() : integerOption(value, 'jobs');
@@ -100,4 +91,4 @@ function parseCommandLine(command, usage, parse, argv) {
   return options;
 }
 
-module.exports = { UsageError, integerOption, parseArgv, operandIndex, enginesOption, jobsOption, suiteOptions, suiteValues, besideProject, parseCommandLine };
+module.exports = { UsageError, integerOption, parseArgv, operandIndex, jobsOption, suiteOptions, suiteValues, besideProject, parseCommandLine };

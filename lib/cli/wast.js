@@ -1,12 +1,13 @@
 'use strict';
-// `wasm-rt wast`: the core spec's .wast scripts on V8 and on wasm-rt through the same JS API, one
-// child process per file and engine (lib/cli/wast-child.js), with every command whose result
-// differs between the engines, a per-file table, a JSON report, and wast/expectations.json for
+// `wasm-rt wast`: the core spec's .wast scripts on several engines (by default V8 and wasm-rt;
+// lib/cli/engine-spec.js names the others) through the same JS API, one child process per file
+// and engine (lib/cli/wast-child.js), with every command whose result differs between them, a per-file table, a JSON report, and wast/expectations.json for
 // wasm-rt's known failures.
 const fs = require('node:fs');
 const path = require('node:path');
 const { runChild } = require('./child');
-const { parseArgv, enginesOption, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('./options');
+const { UsageError, parseArgv, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('./options');
+const { enginesList } = require('./engine-spec');
 const { pool } = require('./pool');
 
 const CHILD = path.join(__dirname, 'wast-child.js');
@@ -16,7 +17,9 @@ const USAGE = `usage: wasm-rt wast [options] [FILE|DIR...]
   FILE|DIR                   .wast scripts, or folders searched for them (default: $WAST_DIR, else
                              ../shared/suites/webassembly-spec/test/core beside the project)
   --if-present               without scripts, print a note and exit 0
-  --engine v8|wasm-rt|both   engines to run (default: both)
+  --engines A,B,...          engines to run (default: v8,wasm-rt): v8, wasm-rt, wasm-rt:singlepass,
+                             wasm-rt:cranelift, node@N and wasm-rt@nodeN (after wasm-rt engines add node@N)
+  --engine v8|wasm-rt|both   the same, older form
   --filter SUBSTR            only scripts whose path contains SUBSTR
   --jobs N                   parallel child processes (default: number of CPUs)
   --timeout MS               per script and engine (default: 120000)
@@ -27,16 +30,19 @@ are counted apart, as are commands this runner cannot express (host references, 
 Exit code 1 when wasm-rt fails a command wast/expectations.json does not list.`;
 
 const OPTIONS = {
-  engine: { type: 'string', default: 'both' },
+  engine: { type: 'string' },
+  engines: { type: 'string' },
   ...suiteOptions({ timeout: '120000', json: 'wast-report.json' }),
 };
 
 function parse(argv) {
   const { values, positionals } = parseArgv(argv, OPTIONS, true);
-  const engines = enginesOption(values.engine);
+  if (values.engine && values.engines) throw new UsageError('give --engines or --engine, not both');
+  const specs = enginesList(values.engines ?? values.engine ?? 'both');
+  const engines = specs.map((e) => e.name);
   const suite = process.env.WAST_DIR || besideProject('webassembly-spec', 'test', 'core');
   const roots = positionals.length > 0 ? positionals : suite ? [suite] : [];
-  return { roots, engines, ...suiteValues(values) };
+  return { roots, engines, specs: Object.fromEntries(specs.map((e) => [e.name, e])), ...suiteValues(values) };
 }
 
 /** The .wast files under `roots`, sorted, as [absolute path, name relative to its root]. */
@@ -62,7 +68,8 @@ function scripts(roots, filter) {
 
 /** One script on one engine: the child's report, or why there is none. */
 async function runScript(file, engine, timeoutMs) {
-  const r = await runChild({ script: CHILD, args: [JSON.stringify({ engine, file })], stdout: 'ignore', timeoutMs, tail: 4000 });
+  const env = { ...process.env, ...engine.env };
+  const r = await runChild({ script: CHILD, execPath: engine.execPath, env, args: [JSON.stringify({ engine: engine.kind, file })], stdout: 'ignore', timeoutMs, tail: 4000 });
   if (r.message) return r.message;
   if (r.timedOut) return { ok: false, error: `timed out after ${timeoutMs} ms` };
   if (r.spawnError) return { ok: false, error: `could not start: ${r.spawnError.message}` };
@@ -104,14 +111,14 @@ async function main(argv) {
   }
   const started = Date.now();
   const jobs = files.flatMap(([file, name]) => o.engines.map((engine) => ({ file, name, engine })));
-  const runs = await pool(jobs, o.jobs, async (j) => ({ ...j, run: await runScript(j.file, j.engine, o.timeoutMs) }));
+  const runs = await pool(jobs, o.jobs, async (j) => ({ ...j, run: await runScript(j.file, o.specs[j.engine], o.timeoutMs) }));
   const expectations = loadExpectations();
 
   const rows = [];
   const differences = [];
   const unexpected = [];
   const fixed = [];
-  const totals = { total: 0, skipped: 0, text: 0, v8: 0, 'wasm-rt': 0 };
+  const totals = { total: 0, skipped: 0, text: 0, ...Object.fromEntries(o.engines.map((e) => [e, 0])) };
   for (const [, name] of files) {
     const by = Object.fromEntries(o.engines.map((e) => [e, summarize(runs.find((r) => r.name === name && r.engine === e).run)]));
     const any = by[o.engines[0]];
@@ -124,12 +131,14 @@ async function main(argv) {
     totals.skipped += row.skipped;
     totals.text += row.text;
     rows.push(row);
-    if (o.engines.length === 2) {
-      const lines = new Set([...by.v8.failures.keys(), ...by['wasm-rt'].failures.keys()]);
+    if (o.engines.length > 1) {
+      const lines = new Set(o.engines.flatMap((e) => [...by[e].failures.keys()]));
       for (const line of [...lines].sort((a, b) => a - b)) {
-        const v8 = by.v8.failures.get(line);
-        const rt = by['wasm-rt'].failures.get(line);
-        if (Boolean(v8) !== Boolean(rt)) differences.push({ file: name, line, type: (v8 ?? rt).type, v8: v8?.message ?? 'PASS', 'wasm-rt': rt?.message ?? 'PASS' });
+        const failed = o.engines.map((e) => by[e].failures.get(line));
+        if (failed.every(Boolean) || !failed.some(Boolean)) continue;
+        const d = { file: name, line, type: failed.find(Boolean).type };
+        o.engines.forEach((e, i) => (d[e] = failed[i]?.message ?? 'PASS'));
+        differences.push(d);
       }
     }
     if (by['wasm-rt']) {
@@ -149,20 +158,20 @@ async function main(argv) {
   }
   if (differences.length > 0) {
     process.stdout.write(`\ndifferences (${differences.length}):\n`);
-    for (const d of differences) process.stdout.write(`  ${d.file}:${d.line} ${d.type}\n    v8      ${d.v8}\n    wasm-rt ${d['wasm-rt']}\n`);
+    const pad = Math.max(...o.engines.map((e) => e.length));
+    for (const d of differences) process.stdout.write(`  ${d.file}:${d.line} ${d.type}\n${o.engines.map((e) => `    ${e.padEnd(pad)} ${d[e]}\n`).join('')}`);
   }
   if (unexpected.length > 0) {
     process.stdout.write(`\nwasm-rt failures not in wast/expectations.json (${unexpected.length}):\n`);
     for (const u of unexpected.slice(0, 200)) process.stdout.write(`  ${u.file}:${u.line} ${u.message}\n`);
   }
   if (fixed.length > 0) process.stdout.write(`\nlisted in wast/expectations.json but passing now (${fixed.length}): ${fixed.map((f) => `${f.file}:${f.line}`).join(', ')}\n`);
-  const report = { engines: o.engines, node: process.version, seconds: (Date.now() - started) / 1000, totals, rows, differences, unexpected, fixed };
+  const report = { engines: o.engines, runtimes: Object.fromEntries(o.engines.map((e) => [e, { kind: o.specs[e].kind, node: o.specs[e].execPath, env: o.specs[e].env }])), node: process.version, seconds: (Date.now() - started) / 1000, totals, rows, differences, unexpected, fixed };
   fs.writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
-  const count = (e) => (o.engines.includes(e) ? `${totals[e]}/${totals.total}` : `-/${totals.total}`);
   process.stdout.write(
     `\nreport: ${path.relative(process.cwd(), o.json)}; ${files.length} scripts in ${report.seconds.toFixed(1)} s; ` +
       `${totals.skipped} commands not expressible here, ${totals.text} text-format assertions counted apart\n` +
-      `wast: v8 ${count('v8')} wasm-rt ${count('wasm-rt')} differ ${o.engines.length === 2 ? differences.length : '-'}\n`,
+      `wast: ${o.engines.map((e) => `${e} ${totals[e]}/${totals.total}`).join(' ')} differ ${o.engines.length > 1 ? differences.length : '-'}\n`,
   );
   return unexpected.length > 0 ? 1 : 0;
 }

@@ -1,15 +1,16 @@
 'use strict';
 // `wasm-rt wpt`: runs the WebAssembly JS API conformance suite (spec repo
-// test/js-api, mirrored as web-platform-tests wasm/jsapi) on V8's built-in
-// WebAssembly and on wasm-rt's, one child process per file and engine, and
-// reports every subtest whose result differs.
+// test/js-api, mirrored as web-platform-tests wasm/jsapi) on several engines (by default
+// V8's built-in WebAssembly and wasm-rt's; lib/cli/engine-spec.js names the others), one child
+// process per file and engine, and reports every subtest whose result differs.
 
 const fs = require('fs');
 const path = require('path');
 const { runChild } = require('../child');
 const suite = require('./suite.js');
 const expectations = require('./expectations.js');
-const { UsageError, parseArgv, enginesOption, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('../options');
+const { UsageError, parseArgv, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('../options');
+const { enginesList } = require('../engine-spec');
 const { pool } = require('../pool');
 
 const CHILD = path.join(__dirname, 'child.js');
@@ -19,7 +20,9 @@ const USAGE = `usage: wasm-rt wpt [options]
   --tests DIR                spec repo or web-platform-tests checkout (default: $WPT_DIR, else
                              ../shared/suites/webassembly-spec beside the project)
   --if-present               without a checkout, print a note and exit 0
-  --engine v8|wasm-rt|both   engines to run (default: both)
+  --engines A,B,...          engines to run (default: v8,wasm-rt): v8, wasm-rt, wasm-rt:singlepass,
+                             wasm-rt:cranelift, node@N and wasm-rt@nodeN (after wasm-rt engines add node@N)
+  --engine v8|wasm-rt|both   the same, older form
   --filter SUBSTR            only test files whose path contains SUBSTR
   --jobs N                   parallel child processes (default: number of CPUs)
   --timeout MS               per file and engine (default: 60000; 5× for timeout=long files)
@@ -29,17 +32,21 @@ const USAGE = `usage: wasm-rt wpt [options]
 function parseOptions(argv) {
   const { values } = parseArgv(argv, {
     tests: { type: 'string' },
-    engine: { type: 'string', default: 'both' },
+    engine: { type: 'string' },
+    engines: { type: 'string' },
     'update-expectations': { type: 'boolean', default: false },
     ...suiteOptions({ timeout: '60000', json: 'wpt-report.json' }),
   });
-  const engines = enginesOption(values.engine);
+  if (values.engine && values.engines) throw new UsageError('give --engines or --engine, not both');
+  const specs = enginesList(values.engines ?? values.engine ?? 'both');
+  const engines = specs.map((e) => e.name);
   if (values['update-expectations'] && !engines.includes('wasm-rt')) {
     throw new UsageError('--update-expectations needs a wasm-rt run');
   }
   return {
     tests: values.tests ?? process.env.WPT_DIR ?? besideProject('webassembly-spec'),
     engines,
+    specs: Object.fromEntries(specs.map((e) => [e.name, e])),
     update: values['update-expectations'],
     ...suiteValues(values),
   };
@@ -58,8 +65,9 @@ function crashReason(code, signal, stderr) {
 const LONG_TIMEOUT_FACTOR = 5;
 
 async function runFile(harness, scripts, engine, timeoutMs) {
-  const job = { engine, harness, scripts, softTimeoutMs: Math.floor(timeoutMs * 0.9) };
-  const r = await runChild({ script: CHILD, args: [JSON.stringify(job)], timeoutMs, tail: TAIL_CHARS });
+  const job = { engine: engine.kind, harness, scripts, softTimeoutMs: Math.floor(timeoutMs * 0.9) };
+  const env = { ...process.env, ...engine.env };
+  const r = await runChild({ script: CHILD, execPath: engine.execPath, env, args: [JSON.stringify(job)], timeoutMs, tail: TAIL_CHARS });
   const result = r.message;
   const errText = r.stderr || r.stdout;
   const run = {
@@ -131,13 +139,13 @@ function compare(file, runs, engines) {
         ? { status: t.status, message: t.message, ...(t.stack ? { stack: t.stack } : {}) }
         : { status: missingStatus(runs[engine]), message: null };
     }
-    if (engines.length === 2) row.differs = row.v8.status !== row['wasm-rt'].status;
+    if (engines.length > 1) row.differs = differs(row, engines);
     return row;
   });
   if (engines.some((e) => runs[e].harness && ['ERROR', 'PRECONDITION_FAILED'].includes(runs[e].harness.status))) {
     const row = { name: HARNESS };
     for (const engine of engines) row[engine] = harnessEntry(runs[engine]);
-    if (engines.length === 2) row.differs = row.v8.status !== row['wasm-rt'].status;
+    if (engines.length > 1) row.differs = differs(row, engines);
     subtests.push(row);
   }
   // Each run's own subtest list is folded into `subtests` above.
@@ -147,6 +155,9 @@ function compare(file, runs, engines) {
   }));
   return { file, runs: summaries, subtests };
 }
+
+/** Whether the engines of a row disagree on its status. */
+const differs = (row, engines) => new Set(engines.map((e) => row[e].status)).size > 1;
 
 function oneLine(text, max = 300) {
   const s = String(text ?? '').replace(/\s+/g, ' ').trim();
@@ -175,6 +186,7 @@ function printResults(out, results, engines) {
 
   let differ = 0;
   const lines = [];
+  const width = Math.max(...engines.map((e) => e.length));
   for (const r of results) {
     const differing = r.subtests.filter((t) => t.differs);
     if (!differing.length) continue;
@@ -184,16 +196,16 @@ function printResults(out, results, engines) {
     // one line, not one per subtest.
     const empty = engines.find((e) => r.subtests.every((t) => t[e].status === r.runs[e].status));
     if (empty) {
-      const other = engines.find((e) => e !== empty);
+      const others = engines.filter((e) => e !== empty).map((e) => `${e}: ${passed(r, e)} pass`).join(', ');
       lines.push(`    ${empty} ${r.runs[empty].status} for all ${differing.length} subtests ` +
-        `(${other}: ${passed(r, other)} pass): ${oneLine(r.runs[empty].message)}`);
+        `(${others}): ${oneLine(r.runs[empty].message)}`);
       continue;
     }
     for (const t of differing) {
       lines.push(`    ${JSON.stringify(t.name)}`);
       for (const e of engines) {
         const msg = t[e].message ? `: ${oneLine(t[e].message)}` : '';
-        lines.push(`      ${e.padEnd(7)} ${t[e].status}${msg}`);
+        lines.push(`      ${e.padEnd(width)} ${t[e].status}${msg}`);
       }
     }
   }
@@ -250,14 +262,14 @@ async function main(argv) {
   const plans = files.map((f) => suite.plan(found, f));
   const notRun = plans.filter((p) => !p.shell).map((p) => ({ file: p.file, globals: p.globals }));
   const runnable = plans.filter((p) => p.shell);
-  const expected = opts.engines.includes('wasm-rt') ? expectations.load() : {};
+  const expected = opts.engines.some((e) => opts.specs[e].kind === 'wasm-rt') ? expectations.load() : {};
 
   const started = Date.now();
   const runs = new Map(runnable.map((p) => [p.file, {}]));
   const jobs = [];
   for (const p of runnable) {
     for (const engine of opts.engines) {
-      const skip = engine === 'wasm-rt' && expected[p.file] && expected[p.file].skip;
+      const skip = opts.specs[engine].kind === 'wasm-rt' && expected[p.file] && expected[p.file].skip;
       if (skip) runs.get(p.file)[engine] = { status: 'SKIP', message: skip, subtests: [], shims: [] };
       else jobs.push({ plan: p, engine });
     }
@@ -273,7 +285,7 @@ async function main(argv) {
     // WPT gives `timeout=long` files several times the usual time; limits.any.js compiles
     // modules of a million functions.
     const timeoutMs = plan.long ? opts.timeoutMs * LONG_TIMEOUT_FACTOR : opts.timeoutMs;
-    runs.get(plan.file)[engine] = await runFile(found.harness, plan.scripts, engine, timeoutMs);
+    runs.get(plan.file)[engine] = await runFile(found.harness, plan.scripts, opts.specs[engine], timeoutMs);
     finished++;
     progress();
   });
@@ -318,9 +330,10 @@ async function main(argv) {
     suite: { dir: found.root, layout: found.layout, jsapiDir: found.jsapiDir, commit: suite.commitOf(found.root) },
     node: process.version,
     engines: opts.engines,
+    runtimes: Object.fromEntries(opts.engines.map((e) => [e, { kind: opts.specs[e].kind, node: opts.specs[e].execPath, env: opts.specs[e].env }])),
     options: { filter: opts.filter ?? null, jobs: opts.jobs, timeoutMs: opts.timeoutMs },
     wallMs,
-    summary: { total, passed: passedBy, differ: opts.engines.length === 2 ? differ : null },
+    summary: { total, passed: passedBy, differ: opts.engines.length > 1 ? differ : null },
     shims,
     notRun,
     files: results,
@@ -331,8 +344,7 @@ async function main(argv) {
   out('');
   if (Object.keys(shims).length) out(shimsLine(shims));
   out(`report: ${path.relative(process.cwd(), opts.json) || opts.json}; ${jobs.length} runs in ${(wallMs / 1000).toFixed(1)}s with ${opts.jobs} jobs`);
-  const score = (e) => `${opts.engines.includes(e) ? passedBy[e] : '-'}/${total}`;
-  out(`wpt: v8 ${score('v8')} wasm-rt ${score('wasm-rt')} differ ${opts.engines.length === 2 ? differ : '-'}`);
+  out(`wpt: ${opts.engines.map((e) => `${e} ${passedBy[e]}/${total}`).join(' ')} differ ${opts.engines.length > 1 ? differ : '-'}`);
 
   const unexpected = verdict && !opts.update && (verdict.failures.length || verdict.passes.length);
   return unexpected ? 1 : 0;
