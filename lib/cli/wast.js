@@ -7,7 +7,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { runChild } = require('./child');
 const { UsageError, parseArgv, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('./options');
-const { enginesList } = require('./engine-spec');
+const { enginesList, aloneOf, aloneLine } = require('./engine-spec');
 const { pool } = require('./pool');
 
 const CHILD = path.join(__dirname, 'wast-child.js');
@@ -138,6 +138,7 @@ async function main(argv) {
         if (failed.every(Boolean) || !failed.some(Boolean)) continue;
         const d = { file: name, line, type: failed.find(Boolean).type };
         o.engines.forEach((e, i) => (d[e] = failed[i]?.message ?? 'PASS'));
+        d.alone = aloneOf(o.engines, (e) => d[e] === 'PASS');
         differences.push(d);
       }
     }
@@ -159,8 +160,10 @@ async function main(argv) {
   if (differences.length > 0) {
     process.stdout.write(`\ndifferences (${differences.length}):\n`);
     const pad = Math.max(...o.engines.map((e) => e.length));
-    for (const d of differences) process.stdout.write(`  ${d.file}:${d.line} ${d.type}\n${o.engines.map((e) => `    ${e.padEnd(pad)} ${d[e]}\n`).join('')}`);
+    for (const d of differences) process.stdout.write(`  ${d.file}:${d.line} ${d.type}${d.alone ? ` (alone: ${d.alone})` : ''}\n${o.engines.map((e) => `    ${e.padEnd(pad)} ${d[e]}\n`).join('')}`);
   }
+  const alone = aloneLine(differences);
+  if (alone) process.stdout.write(`${alone}\n`);
   if (unexpected.length > 0) {
     process.stdout.write(`\nwasm-rt failures not in wast/expectations.json (${unexpected.length}):\n`);
     for (const u of unexpected.slice(0, 200)) process.stdout.write(`  ${u.file}:${u.line} ${u.message}\n`);

@@ -10,7 +10,7 @@ const { runChild } = require('../child');
 const suite = require('./suite.js');
 const expectations = require('./expectations.js');
 const { UsageError, parseArgv, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('../options');
-const { enginesList } = require('../engine-spec');
+const { enginesList, aloneOf, aloneLine } = require('../engine-spec');
 const { pool } = require('../pool');
 
 const CHILD = path.join(__dirname, 'child.js');
@@ -140,6 +140,7 @@ function compare(file, runs, engines) {
         : { status: missingStatus(runs[engine]), message: null };
     }
     if (engines.length > 1) row.differs = differs(row, engines);
+    if (row.differs) row.alone = aloneOf(engines, (e) => row[e].status);
     return row;
   });
   if (engines.some((e) => runs[e].harness && ['ERROR', 'PRECONDITION_FAILED'].includes(runs[e].harness.status))) {
@@ -202,7 +203,7 @@ function printResults(out, results, engines) {
       continue;
     }
     for (const t of differing) {
-      lines.push(`    ${JSON.stringify(t.name)}`);
+      lines.push(`    ${JSON.stringify(t.name)}${t.alone ? ` (alone: ${t.alone})` : ''}`);
       for (const e of engines) {
         const msg = t[e].message ? `: ${oneLine(t[e].message)}` : '';
         lines.push(`      ${e.padEnd(width)} ${t[e].status}${msg}`);
@@ -211,6 +212,8 @@ function printResults(out, results, engines) {
   }
   out(`\ndifferences: ${differ} subtests`);
   if (lines.length) out(lines.join('\n'));
+  const alone = aloneLine(results.flatMap((r) => r.subtests));
+  if (alone) out(alone);
   return differ;
 }
 
