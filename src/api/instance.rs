@@ -16,6 +16,15 @@ use crate::runtime::group::Group;
 use crate::runtime::limits::{self, InstanceLimits};
 use crate::sys::napi_raw::{self, JsResult, TAG_INSTANCE};
 
+/// wasmer 7.4.2's singlepass code passes the float arguments of a call to an imported wasm
+/// function wrongly when an integer parameter follows one, or when there are more than eight of
+/// them (its internal calls, `call_indirect` and calls to host functions are right). Found by
+/// `wasm-rt wast --engines v8,wasm-rt:singlepass` (local_get.wast, select.wast). Such an import
+/// of a singlepass instance is linked through a host function, as one of another group is.
+fn singlepass_misroutes(compiler: engine::Compiler, ty: &FunctionType) -> bool {
+  compiler == engine::Compiler::Singlepass && ty.params().iter().any(|t| matches!(t, Type::F32 | Type::F64))
+}
+
 /// The wasm function to link for a JS value that is a WASI instance's `wasiImport` function
 /// (wasi/mod.rs `import_for`): registered once by lib.rs, as WASI is a layer above this one.
 type WasiImport = fn(napi_env, &Rc<Group>, &mut StoreMut<'_>, napi_value, &FunctionType) -> JsResult<Option<Function>>;
@@ -115,7 +124,7 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     for (i, (imp, v)) in module.imports().zip(values_in.iter().copied()).enumerate() {
       let ext: Extern = match imp.ty() {
         ExternType::Function(ft) => match func_data::data_of(env, v) {
-          Some(d) if Rc::ptr_eq(&d.group, &group) => d.func.clone().into(),
+          Some(d) if Rc::ptr_eq(&d.group, &group) && !singlepass_misroutes(group.compiler(), ft) => d.func.clone().into(),
           Some(d) => {
             if *d.params != *ft.params() || *d.results != *ft.results() {
               return Err(state::throw_link_error(

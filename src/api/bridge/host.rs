@@ -67,7 +67,7 @@ pub fn host_function(
     thrown,
     non_null,
   };
-  if h.thrown.is_none() && typed_host::eligible(ty.params(), ty.results()) {
+  if h.thrown.is_none() && typed_host::eligible(group.compiler(), ty.params(), ty.results()) {
     return Ok(typed_host::function(store, h, ty.params(), ty.results()));
   }
   let fenv = FunctionEnv::new(store, ());

@@ -6,6 +6,7 @@ use napi::sys::{napi_env, napi_value};
 use wasmer::{AsStoreMut, FromToNativeWasmType, Function, FunctionEnv, FunctionEnvMut, RuntimeError, StoreMut, Type, WasmTypeList};
 
 use crate::api::bridge::values;
+use crate::runtime::engine::Compiler;
 use crate::sys::napi_raw::{self, JsResult};
 
 /// Signatures with up to three parameters of any number type (4^n per arity are compiled in),
@@ -13,10 +14,16 @@ use crate::sys::napi_raw::{self, JsResult};
 const ANY_ARITY: usize = 3;
 const I32_ARITY: usize = 8;
 
-pub fn eligible(params: &[Type], results: &[Type]) -> bool {
+/// Whether an import of this signature, in a store of `compiler`, is linked as a typed function.
+/// wasmer 7.4.2's singlepass code reads a float result of a typed (static) host function wrongly
+/// (and passes some float arguments to static imports wrongly, see api/instance.rs): on singlepass
+/// only signatures without floats are typed.
+pub fn eligible(compiler: Compiler, params: &[Type], results: &[Type]) -> bool {
   let number = |t: &Type| matches!(t, Type::I32 | Type::I64 | Type::F32 | Type::F64);
+  let float = |t: &Type| matches!(t, Type::F32 | Type::F64);
   let shape = params.len() <= ANY_ARITY || params.len() <= I32_ARITY && params.iter().all(|t| *t == Type::I32);
-  shape && results.len() <= 1 && params.iter().chain(results).all(number)
+  let compiled = compiler != Compiler::Singlepass || !params.iter().chain(results).any(float);
+  shape && compiled && results.len() <= 1 && params.iter().chain(results).all(number)
 }
 
 trait Num: FromToNativeWasmType + Copy + Send + Sync + 'static {

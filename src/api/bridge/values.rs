@@ -74,8 +74,8 @@ pub fn from_js(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, ty: T
       Some(_) => {
         return Err(napi_raw::throw_type_error(
           env,
-          "wasm-rt: this function cannot be a funcref value here: it wraps a JS function of a signature linked dynamically \
-           (reference or v128 types, several results, or more than three parameters not all i32), or belongs to another, unlinked instance (a wasmer limitation)",
+          "wasm-rt: this function cannot be a funcref value here: it wraps a JS function linked as a dynamic host function (an \
+           import with reference or v128 types, several results, more than three parameters not all i32, or floats on singlepass), or belongs to another, unlinked instance (a wasmer limitation)",
         ))
       }
     },
