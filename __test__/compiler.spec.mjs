@@ -141,4 +141,19 @@ describe.each(['cranelift', 'singlepass'])('imports of number signatures called 
       expect(e.f).toBe(callee.f);
     }
   });
+
+  it('a wasm function of another instance keeps a NaN\'s bits, and its trap, whatever the signature', () => {
+    const copysign = new W.Instance(compile('(module (func (export "f") (param f32 f32) (result f32) (f32.copysign (local.get 0) (local.get 1))))')).exports;
+    const e = new W.Instance(compile(`(module (import "m" "f" (func $f (param f32 f32) (result f32)))
+      (func (export "go") (result i32) (i32.reinterpret_f32 (call $f (f32.const 0) (f32.const -nan)))))`), { m: { f: copysign.f } }).exports;
+    expect(e.go() >>> 0).toBe(0x80000000);
+    // (f32 f32 i32): an integer after floats, which singlepass calls through a forwarder.
+    const select = new W.Instance(compile(`(module (func (export "f") (param f32 f32 i32) (result f32)
+      (if (i32.eq (local.get 2) (i32.const 9)) (then (unreachable))) (select (local.get 0) (local.get 1) (local.get 2))))`)).exports;
+    const s = new W.Instance(compile(`(module (import "m" "f" (func $f (param f32 f32 i32) (result f32)))
+      (func (export "go") (result i32) (i32.reinterpret_f32 (call $f (f32.const nan:0x20304) (f32.const 1) (i32.const 1))))
+      (func (export "trap") (result f32) (call $f (f32.const 1) (f32.const 2) (i32.const 9))))`), { m: { f: select.f } }).exports;
+    expect(s.go() >>> 0).toBe(0x7f820304);
+    expectThrow(() => s.trap(), W.RuntimeError, "unreachable");
+  });
 });

@@ -20,9 +20,16 @@ use crate::sys::napi_raw::{self, JsResult, TAG_INSTANCE};
 /// function wrongly when an integer parameter follows one, or when there are more than eight of
 /// them (its internal calls, `call_indirect` and calls to host functions are right). Found by
 /// `wasm-rt wast --engines v8,wasm-rt:singlepass` (local_get.wast, select.wast). Such an import
-/// of a singlepass instance is linked through a host function, as one of another group is.
+/// of a singlepass instance is linked through a host function that calls it (`host::forwarder`),
+/// bit-exact; every other import stays a direct call.
 fn singlepass_misroutes(compiler: engine::Compiler, ty: &FunctionType) -> bool {
-  compiler == engine::Compiler::Singlepass && ty.params().iter().any(|t| matches!(t, Type::F32 | Type::F64))
+  if compiler != engine::Compiler::Singlepass {
+    return false;
+  }
+  let float = |t: &Type| matches!(t, Type::F32 | Type::F64);
+  let params = ty.params();
+  let int_after_float = params.iter().position(float).is_some_and(|first| params[first..].iter().any(|t| !float(t)));
+  int_after_float || params.iter().filter(|t| float(t)).count() > 8
 }
 
 /// The wasm function to link for a JS value that is a WASI instance's `wasiImport` function
@@ -124,7 +131,14 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     for (i, (imp, v)) in module.imports().zip(values_in.iter().copied()).enumerate() {
       let ext: Extern = match imp.ty() {
         ExternType::Function(ft) => match func_data::data_of(env, v) {
-          Some(d) if Rc::ptr_eq(&d.group, &group) && !singlepass_misroutes(group.compiler(), ft) => d.func.clone().into(),
+          Some(d) if Rc::ptr_eq(&d.group, &group) => {
+            if singlepass_misroutes(group.compiler(), ft) {
+              hosts.push((i, ft.clone(), v, true));
+              host::forwarder(store, d.func.clone()).into()
+            } else {
+              d.func.clone().into()
+            }
+          }
           Some(d) => {
             if *d.params != *ft.params() || *d.results != *ft.results() {
               return Err(state::throw_link_error(

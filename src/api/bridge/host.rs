@@ -88,6 +88,15 @@ pub fn proxy(
   host_function(env, group, store, wrapper, FunctionType::new(data.params.clone(), data.results.clone()), thrown, non_null)
 }
 
+/// A host function that calls `target`, a wasm function of the same store, with the values it
+/// is given, bit for bit (no JS on the way). For the imports singlepass code calls wrongly
+/// (api/instance.rs): wasmer's calls into host functions pass every argument right.
+pub fn forwarder(store: &mut StoreMut<'_>, target: Function) -> Function {
+  let ty = target.ty(store);
+  let fenv = FunctionEnv::new(store, ());
+  Function::new_with_env(store, &fenv, ty, move |mut fe: FunctionEnvMut<'_, ()>, args: &[Value]| target.call(&mut fe.as_store_mut(), args).map(Vec::from))
+}
+
 /// An import's results after the JS-visible coercions, before they become wasm values.
 enum Coerced {
   None,
