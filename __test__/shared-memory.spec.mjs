@@ -147,6 +147,16 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly: W }) => {
     expect(code).toBe(1);
   });
 
+  it('a Worker terminated and gone wakes no waiter afterwards (Atomics.wait times out)', async () => {
+    const a = new Int32Array(memory().buffer);
+    for (let i = 0; i < 5; i++) {
+      const w = new Worker(WORKER, { eval: true, workerData: { index } });
+      await new Promise((r) => w.once('online', r));
+      await w.terminate();
+      expect(Atomics.wait(a, 0, 0, 30)).toBe('timed-out');
+    }
+  });
+
   it('Atomics.wait on a shared memory checks its arguments as V8 does', () => {
     const a = new Int32Array(memory().buffer);
     expect(Atomics.wait(a, 0, 1)).toBe('not-equal');

@@ -236,8 +236,12 @@ pub fn forget_thread() {
   }
   if let Some(t) = thread() {
     let (lock, _) = watch();
-    let _held = lock.lock().unwrap_or_else(|e| e.into_inner());
+    let mut w = lock.lock().unwrap_or_else(|e| e.into_inner());
     t.interrupt.store(0, Ordering::Release);
+    // A thread whose environment is gone runs no more wasm: the watchdog must stop waking every
+    // waiter for it, which it does while a stopped thread is listed (other threads' waits would
+    // return as if notified until this thread's last reference went).
+    w.stopped.retain(|s| !std::ptr::eq(s.as_ptr(), Arc::as_ptr(&t)));
   }
 }
 
