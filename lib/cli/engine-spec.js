@@ -37,6 +37,25 @@ function resolveEngine(name, engines = installed()) {
   };
 }
 
+/** The options a runner that compares engines takes, and their lines of its usage. */
+const ENGINE_OPTIONS = { engine: { type: 'string' }, engines: { type: 'string' } };
+const ENGINES_USAGE = `  --engines A,B,...          engines to run (default: v8,wasm-rt): v8, wasm-rt, wasm-rt:singlepass,
+                             wasm-rt:cranelift, node@N and wasm-rt@nodeN (after wasm-rt engines add node@N)
+  --engine v8|wasm-rt|both   the same, older form`;
+
+/** The engines `values` (parsed ENGINE_OPTIONS) name: their names in order, and each by name. */
+function enginesFromOptions(values) {
+  if (values.engine && values.engines) throw new UsageError('give --engines or --engine, not both');
+  const specs = enginesList(values.engines ?? values.engine ?? 'both');
+  return { engines: specs.map((e) => e.name), specs: Object.fromEntries(specs.map((e) => [e.name, e])) };
+}
+
+/** How `runChild` starts a child for `engine`: its Node, and the environment with its additions. */
+const childOf = (engine) => ({ execPath: engine.execPath, env: { ...process.env, ...engine.env } });
+
+/** Each engine's runtime, for a JSON report. */
+const runtimesOf = (engines, specs) => Object.fromEntries(engines.map((e) => [e, { kind: specs[e].kind, node: specs[e].execPath, env: specs[e].env }]));
+
 /** `--engines a,b,c` (or the older `--engine v8|wasm-rt|both`) as a list of resolved engines. */
 function enginesList(value, engines) {
   const names = value === 'both' ? ['v8', 'wasm-rt'] : String(value).split(',').map((s) => s.trim()).filter(Boolean);
@@ -65,4 +84,4 @@ function aloneLine(rows) {
   return counts.size ? `alone (one engine against all others): ${[...counts].map(([e, n]) => `${e} ${n}`).join(', ')}` : null;
 }
 
-module.exports = { resolveEngine, enginesList, aloneOf, aloneLine };
+module.exports = { ENGINE_OPTIONS, ENGINES_USAGE, resolveEngine, enginesList, enginesFromOptions, childOf, runtimesOf, aloneOf, aloneLine };

@@ -6,8 +6,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { runChild } = require('./child');
-const { UsageError, parseArgv, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('./options');
-const { enginesList, aloneOf, aloneLine } = require('./engine-spec');
+const { parseArgv, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('./options');
+const { ENGINE_OPTIONS, ENGINES_USAGE, enginesFromOptions, childOf, runtimesOf, aloneOf, aloneLine } = require('./engine-spec');
 const { pool } = require('./pool');
 
 const CHILD = path.join(__dirname, 'wast-child.js');
@@ -17,9 +17,7 @@ const USAGE = `usage: wasm-rt wast [options] [FILE|DIR...]
   FILE|DIR                   .wast scripts, or folders searched for them (default: $WAST_DIR, else
                              ../shared/suites/webassembly-spec/test/core beside the project)
   --if-present               without scripts, print a note and exit 0
-  --engines A,B,...          engines to run (default: v8,wasm-rt): v8, wasm-rt, wasm-rt:singlepass,
-                             wasm-rt:cranelift, node@N and wasm-rt@nodeN (after wasm-rt engines add node@N)
-  --engine v8|wasm-rt|both   the same, older form
+${ENGINES_USAGE}
   --filter SUBSTR            only scripts whose path contains SUBSTR
   --jobs N                   parallel child processes (default: number of CPUs)
   --timeout MS               per script and engine (default: 120000)
@@ -30,19 +28,16 @@ are counted apart, as are commands this runner cannot express (host references, 
 Exit code 1 when wasm-rt fails a command wast/expectations.json does not list.`;
 
 const OPTIONS = {
-  engine: { type: 'string' },
-  engines: { type: 'string' },
+  ...ENGINE_OPTIONS,
   ...suiteOptions({ timeout: '120000', json: 'wast-report.json' }),
 };
 
 function parse(argv) {
   const { values, positionals } = parseArgv(argv, OPTIONS, true);
-  if (values.engine && values.engines) throw new UsageError('give --engines or --engine, not both');
-  const specs = enginesList(values.engines ?? values.engine ?? 'both');
-  const engines = specs.map((e) => e.name);
+  const { engines, specs } = enginesFromOptions(values);
   const suite = process.env.WAST_DIR || besideProject('webassembly-spec', 'test', 'core');
   const roots = positionals.length > 0 ? positionals : suite ? [suite] : [];
-  return { roots, engines, specs: Object.fromEntries(specs.map((e) => [e.name, e])), ...suiteValues(values) };
+  return { roots, engines, specs, ...suiteValues(values) };
 }
 
 /** The .wast files under `roots`, sorted, as [absolute path, name relative to its root]. */
@@ -68,8 +63,7 @@ function scripts(roots, filter) {
 
 /** One script on one engine: the child's report, or why there is none. */
 async function runScript(file, engine, timeoutMs) {
-  const env = { ...process.env, ...engine.env };
-  const r = await runChild({ script: CHILD, execPath: engine.execPath, env, args: [JSON.stringify({ engine: engine.kind, file })], stdout: 'ignore', timeoutMs, tail: 4000 });
+  const r = await runChild({ script: CHILD, ...childOf(engine), args: [JSON.stringify({ engine: engine.kind, file })], stdout: 'ignore', timeoutMs, tail: 4000 });
   if (r.message) return r.message;
   if (r.timedOut) return { ok: false, error: `timed out after ${timeoutMs} ms` };
   if (r.spawnError) return { ok: false, error: `could not start: ${r.spawnError.message}` };
@@ -169,7 +163,7 @@ async function main(argv) {
     for (const u of unexpected.slice(0, 200)) process.stdout.write(`  ${u.file}:${u.line} ${u.message}\n`);
   }
   if (fixed.length > 0) process.stdout.write(`\nlisted in wast/expectations.json but passing now (${fixed.length}): ${fixed.map((f) => `${f.file}:${f.line}`).join(', ')}\n`);
-  const report = { engines: o.engines, runtimes: Object.fromEntries(o.engines.map((e) => [e, { kind: o.specs[e].kind, node: o.specs[e].execPath, env: o.specs[e].env }])), node: process.version, seconds: (Date.now() - started) / 1000, totals, rows, differences, unexpected, fixed };
+  const report = { engines: o.engines, runtimes: runtimesOf(o.engines, o.specs), node: process.version, seconds: (Date.now() - started) / 1000, totals, rows, differences, unexpected, fixed };
   fs.writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(
     `\nreport: ${path.relative(process.cwd(), o.json)}; ${files.length} scripts in ${report.seconds.toFixed(1)} s; ` +

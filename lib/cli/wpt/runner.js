@@ -10,7 +10,7 @@ const { runChild } = require('../child');
 const suite = require('./suite.js');
 const expectations = require('./expectations.js');
 const { UsageError, parseArgv, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('../options');
-const { enginesList, aloneOf, aloneLine } = require('../engine-spec');
+const { ENGINE_OPTIONS, ENGINES_USAGE, enginesFromOptions, childOf, runtimesOf, aloneOf, aloneLine } = require('../engine-spec');
 const { pool } = require('../pool');
 
 const CHILD = path.join(__dirname, 'child.js');
@@ -20,9 +20,7 @@ const USAGE = `usage: wasm-rt wpt [options]
   --tests DIR                spec repo or web-platform-tests checkout (default: $WPT_DIR, else
                              ../shared/suites/webassembly-spec beside the project)
   --if-present               without a checkout, print a note and exit 0
-  --engines A,B,...          engines to run (default: v8,wasm-rt): v8, wasm-rt, wasm-rt:singlepass,
-                             wasm-rt:cranelift, node@N and wasm-rt@nodeN (after wasm-rt engines add node@N)
-  --engine v8|wasm-rt|both   the same, older form
+${ENGINES_USAGE}
   --filter SUBSTR            only test files whose path contains SUBSTR
   --jobs N                   parallel child processes (default: number of CPUs)
   --timeout MS               per file and engine (default: 60000; 5× for timeout=long files)
@@ -32,21 +30,18 @@ const USAGE = `usage: wasm-rt wpt [options]
 function parseOptions(argv) {
   const { values } = parseArgv(argv, {
     tests: { type: 'string' },
-    engine: { type: 'string' },
-    engines: { type: 'string' },
+    ...ENGINE_OPTIONS,
     'update-expectations': { type: 'boolean', default: false },
     ...suiteOptions({ timeout: '60000', json: 'wpt-report.json' }),
   });
-  if (values.engine && values.engines) throw new UsageError('give --engines or --engine, not both');
-  const specs = enginesList(values.engines ?? values.engine ?? 'both');
-  const engines = specs.map((e) => e.name);
+  const { engines, specs } = enginesFromOptions(values);
   if (values['update-expectations'] && !engines.includes('wasm-rt')) {
     throw new UsageError('--update-expectations needs a wasm-rt run');
   }
   return {
     tests: values.tests ?? process.env.WPT_DIR ?? besideProject('webassembly-spec'),
     engines,
-    specs: Object.fromEntries(specs.map((e) => [e.name, e])),
+    specs,
     update: values['update-expectations'],
     ...suiteValues(values),
   };
@@ -66,8 +61,7 @@ const LONG_TIMEOUT_FACTOR = 5;
 
 async function runFile(harness, scripts, engine, timeoutMs) {
   const job = { engine: engine.kind, harness, scripts, softTimeoutMs: Math.floor(timeoutMs * 0.9) };
-  const env = { ...process.env, ...engine.env };
-  const r = await runChild({ script: CHILD, execPath: engine.execPath, env, args: [JSON.stringify(job)], timeoutMs, tail: TAIL_CHARS });
+  const r = await runChild({ script: CHILD, ...childOf(engine), args: [JSON.stringify(job)], timeoutMs, tail: TAIL_CHARS });
   const result = r.message;
   const errText = r.stderr || r.stdout;
   const run = {
@@ -333,7 +327,7 @@ async function main(argv) {
     suite: { dir: found.root, layout: found.layout, jsapiDir: found.jsapiDir, commit: suite.commitOf(found.root) },
     node: process.version,
     engines: opts.engines,
-    runtimes: Object.fromEntries(opts.engines.map((e) => [e, { kind: opts.specs[e].kind, node: opts.specs[e].execPath, env: opts.specs[e].env }])),
+    runtimes: runtimesOf(opts.engines, opts.specs),
     options: { filter: opts.filter ?? null, jobs: opts.jobs, timeoutMs: opts.timeoutMs },
     wallMs,
     summary: { total, passed: passedBy, differ: opts.engines.length > 1 ? differ : null },
