@@ -165,7 +165,7 @@ fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<V
   run(store).or_else(|_| raise(h, &group, store))
 }
 
-fn freed() -> RuntimeError {
+pub(super) fn freed() -> RuntimeError {
   RuntimeError::new("wasm-rt: import called after its instance was freed")
 }
 

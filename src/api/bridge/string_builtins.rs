@@ -47,7 +47,7 @@ unsafe impl Sync for Ctx {}
 /// The JS value of `r`, if it is a string; its handle lives in `_scope`.
 fn string(ctx: &Ctx, store: &mut StoreMut<'_>, r: &Option<ExternRef>, _scope: &HandleScope) -> Result<Option<napi_value>, RuntimeError> {
   let Some(r) = r else { return Ok(None) };
-  let group = ctx.group.upgrade().ok_or_else(|| RuntimeError::new("wasm-rt: import called after its instance was freed"))?;
+  let group = ctx.group.upgrade().ok_or_else(super::host::freed)?;
   let Some(slot) = r.downcast::<Slot>(store) else { return Ok(None) };
   let v = group.held(slot.0).map_err(|_| RuntimeError::new("wasm-rt: an externref was lost"))?;
   let is_string = napi_raw::type_of(ctx.env, v).is_ok_and(|t| t == sys::ValueType::napi_string);
