@@ -61,8 +61,17 @@ describe('scripts/layers.js', () => {
   it('fails on a Node-API call or a foreign declaration outside sys/', () => {
     const r = check('--src', tree({ ...base, 'runtime/group.rs': 'pub struct Group;\nfn g(env: E) { unsafe { napi::sys::napi_open_handle_scope(env, p) }; }\nunsafe extern "C" { fn f(); }\n' }));
     expect(r.stdout).toContain('runtime::group: sys::napi_open_handle_scope( outside sys/');
+    expect(r.stdout).toContain('runtime::group: unsafe code outside sys/ and wasi/');
     expect(r.status).toBe(1);
     const ok = check('--src', tree({ ...base, 'runtime/group.rs': 'pub struct Group;\n', 'sys/napi_raw.rs': 'pub fn f() { napi_call!(env, napi_x(env)) }\nunsafe extern "C" { fn g(); }\n' }));
+    expect(ok.stdout).toContain('0 problems');
+  });
+
+  it('fails on unsafe code outside sys/ and wasi/, not on a lint named after it', () => {
+    const r = check('--src', tree({ ...base, 'api/memory.rs': 'pub fn len(p: *const u8) -> u8 { unsafe { *p } }\n' }));
+    expect(r.stdout).toContain('api::memory: unsafe code outside sys/ and wasi/');
+    expect(r.status).toBe(1);
+    const ok = check('--src', tree({ ...base, 'lib.rs': '#![deny(clippy::undocumented_unsafe_blocks)]\nmod sys;\nmod runtime;\nmod api;\nmod wasi;\n// unsafe in a comment\n', 'wasi/mod.rs': 'pub fn r(p: *const u8) -> u8 { unsafe { *p } }\n' }));
     expect(ok.stdout).toContain('0 problems');
   });
 

@@ -1,7 +1,8 @@
 'use strict';
 // Checks the layering of src/: every Rust module may use modules of its own layer or of layers
-// below, no modules use each other in a cycle, and only sys/ calls Node-API or declares foreign
-// functions (`extern "C" { .. }`). Run by `npm run lint`; `--graph` prints the
+// below, no modules use each other in a cycle, only sys/ calls Node-API or declares foreign
+// functions (`extern "C" { .. }`), and only sys/ and wasi/ (its host calls read and write guest
+// memory) have `unsafe` code. Run by `npm run lint`; `--graph` prints the
 // edges; `--src DIR` checks another tree. The layers, lowest first, are the folders of src/
 // (README "How it is built").
 const fs = require('node:fs');
@@ -97,7 +98,7 @@ function resolve(known, from, p) {
   return target.join('::');
 }
 
-/** Uses of Node-API or foreign declarations outside sys/, found by `graph`. */
+/** Uses of Node-API, foreign declarations or unsafe code outside their rooms, found by `graph`. */
 const foreign = [];
 
 function graph() {
@@ -124,6 +125,7 @@ function graph() {
       const ffi = text.match(/\bnapi_call!|\bsys::napi_\w+\s*\(|\bextern\s+"C"\s*\{/);
       if (ffi) foreign.push(`${mod}: ${ffi[0].replace(/\s+/g, ' ')} outside sys/`);
     }
+    if (!['sys', 'wasi'].includes(mod.split('::')[0]) && /\bunsafe\b/.test(text)) foreign.push(`${mod}: unsafe code outside sys/ and wasi/`);
   }
   return edges;
 }

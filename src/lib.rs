@@ -14,10 +14,9 @@ mod wasi;
 
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::ptr;
 
 use napi::bindgen_prelude::Object;
-use napi::sys::{napi_callback_info, napi_env, napi_value};
+use napi::sys::{napi_env, napi_value};
 use napi::{Env, JsValue};
 use napi_derive::napi;
 
@@ -30,7 +29,9 @@ use tools::{fuzz, wast};
 
 type NativeFn = fn(napi_env, &[napi_value]) -> JsResult<napi_value>;
 
+/// The most arguments a registered function reads (missing ones are undefined).
 const MAX_ARGS: usize = 6;
+const _: () = assert!(MAX_ARGS <= napi_raw::INLINE_ARGS);
 
 /// Declares the experimental Node-API version, under which Node runs finalizers inside garbage
 /// collection rather than later from the event loop; reclaim.rs explains why wasm-rt needs that.
@@ -39,26 +40,20 @@ pub extern "C" fn node_api_module_get_api_version_v1() -> i32 {
   i32::MAX
 }
 
-/// The one C entry for every registered function; the Rust function is its data pointer.
-unsafe extern "C" fn dispatch(env: napi_env, info: napi_callback_info) -> napi_value {
-  let mut args = [ptr::null_mut(); MAX_ARGS];
-  // SAFETY: Node calls this with the callback info of the call in progress.
-  let (argc, data) = match unsafe { napi_raw::callback_args(env, info, &mut args) } {
-    Ok(got) => got,
-    Err(p) => return napi_raw::finish(env, Err(p)),
-  };
-  let undefined = napi_raw::undefined(env);
-  for a in args.iter_mut().skip(argc) {
-    *a = undefined;
+/// The native side of every function `register` exports; the Rust function is its data.
+struct Dispatch;
+
+impl napi_raw::Callback for Dispatch {
+  type Data = NativeFn;
+
+  fn call(env: napi_env, f: &NativeFn, call: &napi_raw::CallInfo<'_>) -> napi_value {
+    reclaim::drain();
+    let result = match catch_unwind(AssertUnwindSafe(|| f(env, &call.args()[..MAX_ARGS]))) {
+      Ok(r) => r,
+      Err(_) => Err(napi_raw::throw_error(env, &format!("wasm-rt: internal error: {}", panics::last()))),
+    };
+    napi_raw::finish(env, result)
   }
-  // SAFETY: `data` was set from a `NativeFn` in `register`.
-  let f: NativeFn = unsafe { std::mem::transmute::<*mut c_void, NativeFn>(data) };
-  reclaim::drain();
-  let result = match catch_unwind(AssertUnwindSafe(|| f(env, &args))) {
-    Ok(r) => r,
-    Err(_) => Err(napi_raw::throw_error(env, &format!("wasm-rt: internal error: {}", panics::last()))),
-  };
-  napi_raw::finish(env, result)
 }
 
 /// `init(hooks)`: hands the native layer the JS pieces it throws and calls.
@@ -85,7 +80,7 @@ fn init(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   }
   napi_raw::set_failure(r(c"failure")?);
   limits::watchdog::init_thread(napi_raw::get_f64(env, napi_raw::get_named(env, hooks, c"threadId")?)? as u64);
-  unsafe extern "C" fn torn_down(_: *mut c_void) {
+  extern "C" fn torn_down(_: *mut c_void) {
     limits::watchdog::forget_thread();
   }
   napi_raw::on_env_cleanup(env, torn_down)?;
@@ -174,7 +169,7 @@ pub fn register(exports: Object, env: Env) -> napi::Result<()> {
   connect_layers();
   let env = env.raw();
   for (name, f) in FUNCTIONS {
-    let func = napi_raw::function(env, name, dispatch, *f as *mut c_void).map_err(|_| napi::Error::from_reason("function"))?;
+    let func = napi_raw::function_static::<Dispatch>(env, name, f).map_err(|_| napi::Error::from_reason("function"))?;
     let cname = std::ffi::CString::new(*name).map_err(|_| napi::Error::from_reason("name"))?;
     napi_raw::set_named(env, exports.raw(), &cname, func).map_err(|_| napi::Error::from_reason("export"))?;
   }

@@ -27,6 +27,7 @@ use crate::runtime::group::{self, Group};
 use crate::runtime::identity::{self, Key};
 use crate::runtime::state;
 use crate::sys::napi_raw::{self, JsResult, TAG_BUFFER, TAG_MEMORY};
+use crate::sys::vm::MemoryDef;
 
 enum Backing {
   /// Made by `new WebAssembly.Memory`: linkable into any number of stores.
@@ -38,7 +39,7 @@ enum Backing {
 pub struct MemoryData {
   env: napi_env,
   backing: Backing,
-  def: NonNull<VMMemoryDefinition>,
+  def: MemoryDef,
   shared: bool,
   buffer: Cell<napi_ref>,
   buffer_len: Cell<usize>,
@@ -50,13 +51,11 @@ pub struct MemoryData {
 
 impl MemoryData {
   fn byte_len(&self) -> usize {
-    // SAFETY: `def` points into the backing this object owns (or the store it keeps alive).
-    unsafe { self.def.as_ref().current_length }
+    self.def.len()
   }
 
   fn base(&self) -> *mut u8 {
-    // SAFETY: as in `byte_len`.
-    unsafe { self.def.as_ref().base }
+    self.def.base()
   }
 
   /// The memory's bytes as they are now: base and length.
@@ -65,7 +64,7 @@ impl MemoryData {
   }
 
   fn key(&self) -> Key {
-    Key::Memory(self.def.as_ptr() as usize)
+    Key::Memory(self.def.addr())
   }
 
   /// Retires the current buffer: detached for an unshared memory, as the spec requires;
@@ -204,7 +203,15 @@ pub fn create(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   attach(
     env,
     args[0],
-    MemoryData { env, backing: Backing::Free(memory), def, shared, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0), accounted },
+    MemoryData {
+      env,
+      backing: Backing::Free(memory),
+      def: MemoryDef::new(def),
+      shared,
+      buffer: Cell::new(ptr::null_mut()),
+      buffer_len: Cell::new(0),
+      accounted,
+    },
   )?;
   Ok(napi_raw::undefined(env))
 }
@@ -225,8 +232,9 @@ pub fn buffer(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let buffer = if m.shared {
     shared_buffer(env, &m, len)?
   } else {
-    // SAFETY: the memory's backing outlives the buffer: the buffer's wrap keeps the memory alive (below), and a grow detaches the buffer before the backing can move.
-    let ab = unsafe { napi_raw::external_arraybuffer(env, m.base().cast::<c_void>(), len)? };
+    // The memory's backing outlives the buffer: the buffer's wrap keeps the memory alive (below),
+    // and a grow detaches the buffer before the backing can move.
+    let ab = napi_raw::external_arraybuffer(env, m.base().cast::<c_void>(), len)?;
     // The buffer keeps the memory alive through a wrap, not through the external data's own
     // finalizer: Node runs that one from the event loop only, so a synchronous loop would hold
     // every memory whose buffer it ever read.
@@ -275,7 +283,15 @@ pub fn from_shared(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   attach(
     env,
     args[0],
-    MemoryData { env, backing: Backing::Free(memory), def, shared: true, buffer: Cell::new(ptr::null_mut()), buffer_len: Cell::new(0), accounted },
+    MemoryData {
+      env,
+      backing: Backing::Free(memory),
+      def: MemoryDef::new(def),
+      shared: true,
+      buffer: Cell::new(ptr::null_mut()),
+      buffer_len: Cell::new(0),
+      accounted,
+    },
   )?;
   Ok(args[0])
 }
@@ -319,7 +335,7 @@ pub fn exported(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, memo
     return Ok(obj);
   }
   let Key::Memory(addr) = key else { unreachable!("a memory's key") };
-  let def = NonNull::new(addr as *mut VMMemoryDefinition).expect("a memory definition is never null");
+  let def = MemoryDef::new(NonNull::new(addr as *mut VMMemoryDefinition).expect("a memory definition is never null"));
   let shared = memory.ty(store).shared;
   let obj = napi_raw::call(env, napi_raw::undefined(env), state::get(env, |s| s.make_memory)?, &[])?;
   if let Some(vm) = shared.then(|| vm_clone(store, &memory).ok()).flatten() {

@@ -103,25 +103,24 @@ fn module_object(env: napi_env, compiled: Compilation, wasm_len: usize) -> JsRes
 /// `validate(bytes, compiler)`
 pub fn validate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let compiler = compiler_arg(env, args[1])?;
-  // SAFETY: no JS runs before the slice's last use in this call.
-  let bytes = unsafe { napi_raw::uint8array_slice(env, args[0])? };
   let valid = |b: &[u8]| Module::validate(&engine::store_engine(compiler), b).and_then(|_| reftype_precheck(b));
-  let ok = bytes.len() <= MODULE_SIZE_LIMIT
-    && match valid(bytes) {
-      Err(e) if crate::compile::non_null::refused(&e) => crate::compile::non_null::lower(bytes).is_some_and(|l| valid(&l).is_ok()),
-      r => r.is_ok(),
-    };
+  let ok = napi_raw::with_uint8array(env, args[0], |bytes| {
+    bytes.len() <= MODULE_SIZE_LIMIT
+      && match valid(bytes) {
+        Err(e) if crate::compile::non_null::refused(&e) => crate::compile::non_null::lower(bytes).is_some_and(|l| valid(&l).is_ok()),
+        r => r.is_ok(),
+      }
+  })?;
   napi_raw::boolean(env, ok)
 }
 
 /// `compile(bytes, compiler)`: a module handle, or throws CompileError.
 pub fn compile(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let mode = mode_arg(env, args[1])?;
-  // SAFETY: no JS runs before the slice's last use (compiling calls no JS).
-  let bytes = unsafe { napi_raw::uint8array_slice(env, args[0])? };
   let checks = checks_arg(env, args.get(2).copied())?;
-  match compile_mode(mode, checks, bytes) {
-    Ok(m) => module_object(env, m, bytes.len()),
+  let (compiled, len) = napi_raw::with_uint8array(env, args[0], |bytes| (compile_mode(mode, checks, bytes), bytes.len()))?;
+  match compiled {
+    Ok(m) => module_object(env, m, len),
     Err(e) => Err(state::throw_compile_error(env, &compile_message(&e))),
   }
 }
@@ -159,13 +158,11 @@ fn compile_complete(env: napi_env, job: CompileJob) -> JsResult<Result<napi_valu
 pub fn compile_async(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let mode = mode_arg(env, args[1])?;
   let checks = checks_arg(env, args.get(2).copied())?;
-  // SAFETY: copied (or only measured) before any JS runs.
-  let slice = unsafe { napi_raw::uint8array_slice(env, args[0])? };
   // Over the size limit the bytes are not copied: the compile fails by their length.
-  let (bytes, result) = match size_check(slice) {
+  let (bytes, result) = napi_raw::with_uint8array(env, args[0], |slice| match size_check(slice) {
     Ok(()) => (slice.to_vec(), None),
     Err(e) => (Vec::new(), Some(Err(e))),
-  };
+  })?;
   let job = CompileJob { len: bytes.len(), bytes, mode, checks, result };
   napi_raw::pool_promise(env, "WebAssembly.compile", job, compile_execute, compile_complete)
 }

@@ -56,8 +56,8 @@ pub fn buffer(env: napi_env, memory: VMSharedMemory, base: *mut u8, len: usize) 
   }
   registry().entry(base as usize).or_insert_with(|| (memory.clone(), 0)).1 += 1;
   let owner = Box::new(Owner { _memory: memory, base: base as usize });
-  // SAFETY: the bytes stay mapped while `owner` lives, and V8 releases it after the last buffer.
-  unsafe { shared_buffer::new(base, len, owner) }.ok_or_else(|| napi_raw::throw_error(env, "wasm-rt: no SharedArrayBuffer"))
+  // The bytes stay mapped while `owner` lives, and V8 releases it after the last buffer.
+  shared_buffer::new(base, len, owner).ok_or_else(|| napi_raw::throw_error(env, "wasm-rt: no SharedArrayBuffer"))
 }
 
 /// The memory under `value`, if it is a buffer that `buffer` made (on any thread).
@@ -114,8 +114,8 @@ pub fn wait(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let mut first = true;
   let outcome = loop {
     let slice = until.map_or(WAIT_SLICE, |u| u.saturating_duration_since(Instant::now()).min(WAIT_SLICE));
-    // SAFETY: lib/atomics.js checked that the aligned element at `offset` lies in the buffer.
-    let r = unsafe { memory.do_wait(offset, expected()?, Some(slice)) };
+    // lib/atomics.js checked that the aligned element at `offset` lies in the buffer.
+    let r = crate::sys::vm::atomic_wait(&mut memory, offset, expected()?, Some(slice));
     match r {
       Ok(0) => break "ok",
       // After a slice the value changing is a wake-up: the notify that went with it came between

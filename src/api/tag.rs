@@ -158,9 +158,7 @@ fn js_tag_in_store(store: &mut StoreMut<'_>) -> Option<Tag> {
 }
 
 fn exn_key(store: &mut StoreMut<'_>, e: &Exception) -> (u64, usize) {
-  // SAFETY: an exnref's raw value is its u32 slot in the store.
-  let slot = unsafe { e.vm_exceptionref().into_raw().exnref };
-  (store_id(store), slot as usize)
+  (store_id(store), crate::sys::vm::exnref_slot(e) as usize)
 }
 
 /// The wasm exception an import's throw of `value` raises in `store`: a `WebAssembly.Exception`

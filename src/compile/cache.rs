@@ -29,6 +29,7 @@ use std::sync::{Arc, OnceLock};
 use wasmer::{Engine, Module};
 
 use crate::runtime::engine::{Checks, Compiled, Compiler};
+use crate::sys::os::{effective_uid, random_u64, FileMap};
 
 const MAGIC: &[u8; 8] = b"WASMRTC1";
 /// magic, payload length (u64 LE), BLAKE3 of the payload, the entry's key.
@@ -46,15 +47,10 @@ struct Cache {
   max_bytes: u64,
 }
 
-fn euid() -> u32 {
-  // SAFETY: geteuid cannot fail.
-  unsafe { libc::geteuid() }
-}
-
 /// A folder the cache may use: ours, not group- or world-writable, not a symlink.
 fn trusted_dir(dir: &Path) -> bool {
   match fs::symlink_metadata(dir) {
-    Ok(m) => m.is_dir() && m.uid() == euid() && m.mode() & 0o022 == 0,
+    Ok(m) => m.is_dir() && m.uid() == effective_uid() && m.mode() & 0o022 == 0,
     Err(_) => false,
   }
 }
@@ -163,9 +159,9 @@ fn payload<'a>(data: &'a [u8], key: &Key) -> Option<&'a [u8]> {
 
 /// Deserializes a checked entry's payload. None when the payload is not an artifact for `engine`.
 fn deserialize(engine: &Engine, body: impl wasmer::IntoBytes) -> Option<Module> {
-  // SAFETY: the payload is what this cache wrote for this key (hash and key checked above) in a
-  // folder only this user can write; see the module comment for what that trusts.
-  std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { Module::deserialize(engine, body) })).ok()?.ok()
+  // The payload is what this cache wrote for this key (hash and key checked above) in a folder
+  // only this user can write: the trust `deserialize_trusted` asks for (see the module comment).
+  std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::sys::vm::deserialize_trusted(engine, body))).ok()?.ok()
 }
 
 /// The module stored for `key`, if there is a sound entry.
@@ -176,26 +172,22 @@ pub fn load(engine: &Engine, key: &Key) -> Option<Module> {
   // as not a file); reads of a regular file ignore the flag.
   let file = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(&path).ok()?;
   let meta = file.metadata().ok()?;
-  if !meta.is_file() || meta.uid() != euid() || meta.mode() & 0o077 != 0 {
+  if !meta.is_file() || meta.uid() != effective_uid() || meta.mode() & 0o077 != 0 {
     // Not ours, or open to others: neither used nor touched.
     REJECTED.fetch_add(1, Ordering::Relaxed);
     return None;
   }
-  // SAFETY: a read-only private mapping of our own file; entries are never written in place
-  // (a new entry replaces the old by rename, eviction unlinks), so its bytes do not change
-  // under us for as long as the mapping lives, which is as long as the module.
-  let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
-  let (at, len) = (map.as_ptr(), map.len());
+  // Entries are never written in place (a new entry replaces the old by rename, eviction
+  // unlinks): FileMap's contract.
+  let map = FileMap::open(&file)?;
   // wasmer keeps the artifact's bytes for the module's life (its metadata is read from them in
   // place): handed the mapping, it copies nothing (a slice would be copied: biome's 410 MB).
-  let module = payload(&map, key).is_some().then(|| bytes::Bytes::from_owner(map).slice(HEADER..)).and_then(|body| deserialize(engine, body));
+  let module = payload(map.as_ref(), key).is_some().then(|| bytes::Bytes::from_owner(map.clone()).slice(HEADER..)).and_then(|body| deserialize(engine, body));
   if module.is_some() {
     // The check and the load read every page; those of the code, now copied into code memory,
     // are not read again. Dropped from this process's memory, any page read later comes back
     // from the file.
-    // SAFETY: the range is the read-only private file mapping the module now owns; DONTNEED on
-    // such a mapping only makes later reads fault the file's contents in again.
-    unsafe { libc::madvise(at as *mut libc::c_void, len, libc::MADV_DONTNEED) };
+    map.release_pages();
   }
   match &module {
     Some(_) => {
@@ -220,7 +212,7 @@ pub fn store(key: &Key, module: &Module, wasm_len: usize) {
     return;
   }
   let Ok(body) = module.serialize() else { return };
-  let tmp = c.dir.join(format!(".tmp-{}-{}-{:x}", hex(key), std::process::id(), rand_suffix()));
+  let tmp = c.dir.join(format!(".tmp-{}-{}-{:x}", hex(key), std::process::id(), random_u64()));
   let written = (|| -> std::io::Result<()> {
     let mut f = OpenOptions::new().write(true).create_new(true).mode(0o600).custom_flags(libc::O_NOFOLLOW).open(&tmp)?;
     let mut header = Vec::with_capacity(HEADER);
@@ -274,8 +266,7 @@ pub fn store_soon(key: Key, module: Arc<Compiled>, wasm_len: usize, superseded_b
       }
     });
     spawned.ok().map(|_| {
-      // SAFETY: registers a plain function with no arguments, run once at exit.
-      unsafe { libc::atexit(finish_at_exit) };
+      crate::sys::os::at_exit(finish_at_exit);
       std::sync::Mutex::new(tx)
     })
   });
@@ -293,13 +284,6 @@ extern "C" fn finish_at_exit() {
   let (pending, idle) = &PENDING;
   let guard = pending.lock().unwrap_or_else(|e| e.into_inner());
   let _ = idle.wait_timeout_while(guard, EXIT_WAIT, |n| *n > 0);
-}
-
-fn rand_suffix() -> u64 {
-  let mut b = [0u8; 8];
-  // SAFETY: getrandom fills the buffer it is given.
-  unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) };
-  u64::from_ne_bytes(b)
 }
 
 /// Keeps the folder under its cap, dropping the least recently used entries first; also clears

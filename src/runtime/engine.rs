@@ -2,15 +2,15 @@
 //! and one per compiler on which every store runs (`store_engine`).
 
 use std::cell::RefCell;
-use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
-use wasmer::sys::{BaseTunables, CompilerConfig, Cranelift, EngineBuilder, NativeEngineExt, Singlepass, Tunables};
+use wasmer::sys::{BaseTunables, CompilerConfig, Cranelift, EngineBuilder, NativeEngineExt, Singlepass};
 use wasmer::{AsStoreMut, AsStoreRef, Engine, Memory, MemoryType, Module, Pages, TableType};
-use wasmer_vm::{LinearMemory, MemoryError, MemoryStyle, TableStyle, VMMemory, VMMemoryDefinition, VMSharedMemory, VMTable, VMTableDefinition};
+use wasmer_vm::{LinearMemory, MemoryError, VMMemory, VMSharedMemory};
 
 use crate::runtime::limits::instrument::Instrument;
+use crate::sys::vm::{Tuned, Tuning};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Compiler {
@@ -97,7 +97,7 @@ fn build(compiler: Compiler, checks: Checks) -> Engine {
     let target = wasmer::sys::Target::default();
     let features = config.supported_features_for_target(&target);
     let mut engine: Engine = EngineBuilder::new(config).set_features(Some(features)).engine().into();
-    engine.set_tunables(Linking(BaseTunables::default()));
+    engine.set_tunables(Tuned(BaseTunables::default(), Linking));
     engine
   };
   match compiler {
@@ -268,39 +268,23 @@ fn capped_memory(ty: &MemoryType) -> MemoryType {
   t
 }
 
-/// wasmer's own tunables, except that a memory JS created can be put into a store: wasmer's
+/// wasmer's own tunables, except that a memory JS created can be put into a store (wasmer's
 /// public API only creates memories, so `attach_memory` hands the existing backing to the next
-/// "create a host memory" request on this thread.
-struct Linking(BaseTunables);
+/// "create a host memory" request on this thread), and memories and tables are held to the
+/// embedding's limits.
+struct Linking;
 
-impl Tunables for Linking {
-  fn memory_style(&self, memory: &MemoryType) -> MemoryStyle {
-    self.0.memory_style(memory)
+impl Tuning for Linking {
+  fn memory(&self, ty: &MemoryType) -> MemoryType {
+    capped_memory(ty)
   }
 
-  fn table_style(&self, table: &TableType) -> TableStyle {
-    self.0.table_style(table)
+  fn table(&self, ty: &TableType) -> TableType {
+    capped(ty)
   }
 
-  fn create_host_memory(&self, ty: &MemoryType, style: &MemoryStyle) -> Result<VMMemory, MemoryError> {
-    match ATTACHING.with(|a| a.borrow_mut().take()) {
-      Some(existing) => Ok(VMMemory::from(existing)),
-      None => self.0.create_host_memory(ty, style),
-    }
-  }
-
-  unsafe fn create_vm_memory(&self, ty: &MemoryType, style: &MemoryStyle, location: NonNull<VMMemoryDefinition>) -> Result<VMMemory, MemoryError> {
-    // SAFETY: the caller's contract (a `location` valid for the definition) passes through unchanged.
-    unsafe { self.0.create_vm_memory(&capped_memory(ty), style, location) }
-  }
-
-  fn create_host_table(&self, ty: &TableType, style: &TableStyle) -> Result<VMTable, String> {
-    self.0.create_host_table(&capped(ty), style)
-  }
-
-  unsafe fn create_vm_table(&self, ty: &TableType, style: &TableStyle, location: NonNull<VMTableDefinition>) -> Result<VMTable, String> {
-    // SAFETY: the caller's contract (a `location` valid for the definition) passes through unchanged.
-    unsafe { self.0.create_vm_table(&capped(ty), style, location) }
+  fn host_memory(&self) -> Option<VMMemory> {
+    ATTACHING.with(|a| a.borrow_mut().take()).map(VMMemory::from)
   }
 }
 

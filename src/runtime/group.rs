@@ -28,9 +28,9 @@
 //! **Reentrancy.** A call from JS borrows the store mutably for its whole duration. Host
 //! functions call JS with that borrow *parked* (`StoreMut::parked`); if JS then calls back into
 //! the same group, `Store::with_current` hands the parked store to the inner call instead of a
-//! second, aliasing `&mut Store`. `busy` tells the two cases apart.
+//! second, aliasing `&mut Store`. sys/vm.rs's `StoreCell` tells the two cases apart.
 
-use std::cell::{Cell, RefCell, UnsafeCell};
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
@@ -40,12 +40,12 @@ use wasmer::{AsStoreMut, Extern, Function, Store, StoreMut};
 
 use crate::runtime::engine::{self, Compiled, Compiler};
 use crate::sys::napi_raw::{self, JsResult};
+use crate::sys::vm::StoreCell;
 
 pub struct Group {
   env: napi_env,
   compiler: Compiler,
-  store: UnsafeCell<Store>,
-  busy: Cell<bool>,
+  store: StoreCell,
   anchor: Cell<napi_ref>,
   /// Slots handed out: a new anchor (should one ever be collected) does not reuse them, so a
   /// stale slot reads undefined, never another value.
@@ -60,21 +60,12 @@ pub struct Group {
   modules: RefCell<Vec<Arc<Compiled>>>,
 }
 
-struct ResetOnDrop<'a>(&'a Cell<bool>);
-
-impl Drop for ResetOnDrop<'_> {
-  fn drop(&mut self) {
-    self.0.set(false);
-  }
-}
-
 impl Group {
   pub fn new(env: napi_env, compiler: Compiler) -> Rc<Self> {
     Rc::new(Self {
       env,
       compiler,
-      store: UnsafeCell::new(Store::new(engine::store_engine(compiler))),
-      busy: Cell::new(false),
+      store: StoreCell::new(Store::new(engine::store_engine(compiler))),
       anchor: Cell::new(std::ptr::null_mut()),
       slots: Cell::new(0),
       functions: RefCell::new(HashMap::new()),
@@ -112,15 +103,10 @@ impl Group {
   /// Runs `f` with this group's store: the store itself when no call is in progress, else the
   /// parked store of the call in progress (reentry from a JS import).
   pub fn enter<R>(&self, f: impl FnOnce(&mut StoreMut<'_>) -> JsResult<R>) -> JsResult<R> {
-    if !self.busy.get() {
-      self.busy.set(true);
-      let _reset = ResetOnDrop(&self.busy);
-      // SAFETY: `busy` was false, so no other borrow of the store exists on this thread, and
-      // the store is !Send so no other thread has one. The borrow ends before `_reset` clears
-      // `busy`.
-      let store = unsafe { &mut *self.store.get() };
-      return f(&mut store.as_store_mut());
-    }
+    let f = match self.store.try_with(f) {
+      Ok(r) => return r,
+      Err(f) => f,
+    };
     let id = self.id();
     let mut f = Some(f);
     let reentered = Store::with_current(|store| if store.objects_mut().id() == id { f.take().map(|f| f(store)) } else { None }).flatten();
@@ -138,8 +124,7 @@ impl Group {
   }
 
   fn id(&self) -> wasmer_types::StoreId {
-    // SAFETY: reads the immutable id; no `&mut` to the store is created here.
-    unsafe { (*self.store.get()).id() }
+    self.store.id()
   }
 
   /// The anchor array, created on first use.
@@ -314,12 +299,7 @@ pub fn key_of(store: &mut StoreMut<'_>, ext: impl Into<Extern>) -> crate::runtim
       use wasmer_vm::LinearMemory;
       Key::Memory(h.get(objects).vmmemory().as_ptr() as usize)
     }
-    wasmer_vm::VMExtern::Tag(h) => {
-      // SAFETY: `InternalStoreHandle` is a transparent wrapper of its NonZeroUsize slot index,
-      // which wasmer does not expose; the slot is stable for the store's life.
-      let slot: std::num::NonZeroUsize = unsafe { std::mem::transmute(h) };
-      Key::Tag(objects.id().as_raw().get() as u64, slot.get())
-    }
+    wasmer_vm::VMExtern::Tag(h) => Key::Tag(objects.id().as_raw().get() as u64, crate::sys::vm::tag_slot(h)),
     wasmer_vm::VMExtern::Function(_) => unreachable!("functions are keyed by function_key"),
   }
 }

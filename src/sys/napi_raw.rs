@@ -4,6 +4,7 @@
 
 use std::cell::Cell;
 use std::ffi::c_void;
+use std::marker::PhantomData;
 use std::ptr;
 use std::rc::Rc;
 
@@ -273,12 +274,7 @@ pub fn new_instance(env: napi_env, ctor: napi_value, args: &[napi_value]) -> JsR
   Ok(v)
 }
 
-pub fn function(
-  env: napi_env,
-  name: &str,
-  cb: unsafe extern "C" fn(napi_env, sys::napi_callback_info) -> napi_value,
-  data: *mut c_void,
-) -> JsResult<napi_value> {
+fn function(env: napi_env, name: &str, cb: unsafe extern "C" fn(napi_env, sys::napi_callback_info) -> napi_value, data: *mut c_void) -> JsResult<napi_value> {
   let mut v = ptr::null_mut();
   napi_call!(env, napi_create_function(env, name.as_ptr().cast(), name.len() as isize, Some(cb), data, &mut v))?;
   Ok(v)
@@ -411,7 +407,7 @@ pub fn unwrap<T>(env: napi_env, v: napi_value, tag: &sys::napi_type_tag) -> Opti
 ///
 /// # Safety
 /// `ptr` must come from `Rc::into_raw` of an `Rc<T>` that still holds at least one count.
-pub unsafe fn counted<T>(ptr: *const T) -> Rc<T> {
+unsafe fn counted<T>(ptr: *const T) -> Rc<T> {
   // SAFETY: the caller guarantees that `ptr` comes from `Rc::into_raw` and still holds a count.
   unsafe {
     Rc::increment_strong_count(ptr);
@@ -419,12 +415,9 @@ pub unsafe fn counted<T>(ptr: *const T) -> Rc<T> {
   }
 }
 
-/// The bytes of a Uint8Array, in place.
-///
-/// # Safety
-/// The caller must not let JS run (which could detach or change the buffer) while it holds the
-/// slice, and must not keep it past the native call that received `v`.
-pub unsafe fn uint8array_slice<'a>(env: napi_env, v: napi_value) -> JsResult<&'a [u8]> {
+/// Runs `f` with the bytes of a Uint8Array, in place. `f` must be `Send`, so it cannot hold the
+/// `napi_env` through which JS could run and detach or change the buffer while `f` reads it.
+pub fn with_uint8array<R>(env: napi_env, v: napi_value, f: impl FnOnce(&[u8]) -> R + Send) -> JsResult<R> {
   let mut kind = 0;
   let mut len = 0usize;
   let mut data = ptr::null_mut();
@@ -432,16 +425,16 @@ pub unsafe fn uint8array_slice<'a>(env: napi_env, v: napi_value) -> JsResult<&'a
   let mut offset = 0usize;
   napi_call!(env, napi_get_typedarray_info(env, v, &mut kind, &mut len, &mut data, &mut ab, &mut offset))?;
   if len == 0 {
-    return Ok(&[]);
+    return Ok(f(&[]));
   }
-  // SAFETY: N-API reports `len` readable bytes at `data` for a Uint8Array.
-  Ok(unsafe { std::slice::from_raw_parts(data as *const u8, len) })
+  // SAFETY: Node-API reports `len` readable bytes at `data` for a Uint8Array, and no JS runs
+  // while `f` (which has no env) holds them.
+  Ok(f(unsafe { std::slice::from_raw_parts(data as *const u8, len) }))
 }
 
 /// Copies the bytes of a Uint8Array.
 pub fn uint8array_bytes(env: napi_env, v: napi_value) -> JsResult<Vec<u8>> {
-  // SAFETY: copied before anything else runs.
-  Ok(unsafe { uint8array_slice(env, v)? }.to_vec())
+  with_uint8array(env, v, <[u8]>::to_vec)
 }
 
 /// A new Uint8Array holding a copy of `bytes`.
@@ -479,14 +472,13 @@ pub fn detach_arraybuffer(env: napi_env, buffer: napi_value) {
   unsafe { sys::napi_detach_arraybuffer(env, buffer) };
 }
 
-/// An ArrayBuffer over `len` bytes at `data`, which it does not own.
+/// An ArrayBuffer over `len` bytes at `data`, which Node never frees.
 ///
-/// # Safety
-/// The bytes must stay valid, and must not move, while JS can reach the buffer (until it is
-/// detached or collected).
-pub unsafe fn external_arraybuffer(env: napi_env, data: *mut c_void, len: usize) -> JsResult<napi_value> {
+/// Contract: the bytes stay mapped, unmoved, while the buffer is reachable and not detached
+/// (api/memory.rs: the buffer's wrap keeps the memory alive, and a grow detaches it first).
+pub fn external_arraybuffer(env: napi_env, data: *mut c_void, len: usize) -> JsResult<napi_value> {
   let mut ab = ptr::null_mut();
-  // SAFETY: the caller vouches for the bytes; no finalizer, so Node frees nothing of them.
+  // SAFETY: the contract above; no finalizer, so Node frees nothing of the bytes.
   let status = unsafe { sys::napi_create_external_arraybuffer(env, data, len, None, ptr::null_mut(), &mut ab) };
   check(env, status)?;
   Ok(ab)
@@ -528,23 +520,88 @@ impl Drop for HandleScope {
   }
 }
 
-/// The arguments of the native callback in progress: fills `args` (missing ones are left as
-/// they are) and returns how many JS passed and the callback's data pointer.
-///
-/// # Safety
-/// `info` must be the callback info Node passed to the callback that is running.
-pub unsafe fn callback_args(env: napi_env, info: sys::napi_callback_info, args: &mut [napi_value]) -> JsResult<(usize, *mut c_void)> {
-  let mut argc = args.len();
-  let mut data = ptr::null_mut();
-  // SAFETY: the caller's info; `args` has room for `argc` values.
-  let status = unsafe { sys::napi_get_cb_info(env, info, &mut argc, args.as_mut_ptr(), ptr::null_mut(), &mut data) };
-  check(env, status)?;
-  Ok((argc, data))
+/// How many arguments a call reads at once; a function of more parameters reads the rest with
+/// `CallInfo::args_into`.
+pub const INLINE_ARGS: usize = 8;
+
+/// The call in progress of a function made by `function_rc` or `function_static`: its first
+/// `INLINE_ARGS` arguments (undefined where JS passed fewer), read with its data in one call.
+pub struct CallInfo<'a> {
+  env: napi_env,
+  info: sys::napi_callback_info,
+  args: [napi_value; INLINE_ARGS],
+  _call: PhantomData<&'a ()>,
+}
+
+impl CallInfo<'_> {
+  /// Reads the arguments and the data pointer of the callback in progress.
+  fn read(env: napi_env, info: sys::napi_callback_info) -> JsResult<(Self, *mut c_void)> {
+    let mut call = CallInfo { env, info, args: [ptr::null_mut(); INLINE_ARGS], _call: PhantomData };
+    let mut data = ptr::null_mut();
+    let mut argc = INLINE_ARGS;
+    // SAFETY: the info Node passed to the callback in progress; `args` has room for `argc` values.
+    let status = unsafe { sys::napi_get_cb_info(env, info, &mut argc, call.args.as_mut_ptr(), ptr::null_mut(), &mut data) };
+    check(env, status)?;
+    Ok((call, data))
+  }
+
+  /// The first `INLINE_ARGS` arguments.
+  pub fn args(&self) -> &[napi_value; INLINE_ARGS] {
+    &self.args
+  }
+
+  /// Fills `args` with the call's arguments (undefined where JS passed fewer).
+  pub fn args_into(&self, args: &mut [napi_value]) -> JsResult<()> {
+    let mut argc = args.len();
+    // SAFETY: the info of the callback in progress (a `CallInfo` lives only as long as it); `args`
+    // has room for `argc` values.
+    let status = unsafe { sys::napi_get_cb_info(self.env, self.info, &mut argc, args.as_mut_ptr(), ptr::null_mut(), ptr::null_mut()) };
+    check(self.env, status)
+  }
+}
+
+/// A native function body: what JS calls through `function_rc` or `function_static`, with the
+/// data the function was made with.
+pub trait Callback: 'static {
+  type Data: 'static;
+  fn call(env: napi_env, data: &Self::Data, call: &CallInfo<'_>) -> napi_value;
+}
+
+unsafe extern "C" fn entry_rc<C: Callback>(env: napi_env, info: sys::napi_callback_info) -> napi_value {
+  let (call, data) = match CallInfo::read(env, info) {
+    Ok(got) => got,
+    Err(p) => return finish(env, Err(p)),
+  };
+  // SAFETY: `function_rc::<C>` made this function with an `Rc<C::Data>` pointer whose count its
+  // finalizer holds; the new count keeps the data alive for this call even if the function is
+  // collected during it.
+  let held = unsafe { counted(data as *const C::Data) };
+  C::call(env, &held, &call)
+}
+
+unsafe extern "C" fn entry_static<C: Callback>(env: napi_env, info: sys::napi_callback_info) -> napi_value {
+  match CallInfo::read(env, info) {
+    // SAFETY: `function_static::<C>` made this function with a `&'static C::Data`.
+    Ok((call, data)) => C::call(env, unsafe { &*(data as *const C::Data) }, &call),
+    Err(p) => finish(env, Err(p)),
+  }
+}
+
+/// A JS function named `name` that runs `C::call` with `data`, which it keeps alive.
+pub fn function_rc<C: Callback>(env: napi_env, name: &str, data: Rc<C::Data>) -> JsResult<napi_value> {
+  let f = function(env, name, entry_rc::<C>, Rc::as_ptr(&data).cast_mut().cast())?;
+  add_finalizer_rc(env, f, data)?;
+  Ok(f)
+}
+
+/// A JS function named `name` that runs `C::call` with `data`.
+pub fn function_static<C: Callback>(env: napi_env, name: &str, data: &'static C::Data) -> JsResult<napi_value> {
+  function(env, name, entry_static::<C>, (data as *const C::Data).cast_mut().cast())
 }
 
 /// Runs `hook` when the environment is torn down (a Worker ends, the process exits).
-pub fn on_env_cleanup(env: napi_env, hook: unsafe extern "C" fn(*mut c_void)) -> JsResult<()> {
-  napi_call!(env, napi_add_env_cleanup_hook(env, Some(hook), ptr::null_mut()))
+pub fn on_env_cleanup(env: napi_env, hook: extern "C" fn(*mut c_void)) -> JsResult<()> {
+  napi_call!(env, napi_add_env_cleanup_hook(env, Some(hook as unsafe extern "C" fn(*mut c_void)), ptr::null_mut()))
 }
 
 /// Work on the libuv pool that settles a promise: `execute` runs there, `complete` back on the

@@ -34,21 +34,17 @@ pub const AVAILABLE: bool = cfg!(shared_buffer);
 /// A SharedArrayBuffer over `len` bytes at `data`, holding `owner` until V8 collects it; None in a
 /// build without the shim.
 ///
-/// # Safety
-/// `owner` must keep the bytes mapped, and they must not move, while it lives.
+/// Contract: `owner` keeps the bytes mapped, unmoved, while it lives.
 #[cfg(shared_buffer)]
-pub unsafe fn new(data: *mut u8, len: usize, owner: Owner) -> Option<napi_value> {
+pub fn new(data: *mut u8, len: usize, owner: Owner) -> Option<napi_value> {
   let owner = Box::into_raw(Box::new(owner));
-  // SAFETY: the caller vouches for the bytes; V8 hands `owner` back to `wasm_rt_release_shared`.
+  // SAFETY: the contract above; V8 hands `owner` back to `wasm_rt_release_shared`.
   Some(unsafe { shim::wasm_rt_shared_buffer(data.cast::<c_void>(), len, owner.cast()) })
 }
 
 /// Without the shim there is no buffer.
-///
-/// # Safety
-/// None needed; unsafe as the shim's version is.
 #[cfg(not(shared_buffer))]
-pub unsafe fn new(_: *mut u8, _: usize, _: Owner) -> Option<napi_value> {
+pub fn new(_: *mut u8, _: usize, _: Owner) -> Option<napi_value> {
   None
 }
 

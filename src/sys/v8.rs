@@ -55,3 +55,12 @@ pub fn interrupt_bit() -> Option<(usize, isize)> {
   }
   found
 }
+
+/// Whether a termination was requested at `word` and `bit`, as `interrupt_bit` found them.
+///
+/// Contract: the isolate is alive (runtime/limits/watchdog.rs forgets the word in the
+/// environment's cleanup hook, under the lock it reads it with).
+pub fn interrupt_requested(word: usize, bit: isize) -> bool {
+  // SAFETY: the contract above; the word is an aligned isize that V8 writes atomically.
+  unsafe { std::sync::atomic::AtomicIsize::from_ptr(word as *mut isize) }.load(std::sync::atomic::Ordering::Relaxed) & bit != 0
+}

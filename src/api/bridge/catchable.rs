@@ -22,6 +22,7 @@ use std::sync::Arc;
 use wasmer::{Exception, Function, FunctionType, Imports, Instance, StoreMut, Type, Value};
 
 use crate::runtime::engine::Compiled;
+use crate::sys::js_thread::JsThread;
 
 /// Where the host functions of one instance leave an exception for the wrapper to throw. The
 /// wrapper takes it through a host function of its own, `take`: wasm code, not the host, moves
@@ -38,20 +39,6 @@ impl Pending {
   /// Whether the wrapper is in place, so that a left exception is thrown.
   pub fn linked(&self) -> bool {
     self.linked.get()
-  }
-}
-
-struct Take(Thrown);
-
-// SAFETY: wasmer requires host closures to be Send + Sync; a store and its functions never leave
-// the JS thread that made them (as in host.rs).
-unsafe impl Send for Take {}
-// SAFETY: as for `Send` above: shared only on the thread that made it.
-unsafe impl Sync for Take {}
-
-impl Take {
-  fn next(&self) -> Option<Exception> {
-    self.0.exception.borrow_mut().take()
   }
 }
 
@@ -97,8 +84,8 @@ pub fn wrap(store: &mut StoreMut<'_>, hosts: &[(Function, FunctionType)], thrown
   for (i, (f, _)) in hosts.iter().enumerate() {
     imports.define("", &i.to_string(), f.clone());
   }
-  let take = Take(thrown.clone());
-  let take = Function::new(store, FunctionType::new([], [Type::ExceptionRef]), move |_| Ok(vec![Value::ExceptionRef(take.next())]));
+  let pending = JsThread::new(thrown.clone());
+  let take = Function::new(store, FunctionType::new([], [Type::ExceptionRef]), move |_| Ok(vec![Value::ExceptionRef(pending.exception.borrow_mut().take())]));
   imports.define("", "take", take);
   let instance = Instance::new(store, &module, &imports).map_err(|e| e.to_string())?;
   thrown.linked.set(true);

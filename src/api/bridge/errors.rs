@@ -10,38 +10,36 @@ use wasmer_types::TrapCode;
 
 use crate::runtime::group::Group;
 use crate::runtime::state;
+use crate::sys::js_thread::JsThread;
 use crate::sys::napi_raw::{self, Pending, TAG_TRAP};
 
 /// A JS exception on its way from the import that threw it to the JS caller of the wasm export.
 /// The value sits in a one-element array because Node 20 refuses references to primitives, and
 /// `throw 42` must arrive as 42.
-pub struct JsThrow {
+pub struct JsThrow(JsThread<Held>);
+
+struct Held {
   env: napi_env,
   holder: napi_ref,
 }
 
-// SAFETY: created, read and dropped only on the JS thread that owns `env`; wasmer merely moves
-// the box through its own frames on that thread.
-unsafe impl Send for JsThrow {}
-// SAFETY: as for `Send` above: shared only on the thread that made it.
-unsafe impl Sync for JsThrow {}
-
 impl JsThrow {
   fn new(env: napi_env, value: napi_value) -> Self {
     let holder = napi_raw::array_of(env, &[value]).and_then(|a| napi_raw::create_ref(env, a, 1)).unwrap_or(std::ptr::null_mut());
-    Self { env, holder }
+    Self(JsThread::new(Held { env, holder }))
   }
 
   fn rethrow(self) -> Pending {
-    let value = napi_raw::ref_value(self.env, self.holder).and_then(|a| napi_raw::get_element(self.env, a, 0).ok());
+    let (env, holder) = (self.0.env, self.0.holder);
+    let value = napi_raw::ref_value(env, holder).and_then(|a| napi_raw::get_element(env, a, 0).ok());
     match value {
-      Some(v) => napi_raw::throw(self.env, v),
-      None => napi_raw::throw_error(self.env, "wasm-rt: an exception thrown by an import was lost"),
+      Some(v) => napi_raw::throw(env, v),
+      None => napi_raw::throw_error(env, "wasm-rt: an exception thrown by an import was lost"),
     }
   }
 }
 
-impl Drop for JsThrow {
+impl Drop for Held {
   fn drop(&mut self) {
     if !self.holder.is_null() {
       napi_raw::delete_ref(self.env, self.holder);

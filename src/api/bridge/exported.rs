@@ -9,7 +9,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::rc::Rc;
 
-use napi::sys::{napi_callback_info, napi_env, napi_value};
+use napi::sys::{napi_env, napi_value};
 use wasmer::{Function, StoreMut, Value};
 
 use super::func_data::FuncData;
@@ -17,7 +17,7 @@ use super::raw_call;
 use super::{errors, values};
 use crate::runtime::group::{self, Group};
 use crate::runtime::state;
-use crate::sys::napi_raw::{self, JsResult, TAG_FUNCTION};
+use crate::sys::napi_raw::{self, CallInfo, JsResult, INLINE_ARGS, TAG_FUNCTION};
 
 /// The JS function for `func`: the existing one if this wasm function already has one
 /// (the spec's exported-function cache), else a new one named `index`. `non_null` marks the
@@ -41,10 +41,9 @@ pub fn wrapper(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func:
   let name = index.map(|i| i.to_string()).unwrap_or_default();
   let sig = crate::compile::non_null::mark_signature(&values::signature(&data.params, &data.results), (non_null, 0));
   let data = Rc::new(data);
-  // `nf` holds a count of its own, released by its finalizer: a call in progress keeps its
-  // callee alive, so the data outlives the call even when the wrapper is collected during it.
-  let nf = napi_raw::function(env, &name, call, Rc::as_ptr(&data).cast_mut().cast())?;
-  napi_raw::add_finalizer_rc(env, nf, data.clone())?;
+  // `nf` holds a count of its own: a call in progress keeps its callee alive, so the data
+  // outlives the call even when the wrapper is collected during it.
+  let nf = napi_raw::function_rc::<Call>(env, &name, data.clone())?;
   let make = state::get(env, |s| s.make_exported_function)?;
   let args = [nf, napi_raw::string(env, &name)?, napi_raw::string(env, &sig)?, group.anchor()?];
   let w = napi_raw::call(env, napi_raw::undefined(env), make, &args)?;
@@ -58,32 +57,29 @@ pub fn funcref_to_js(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>,
   wrapper(env, group, store, func, None, 0)
 }
 
-const INLINE_ARGS: usize = 8;
+/// The native side of every exported function's wrapper.
+struct Call;
 
-unsafe extern "C" fn call(env: napi_env, info: napi_callback_info) -> napi_value {
-  // SAFETY: Node calls this callback with the env and the callback info of the call in progress.
-  let result = match catch_unwind(AssertUnwindSafe(|| unsafe { call_inner(env, info) })) {
-    Ok(r) => r,
-    Err(_) => Err(napi_raw::throw_error(env, &format!("wasm-rt: internal error during a wasm call: {}", crate::runtime::panics::last()))),
-  };
-  napi_raw::finish(env, result)
+impl napi_raw::Callback for Call {
+  type Data = FuncData;
+
+  fn call(env: napi_env, fd: &FuncData, call: &CallInfo<'_>) -> napi_value {
+    let result = match catch_unwind(AssertUnwindSafe(|| call_inner(env, fd, call))) {
+      Ok(r) => r,
+      Err(_) => Err(napi_raw::throw_error(env, &format!("wasm-rt: internal error during a wasm call: {}", crate::runtime::panics::last()))),
+    };
+    napi_raw::finish(env, result)
+  }
 }
 
-unsafe fn call_inner(env: napi_env, info: napi_callback_info) -> JsResult<napi_value> {
-  let mut inline = [ptr::null_mut(); INLINE_ARGS];
-  // SAFETY: the info of this callback, in progress.
-  let (_, data) = unsafe { napi_raw::callback_args(env, info, &mut inline)? };
-  // SAFETY: `data` is the FuncData count `nf` holds (see `wrapper`), alive while `nf` runs.
-  let held = unsafe { napi_raw::counted(data as *const FuncData) };
-  let fd = &*held;
+fn call_inner(env: napi_env, fd: &FuncData, call: &CallInfo<'_>) -> JsResult<napi_value> {
   let n = fd.params.len();
   let heap;
   let args: &[napi_value] = if n <= INLINE_ARGS {
-    &inline[..n]
+    &call.args()[..n]
   } else {
     let mut v = vec![ptr::null_mut(); n];
-    // SAFETY: as above.
-    unsafe { napi_raw::callback_args(env, info, &mut v)? };
+    call.args_into(&mut v)?;
     heap = v;
     &heap
   };

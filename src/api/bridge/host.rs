@@ -12,6 +12,7 @@ use super::values;
 use super::{catchable, typed_host};
 use crate::runtime::group::Group;
 use crate::runtime::state;
+use crate::sys::js_thread::JsThread;
 use crate::sys::napi_raw::{self, HandleScope, JsResult};
 
 struct HostFn {
@@ -29,13 +30,6 @@ struct HostFn {
   /// The results that refuse null (non_null.rs).
   non_null: u64,
 }
-
-// SAFETY: wasmer requires host closures to be Send + Sync, but a store never leaves the JS thread
-// that created it (`Store` is !Send and wasm-rt keeps stores per environment), so this data is
-// only ever touched on that thread.
-unsafe impl Send for HostFn {}
-// SAFETY: as for `Send` above: shared only on the thread that made it.
-unsafe impl Sync for HostFn {}
 
 impl Drop for HostFn {
   fn drop(&mut self) {
@@ -70,6 +64,7 @@ pub fn host_function(
   if h.thrown.is_none() && typed_host::eligible(group.compiler(), ty.params(), ty.results()) {
     return Ok(typed_host::function(store, h, ty.params(), ty.results()));
   }
+  let h = JsThread::new(h);
   let fenv = FunctionEnv::new(store, ());
   Ok(Function::new_with_env(store, &fenv, ty, move |mut fe: FunctionEnvMut<'_, ()>, args: &[Value]| call_js(&h, &mut fe.as_store_mut(), args)))
 }

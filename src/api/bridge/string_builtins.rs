@@ -11,6 +11,7 @@ use wasmer::{AsStoreMut, ExternRef, Function, FunctionEnv, FunctionEnvMut, Funct
 
 use super::values::Slot;
 use crate::runtime::group::Group;
+use crate::sys::js_thread::JsThread;
 use crate::sys::napi_raw::HandleScope;
 use crate::sys::napi_raw::{self, JsResult, TAG_STRING_BUILTIN};
 
@@ -39,11 +40,6 @@ struct Ctx {
   group: Weak<Group>,
 }
 
-// SAFETY: as for bridge/host.rs's HostFn: a store never leaves the JS thread that made it.
-unsafe impl Send for Ctx {}
-// SAFETY: as for `Send` above: shared only on the thread that made it.
-unsafe impl Sync for Ctx {}
-
 /// The JS value of `r`, if it is a string; its handle lives in `_scope`.
 fn string(ctx: &Ctx, store: &mut StoreMut<'_>, r: &Option<ExternRef>, _scope: &HandleScope) -> Result<Option<napi_value>, RuntimeError> {
   let Some(r) = r else { return Ok(None) };
@@ -70,26 +66,30 @@ pub fn function(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, v: n
   if ty.params() != [Type::ExternRef] || ty.results() != [result] {
     return None;
   }
-  let fenv = FunctionEnv::new(store, Ctx { env, group: Rc::downgrade(group) });
+  let fenv = FunctionEnv::new(store, JsThread::new(Ctx { env, group: Rc::downgrade(group) }));
   Some(match builtin {
-    Builtin::Test => Function::new_typed_with_env(store, &fenv, |mut fe: FunctionEnvMut<'_, Ctx>, r: Option<ExternRef>| -> Result<i32, RuntimeError> {
-      let (ctx, mut store) = fe.data_and_store_mut();
-      let scope = scope(ctx)?;
-      Ok(string(ctx, &mut store.as_store_mut(), &r, &scope)?.is_some() as i32)
-    }),
+    Builtin::Test => {
+      Function::new_typed_with_env(store, &fenv, |mut fe: FunctionEnvMut<'_, JsThread<Ctx>>, r: Option<ExternRef>| -> Result<i32, RuntimeError> {
+        let (ctx, mut store) = fe.data_and_store_mut();
+        let scope = scope(ctx)?;
+        Ok(string(ctx, &mut store.as_store_mut(), &r, &scope)?.is_some() as i32)
+      })
+    }
     Builtin::Cast => {
-      Function::new_typed_with_env(store, &fenv, |mut fe: FunctionEnvMut<'_, Ctx>, r: Option<ExternRef>| -> Result<Option<ExternRef>, RuntimeError> {
+      Function::new_typed_with_env(store, &fenv, |mut fe: FunctionEnvMut<'_, JsThread<Ctx>>, r: Option<ExternRef>| -> Result<Option<ExternRef>, RuntimeError> {
         let (ctx, mut store) = fe.data_and_store_mut();
         let scope = scope(ctx)?;
         string(ctx, &mut store.as_store_mut(), &r, &scope)?.ok_or_else(illegal_cast)?;
         Ok(r)
       })
     }
-    Builtin::Length => Function::new_typed_with_env(store, &fenv, |mut fe: FunctionEnvMut<'_, Ctx>, r: Option<ExternRef>| -> Result<i32, RuntimeError> {
-      let (ctx, mut store) = fe.data_and_store_mut();
-      let scope = scope(ctx)?;
-      let s = string(ctx, &mut store.as_store_mut(), &r, &scope)?.ok_or_else(illegal_cast)?;
-      Ok(napi_raw::utf16_length(ctx.env, s) as i32)
-    }),
+    Builtin::Length => {
+      Function::new_typed_with_env(store, &fenv, |mut fe: FunctionEnvMut<'_, JsThread<Ctx>>, r: Option<ExternRef>| -> Result<i32, RuntimeError> {
+        let (ctx, mut store) = fe.data_and_store_mut();
+        let scope = scope(ctx)?;
+        let s = string(ctx, &mut store.as_store_mut(), &r, &scope)?.ok_or_else(illegal_cast)?;
+        Ok(napi_raw::utf16_length(ctx.env, s) as i32)
+      })
+    }
   })
 }

@@ -7,6 +7,7 @@ use wasmer::{AsStoreMut, FromToNativeWasmType, Function, FunctionEnv, FunctionEn
 
 use crate::api::bridge::values;
 use crate::runtime::engine::Compiler;
+use crate::sys::js_thread::JsThread;
 use crate::sys::napi_raw::{self, JsResult};
 
 /// Signatures with up to three parameters of any number type (4^n per arity are compiled in),
@@ -92,7 +93,7 @@ impl<T: Num> NumResult for T {
 
 /// What a typed function calls: host.rs's JS call, which `args` gives its arguments (made in the
 /// call's handle scope) and `result` reads the JS return value for.
-pub trait Callee: Send + Sync + 'static {
+pub trait Callee: 'static {
   fn call<R, const N: usize>(
     &self,
     store: &mut StoreMut<'_>,
@@ -109,6 +110,7 @@ macro_rules! params {
   ($n:literal $(, $t:ident $a:ident)*) => {
     impl<$($t: Num),*> NumParams for ($($t,)*) {
       fn function<R: NumResult, Host: Callee>(store: &mut StoreMut<'_>, h: Host) -> Function {
+        let h = JsThread::new(h);
         let fenv = FunctionEnv::new(store, ());
         Function::new_typed_with_env(store, &fenv, move |mut fe: FunctionEnvMut<'_, ()>, $($a: $t),*| -> Result<R, RuntimeError> {
           h.call(&mut fe.as_store_mut(), |_env| -> JsResult<[napi_value; $n]> { Ok([$($a.to_js(_env)?),*]) }, R::from_return)

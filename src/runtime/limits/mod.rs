@@ -101,7 +101,7 @@ pub fn of_function(store: &mut StoreMut<'_>, f: &Function) -> Option<Rc<Instance
   BY_CONTEXT.with(|m| {
     let m = m.borrow();
     let list = m.get(&id)?;
-    let context = function_context(store, f);
+    let context = crate::sys::vm::function_context(store, f);
     list.iter().find(|(c, _)| *c == context).map(|(_, l)| l.clone())
   })
 }
@@ -127,22 +127,9 @@ pub fn settle(store: &mut StoreMut<'_>, instance: &Instance, options: &Options) 
   let limits = Rc::new(InstanceLimits { timeout_ms: Cell::new(options.timeout_ms), stoppable: stop != 0, fuel });
   limits.set_fuel(store, options.fuel.unwrap_or(u64::MAX));
   if let Ok(f) = instance.exports.get_function(FUNCTION_EXPORT) {
-    let context = function_context(store, f);
+    let context = crate::sys::vm::function_context(store, f);
     BY_CONTEXT.with(|m| m.borrow_mut().entry(id).or_default().push((context, limits.clone())));
   }
   let start = instance.exports.get_function(START_EXPORT).ok().cloned();
   (limits, start)
-}
-
-/// The context a wasm function runs with: its instance's `VMContext`, the same for every function
-/// of one instance (a host function's is its own environment).
-fn function_context(store: &mut StoreMut<'_>, f: &Function) -> usize {
-  match Extern::Function(f.clone()).to_vm_extern().unwrap_sys() {
-    wasmer_vm::VMExtern::Function(handle) => {
-      let anyfunc = handle.get(store.objects_mut().as_sys()).anyfunc.as_ptr();
-      // SAFETY: the anyfunc lives in the store borrowed here; both union members are pointers.
-      unsafe { anyfunc.as_ref().vmctx.host_env as usize }
-    }
-    _ => unreachable!("a Function's extern is a function"),
-  }
 }

@@ -18,10 +18,13 @@
 
 use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicI32, AtomicIsize, AtomicU8, AtomicUsize, Ordering};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicIsize, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
+
+use crate::sys::os;
+use crate::sys::vm::FlagWord;
 
 /// Wakes every thread asleep in `memory.atomic.wait` (shared_memory.rs), so that a terminated one
 /// sees it is stopped: registered once by lib.rs, so that this layer imports nothing above it.
@@ -52,8 +55,8 @@ const TERMINATED: u8 = 3;
 /// The flags of an instance: its stop flag, and (metered) the flag its code sets out of fuel.
 #[derive(Clone, Copy)]
 struct Flags {
-  stop: usize,
-  fuel_out: usize,
+  stop: FlagWord,
+  fuel_out: FlagWord,
 }
 
 /// One thread's instances, and what the watchdog knows of it.
@@ -87,25 +90,22 @@ impl Thread {
     }
     self.set_all(0);
     if let Some(fd) = self.wake.get() {
-      let mut n = 0u64;
-      // SAFETY: reads one counter from a non-blocking eventfd (nothing to read is fine).
-      unsafe { libc::read(fd.as_raw_fd(), (&mut n as *mut u64).cast(), 8) };
+      os::eventfd_drain(fd);
     }
   }
 
   fn signal(&self) {
     if let Some(fd) = self.wake.get() {
-      // SAFETY: writes one counter increment to an eventfd.
-      unsafe { libc::write(fd.as_raw_fd(), (&1u64 as *const u64).cast(), 8) };
+      os::eventfd_signal(fd);
     }
   }
 
   fn set_all(&self, value: i32) {
     for list in self.flags.lock().unwrap_or_else(|e| e.into_inner()).values() {
       for f in list {
-        // SAFETY: an instance's flag global, registered while its store lives and removed (under
-        // this lock) before the store drops.
-        unsafe { AtomicI32::from_ptr(f.stop as *mut i32) }.store(value, Ordering::Relaxed);
+        // Registered while its store lives and removed (under this lock) before the store drops:
+        // FlagWord's contract.
+        f.stop.store(value);
       }
     }
   }
@@ -113,9 +113,9 @@ impl Thread {
   /// Whether V8 was asked to terminate this worker's isolate.
   fn terminating(&self) -> bool {
     let word = self.interrupt.load(Ordering::Acquire);
-    // SAFETY: the isolate lives until its environment's cleanup hook clears `interrupt` (under
-    // the watch lock, which the caller holds); the word was found in it by `interrupt_bit`.
-    word != 0 && unsafe { AtomicIsize::from_ptr(word as *mut isize) }.load(Ordering::Relaxed) & self.terminate_bit.load(Ordering::Relaxed) != 0
+    // The isolate lives until its environment's cleanup hook clears `interrupt` (under the watch
+    // lock, which the caller holds): `interrupt_requested`'s contract.
+    word != 0 && crate::sys::v8::interrupt_requested(word, self.terminate_bit.load(Ordering::Relaxed))
   }
 }
 
@@ -270,13 +270,13 @@ pub fn workers() -> Vec<u64> {
 
 /// Registers an instance's flags (their addresses stay valid while store `store` lives).
 pub fn add_flags(store: u64, stop: usize, fuel_out: usize) {
+  let (stop, fuel_out) = (FlagWord::new(stop), FlagWord::new(fuel_out));
   if let Some(t) = thread() {
     t.flags.lock().unwrap_or_else(|e| e.into_inner()).entry(store).or_default().push(Flags { stop, fuel_out });
     // An instance made while the thread is being stopped (by JS that an import ran after the
     // deadline passed) starts stopped.
     if t.stopped.load(Ordering::Relaxed) != RUNNING {
-      // SAFETY: just registered, valid as above.
-      unsafe { AtomicI32::from_ptr(stop as *mut i32) }.store(1, Ordering::Relaxed);
+      stop.store(1);
     }
   }
 }
@@ -326,13 +326,7 @@ pub fn deadline_passed() -> bool {
 pub fn wake_fd() -> Option<RawFd> {
   let t = thread()?;
   if t.wake.get().is_none() {
-    // SAFETY: eventfd makes a fresh descriptor or fails.
-    let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
-    if fd < 0 {
-      return None;
-    }
-    // SAFETY: a fresh descriptor the kernel just returned.
-    let _ = t.wake.set(unsafe { OwnedFd::from_raw_fd(fd) });
+    let _ = t.wake.set(os::eventfd()?);
     // A stop that came before the descriptor existed could not signal it.
     if t.stopped.load(Ordering::SeqCst) != RUNNING {
       t.signal();
@@ -365,10 +359,9 @@ pub fn stop_message() -> Option<String> {
     _ => {}
   }
   let flags = t.flags.lock().unwrap_or_else(|e| e.into_inner());
-  for f in flags.values().flatten().filter(|f| f.fuel_out != 0) {
-    // SAFETY: as in `set_all`.
-    let out = unsafe { AtomicI32::from_ptr(f.fuel_out as *mut i32) };
-    if out.swap(0, Ordering::Relaxed) != 0 {
+  for f in flags.values().flatten().filter(|f| !f.fuel_out.is_null()) {
+    // Valid as in `set_all`.
+    if f.fuel_out.take() != 0 {
       return Some("wasm-rt: out of fuel (the instance's fuel limit was reached)".into());
     }
   }

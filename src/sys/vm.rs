@@ -1,0 +1,298 @@
+//! What wasm-rt reads and writes of wasmer below its safe API: the store cell, raw views of VM
+//! structures (memory definitions, function contexts, handles' slots), typed calls of numeric
+//! signatures, tunables, and the trust a cached artifact gets. Each function has a safe signature;
+//! where a contract remains that the compiler cannot check, its doc comment states it.
+
+use std::cell::{Cell, UnsafeCell};
+use std::num::NonZeroUsize;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use wasmer::sys::{BaseTunables, Tunables};
+use wasmer::{AsStoreMut, Engine, Exception, Extern, Function, MemoryType, Module, RuntimeError, Store, StoreMut, TableType, TypedFunction, WasmTypeList};
+use wasmer_types::StoreId;
+use wasmer_vm::{InternalStoreHandle, MemoryError, MemoryStyle, TableStyle, VMMemory, VMMemoryDefinition, VMTable, VMTableDefinition, VMTag};
+
+/// A store that JS calls borrow one at a time: `try_with` hands out the `&mut Store` only while
+/// no other borrow of it is in progress on this thread (a reentrant call gets the parked store
+/// through `Store::with_current` instead; runtime/group.rs).
+pub struct StoreCell {
+  store: UnsafeCell<Store>,
+  busy: Cell<bool>,
+}
+
+struct ResetOnDrop<'a>(&'a Cell<bool>);
+
+impl Drop for ResetOnDrop<'_> {
+  fn drop(&mut self) {
+    self.0.set(false);
+  }
+}
+
+impl StoreCell {
+  pub fn new(store: Store) -> Self {
+    Self { store: UnsafeCell::new(store), busy: Cell::new(false) }
+  }
+
+  /// Runs `f` with the store, or gives `f` back when a borrow is in progress.
+  pub fn try_with<F: FnOnce(&mut StoreMut<'_>) -> R, R>(&self, f: F) -> Result<R, F> {
+    if self.busy.get() {
+      return Err(f);
+    }
+    self.busy.set(true);
+    let _reset = ResetOnDrop(&self.busy);
+    // SAFETY: `busy` was false, so no other borrow of the store exists on this thread, and the
+    // cell is !Sync (the store is !Send), so no other thread has one. The borrow ends before
+    // `_reset` clears `busy`.
+    let store = unsafe { &mut *self.store.get() };
+    Ok(f(&mut store.as_store_mut()))
+  }
+
+  pub fn id(&self) -> StoreId {
+    // SAFETY: reads the id, which never changes; no `&mut` to the store is created here, and an
+    // outstanding one (a call in progress) does not write it.
+    unsafe { (*self.store.get()).id() }
+  }
+
+  pub fn get_mut(&mut self) -> &mut Store {
+    self.store.get_mut()
+  }
+}
+
+/// The slot index of a tag's handle in its store, stable for the store's life (wasmer does not
+/// expose it).
+pub fn tag_slot(h: InternalStoreHandle<VMTag>) -> usize {
+  const _: () = assert!(size_of::<InternalStoreHandle<VMTag>>() == size_of::<NonZeroUsize>());
+  // SAFETY: `InternalStoreHandle` is a transparent wrapper of its NonZeroUsize slot index (equal
+  // size asserted above).
+  let slot: NonZeroUsize = unsafe { std::mem::transmute(h) };
+  slot.get()
+}
+
+/// An exception's slot in its store.
+pub fn exnref_slot(e: &Exception) -> u32 {
+  // SAFETY: an exnref's raw value is its u32 slot in the store; the union member read is the one
+  // `into_raw` wrote.
+  unsafe { e.vm_exceptionref().into_raw().exnref }
+}
+
+/// The context a function runs with: its instance's `VMContext` for a wasm function, the same for
+/// every function of one instance (a host function's is its own environment).
+pub fn function_context(store: &mut StoreMut<'_>, f: &Function) -> usize {
+  match Extern::Function(f.clone()).to_vm_extern().unwrap_sys() {
+    wasmer_vm::VMExtern::Function(handle) => {
+      let anyfunc = handle.get(store.objects_mut().as_sys()).anyfunc.as_ptr();
+      // SAFETY: the anyfunc lives in the store borrowed here; both union members are pointers.
+      unsafe { anyfunc.as_ref().vmctx.host_env as usize }
+    }
+    _ => unreachable!("a Function's extern is a function"),
+  }
+}
+
+/// A memory's definition (base and current length), read as the memory grows.
+///
+/// Contract: whoever holds it keeps the memory's backing alive (api/memory.rs: the backing or the
+/// store that owns it lives in the same object).
+pub struct MemoryDef(NonNull<VMMemoryDefinition>);
+
+impl MemoryDef {
+  pub fn new(def: NonNull<VMMemoryDefinition>) -> Self {
+    Self(def)
+  }
+
+  /// The definition's address: the memory's identity.
+  pub fn addr(&self) -> usize {
+    self.0.as_ptr() as usize
+  }
+
+  pub fn len(&self) -> usize {
+    // SAFETY: the type's contract keeps the definition alive.
+    unsafe { self.0.as_ref().current_length }
+  }
+
+  pub fn base(&self) -> *mut u8 {
+    // SAFETY: as in `len`.
+    unsafe { self.0.as_ref().base }
+  }
+}
+
+/// An i32 word of wasm-rt's in an instance (a limit's stop or out-of-fuel flag global), written
+/// by the watchdog from any thread.
+///
+/// Contract: used only while the instance's store lives; runtime/limits/watchdog.rs forgets the
+/// flags of a store (under its lock) before the store drops.
+#[derive(Clone, Copy)]
+pub struct FlagWord(usize);
+
+impl FlagWord {
+  pub fn new(addr: usize) -> Self {
+    Self(addr)
+  }
+
+  pub fn is_null(&self) -> bool {
+    self.0 == 0
+  }
+
+  fn atomic(&self) -> &AtomicI32 {
+    // SAFETY: the type's contract: an aligned i32 global's value, alive while in use.
+    unsafe { AtomicI32::from_ptr(self.0 as *mut i32) }
+  }
+
+  pub fn store(&self, value: i32) {
+    self.atomic().store(value, Ordering::Relaxed);
+  }
+
+  pub fn take(&self) -> i32 {
+    self.atomic().swap(0, Ordering::Relaxed)
+  }
+}
+
+/// The shapes of `Function::call` without wasmer's argument vectors: every numeric parameter is
+/// passed as i64 (i32 and f32 in the low bits, f64 as its bits) and the result read back as
+/// i64. A `TypedFunction` writes each argument into a 16-byte slot that the function's own
+/// trampoline reads as its declared type, so one shape per arity serves every numeric signature.
+///
+/// Contract: call a shape only with functions of the signature it was selected for
+/// (api/bridge/raw_call.rs keeps the two together).
+pub type RawCall = for<'a, 'b> fn(&Function, &mut StoreMut<'a>, &'b [i64; RAW_MAX_ARITY]) -> Result<i64, RuntimeError>;
+
+/// The most parameters a raw call takes.
+pub const RAW_MAX_ARITY: usize = 8;
+
+// `TypedFunction` is a `Function` plus a zero-sized marker; equal size puts the function at
+// offset 0, which is what `as_typed` relies on.
+const _: () = assert!(size_of::<TypedFunction<(i64, i64), i64>>() == size_of::<Function>());
+const _: () = assert!(align_of::<TypedFunction<(i64, i64), i64>>() == align_of::<Function>());
+
+fn as_typed<Args: WasmTypeList, R: WasmTypeList>(f: &Function) -> &TypedFunction<Args, R> {
+  // SAFETY: `TypedFunction<Args, R>` is a `Function` and a zero-sized marker, of equal size and
+  // alignment (asserted above); `RawCall`'s contract vouches for the signature.
+  unsafe { &*(f as *const Function).cast::<TypedFunction<Args, R>>() }
+}
+
+trait RawResult: WasmTypeList {
+  fn raw(self) -> i64;
+}
+
+impl RawResult for () {
+  fn raw(self) -> i64 {
+    0
+  }
+}
+
+impl RawResult for i64 {
+  fn raw(self) -> i64 {
+    self
+  }
+}
+
+macro_rules! arity {
+  ($name:ident, $args:ty $(, $i:tt)*) => {
+    #[allow(unused_variables)] // call0 reads no slot
+    fn $name<R: RawResult>(f: &Function, store: &mut StoreMut<'_>, a: &[i64; RAW_MAX_ARITY]) -> Result<i64, RuntimeError> {
+      as_typed::<$args, R>(f).call(store, $(a[$i]),*).map(RawResult::raw)
+    }
+  };
+}
+
+arity!(call0, ());
+arity!(call1, i64, 0);
+arity!(call2, (i64, i64), 0, 1);
+arity!(call3, (i64, i64, i64), 0, 1, 2);
+arity!(call4, (i64, i64, i64, i64), 0, 1, 2, 3);
+arity!(call5, (i64, i64, i64, i64, i64), 0, 1, 2, 3, 4);
+arity!(call6, (i64, i64, i64, i64, i64, i64), 0, 1, 2, 3, 4, 5);
+arity!(call7, (i64, i64, i64, i64, i64, i64, i64), 0, 1, 2, 3, 4, 5, 6);
+arity!(call8, (i64, i64, i64, i64, i64, i64, i64, i64), 0, 1, 2, 3, 4, 5, 6, 7);
+
+/// The raw call for `arity` numeric parameters and zero or one numeric result.
+pub fn raw_call(arity: usize, one_result: bool) -> Option<RawCall> {
+  macro_rules! pick {
+    ($f:ident) => {
+      if one_result {
+        $f::<i64> as RawCall
+      } else {
+        $f::<()> as RawCall
+      }
+    };
+  }
+  Some(match arity {
+    0 => pick!(call0),
+    1 => pick!(call1),
+    2 => pick!(call2),
+    3 => pick!(call3),
+    4 => pick!(call4),
+    5 => pick!(call5),
+    6 => pick!(call6),
+    7 => pick!(call7),
+    8 => pick!(call8),
+    _ => return None,
+  })
+}
+
+/// What wasm-rt changes of wasmer's tunables, as safe functions (`Tuned` forwards wasmer's unsafe
+/// ones through them).
+pub trait Tuning: Send + Sync + 'static {
+  /// The type a memory of type `ty` is made with.
+  fn memory(&self, ty: &MemoryType) -> MemoryType;
+  /// The type a table of type `ty` is made with.
+  fn table(&self, ty: &TableType) -> TableType;
+  /// A memory that exists already, to hand out instead of a new host memory.
+  fn host_memory(&self) -> Option<VMMemory>;
+}
+
+pub struct Tuned<T>(pub BaseTunables, pub T);
+
+impl<T: Tuning> Tunables for Tuned<T> {
+  fn memory_style(&self, memory: &MemoryType) -> MemoryStyle {
+    self.0.memory_style(memory)
+  }
+
+  fn table_style(&self, table: &TableType) -> TableStyle {
+    self.0.table_style(table)
+  }
+
+  fn create_host_memory(&self, ty: &MemoryType, style: &MemoryStyle) -> Result<VMMemory, MemoryError> {
+    match self.1.host_memory() {
+      Some(existing) => Ok(existing),
+      None => self.0.create_host_memory(ty, style),
+    }
+  }
+
+  unsafe fn create_vm_memory(&self, ty: &MemoryType, style: &MemoryStyle, location: NonNull<VMMemoryDefinition>) -> Result<VMMemory, MemoryError> {
+    // SAFETY: the caller's contract (a `location` valid for the definition) passes through unchanged.
+    unsafe { self.0.create_vm_memory(&self.1.memory(ty), style, location) }
+  }
+
+  fn create_host_table(&self, ty: &TableType, style: &TableStyle) -> Result<VMTable, String> {
+    self.0.create_host_table(&self.1.table(ty), style)
+  }
+
+  unsafe fn create_vm_table(&self, ty: &TableType, style: &TableStyle, location: NonNull<VMTableDefinition>) -> Result<VMTable, String> {
+    // SAFETY: the caller's contract (a `location` valid for the definition) passes through unchanged.
+    unsafe { self.0.create_vm_table(&self.1.table(ty), style, location) }
+  }
+}
+
+/// A module from an artifact without wasmer's checks (it trusts the bytes as its own output).
+///
+/// Contract: `bytes` are an artifact this wasm-rt serialized, checked by compile/cache.rs (key,
+/// hash, a folder only this user can write).
+pub fn deserialize_trusted(engine: &Engine, bytes: impl wasmer::IntoBytes) -> Result<Module, wasmer::DeserializeError> {
+  // SAFETY: the contract above.
+  unsafe { Module::deserialize(engine, bytes) }
+}
+
+/// Waits on a shared memory's atomic word (`memory.atomic.wait` from JS).
+///
+/// Contract: `offset` is aligned and lies within the memory (lib/atomics.js checks it).
+pub fn atomic_wait(
+  memory: &mut wasmer_vm::VMSharedMemory,
+  offset: u32,
+  expected: wasmer_vm::ExpectedValue,
+  timeout: Option<std::time::Duration>,
+) -> Result<u32, wasmer_vm::WaiterError> {
+  use wasmer_vm::LinearMemory;
+  // SAFETY: the contract above.
+  unsafe { memory.do_wait(offset, expected, timeout) }
+}
