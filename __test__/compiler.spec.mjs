@@ -67,7 +67,7 @@ describe('compiler choice', () => {
     expect(new W.Instance(module, { m: { f: () => [1, 2n] } }).exports.g()).toEqual([1, 2n]);
   });
 
-  // wasmer 7.4.2's cranelift panics on some valid modules (fuzz/known-divergences.md: boundary
+  // wasmer 7.4.2's cranelift panics on some valid modules (conformance/known-divergences.md: boundary
   // seed 119, generated here by the same wasm-smith version). A compile of wasm-rt's own; in a
   // child process, since the engine is renewed after the panic.
   it('a module cranelift panics on is a CompileError; modules compiled before and after still run and trap', () => {

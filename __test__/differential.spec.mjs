@@ -51,14 +51,14 @@ describe('compareModule', () => {
   ])('%s: refused up front (validate false, a CompileError), as V8 11.3 does; V8 12.4 on compile it', (_, hex) => {
     const r = compareModule(Buffer.from(hex, 'hex'));
     // nullexnref is a valid type with exnref, which V8 has from 12.4 on; wasmer 7.4.2 cannot
-    // translate it (fuzz/known-divergences.md).
+    // translate it (conformance/known-divergences.md).
     if (v8Within('<12.4')) expect(r.differences).toEqual([]);
     else expect(r.differences.map((d) => [d.step, d.v8])).toEqual([['compile', { value: 'ok' }], ['instantiate', { value: 'ok' }]]);
     expect(r['wasm-rt'].compile).toEqual({ compileError: true });
     expect(require('../index.js').WebAssembly.validate(Buffer.from(hex, 'hex'))).toBe(false);
   });
 
-  // fuzz/known-divergences.md: V8 11.3 accepts i32 as the element type of a declarative segment.
+  // conformance/known-divergences.md: V8 11.3 accepts i32 as the element type of a declarative segment.
   it('known divergence: a declarative element segment typed i32 (V8 accepts it; the spec does not)', () => {
     const r = compareModule(Buffer.from('0061736d01000000' + '090401077f00', 'hex'));
     expect(r.differences[0]).toEqual({ step: 'compile', v8: { value: 'ok' }, 'wasm-rt': { compileError: true } });

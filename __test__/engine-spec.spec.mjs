@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);
-const { resolveEngine, enginesList, aloneOf, aloneLine } = require('../lib/cli/engine-spec.js');
+const { resolveEngine, enginesList } = require('../lib/cli/engine-spec.js');
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const installedNodes = { 'node@24': { name: 'node@24', bin: '/engines/node-24/bin/node' } };
 
@@ -41,22 +41,6 @@ describe('engine names', () => {
     expect(enginesList('v8, wasm-rt:singlepass', {}).map((e) => e.name)).toEqual(['v8', 'wasm-rt:singlepass']);
     expect(() => enginesList('v8,v8', {})).toThrow(/twice/);
     expect(() => enginesList(',', {})).toThrow(/at least one/);
-  });
-});
-
-describe('one engine against all others', () => {
-  const status = (row) => (e) => row[e];
-  it('is the engine whose outcome differs from the others, which agree, with three engines or more', () => {
-    expect(aloneOf(['a', 'b', 'c'], status({ a: 'PASS', b: 'FAIL', c: 'PASS' }))).toBe('b');
-    expect(aloneOf(['a', 'b', 'c'], status({ a: 'PASS', b: 'FAIL', c: 'TIMEOUT' }))).toBe(null);
-    expect(aloneOf(['a', 'b', 'c', 'd'], status({ a: 'PASS', b: 'FAIL', c: 'FAIL', d: 'PASS' }))).toBe(null);
-    expect(aloneOf(['a', 'b'], status({ a: 'PASS', b: 'FAIL' }))).toBe(null);
-    expect(aloneOf(['a', 'b', 'c'], status({ a: 'PASS', b: 'PASS', c: 'PASS' }))).toBe(null);
-  });
-
-  it('counts the rows each engine is alone on', () => {
-    expect(aloneLine([{ alone: 'v8' }, { alone: null }, { alone: 'wasm-rt' }, { alone: 'v8' }])).toBe('alone (one engine against all others): v8 2, wasm-rt 1');
-    expect(aloneLine([{ alone: null }])).toBe(null);
   });
 });
 

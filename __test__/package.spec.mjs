@@ -38,7 +38,7 @@ afterAll(() => projects.forEach((d) => fs.rmSync(d, { recursive: true, force: tr
 describe('the published packages', () => {
   it('the main tarball carries the JS, the typings and the Rust sources; the platform one the binary', () => {
     const files = tarList(main);
-    for (const f of ['package.json', 'index.js', 'index.d.ts', 'lib/wasi.js', 'bin/wasm-rt.js', 'scripts/build-if-needed.js', 'Cargo.toml', 'Cargo.lock', 'build.rs', 'src/lib.rs', 'src/wasi/sandbox.rs']) {
+    for (const f of ['package.json', 'index.js', 'index.d.ts', 'lib/wasi.js', 'bin/wasm-rt.js', 'scripts/build-if-needed.js', 'Cargo.toml', 'Cargo.lock', 'build.rs', 'src/lib.rs', 'src/wasi/sandbox.rs', 'conformance/expectations/wpt.json', 'conformance/expectations/wast.json', 'conformance/expectations/wasi-test.json']) {
       expect(files).toContain(`package/${f}`);
     }
     expect(files.some((f) => /__test__|bench\/|\.node$/.test(f))).toBe(false);
@@ -64,7 +64,7 @@ describe('the published packages', () => {
       ['wast', '--filter', 'br_on_null', path.join(suites, 'webassembly-spec', 'test', 'core')],
       ['wpt', '--filter', 'gc/', '--tests', path.join(suites, 'webassembly-spec')],
       ['wasi-test', '--filter', 'fd_', '--tests', path.join(suites, 'wasi-testsuite-wasip1.tar.gz')],
-      // A fixed count: on Node 22 on, seeds 1..134 meet the open crash of fuzz/known-divergences.md.
+      // A fixed count: on Node 22 on, seeds 1..134 meet the open crash of conformance/known-divergences.md.
       ['fuzz', '--count', '40', '--seed', '7'],
     ];
     for (const args of runs) {

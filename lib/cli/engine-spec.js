@@ -64,24 +64,4 @@ function enginesList(value, engines) {
   return names.map((n) => resolveEngine(n, engines));
 }
 
-/**
- * The one engine whose outcome differs from all the others, which agree (with three engines or
- * more); null when there is none. `outcome(engine)` is compared with ===.
- */
-function aloneOf(engines, outcome) {
-  if (engines.length < 3) return null;
-  for (const e of engines) {
-    const rest = engines.filter((x) => x !== e).map(outcome);
-    if (rest.every((o) => o === rest[0]) && outcome(e) !== rest[0]) return e;
-  }
-  return null;
-}
-
-/** "alone: v8 2, wasm-rt 5" from the rows' `alone` marks, or null when no row has one. */
-function aloneLine(rows) {
-  const counts = new Map();
-  for (const r of rows) if (r.alone) counts.set(r.alone, (counts.get(r.alone) ?? 0) + 1);
-  return counts.size ? `alone (one engine against all others): ${[...counts].map(([e, n]) => `${e} ${n}`).join(', ')}` : null;
-}
-
-module.exports = { ENGINE_OPTIONS, ENGINES_USAGE, resolveEngine, enginesList, enginesFromOptions, childOf, runtimesOf, aloneOf, aloneLine };
+module.exports = { ENGINE_OPTIONS, ENGINES_USAGE, resolveEngine, enginesList, enginesFromOptions, childOf, runtimesOf };

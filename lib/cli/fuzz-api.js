@@ -109,7 +109,7 @@ async function run(W, seed) {
     ['new Memory', () => add('memory', new W.Memory({ initial: small() & 3, maximum: pick([8, 4, undefined]) }))],
     ['new Table', () => add('table', new W.Table({ element: pick(['anyfunc', 'externref']), initial: small() & 7, maximum: 16 }))],
     // An externref Global made without a value holds undefined since the spec changed; V8 before
-    // 12 gives null (fuzz/known-divergences.md): it gets a value here.
+    // 12 gives null (conformance/known-divergences.md): it gets a value here.
     ['new Global', () => {
       const value = pick(['i32', 'i64', 'f64', 'externref']);
       const args = value === 'externref' ? [pick([null, 'x', 0])] : [];
@@ -144,7 +144,7 @@ async function run(W, seed) {
       const i = linkedInstance();
       if (!i) return null;
       const e = i.exports;
-      // memory.grow by 0 in wasm does not detach on wasm-rt (fuzz/known-divergences.md).
+      // memory.grow by 0 in wasm does not detach on wasm-rt (conformance/known-divergences.md).
       return pick([() => e.store(small() & 0xffff, small()), () => e.load(small() & 0xffff), () => e.grow(1), () => e.size(), () => e.callAt(small() & 3, 5), () => e.callImport(4), () => e.setg(small()), () => e.getg(), () => e.tgrow(1)])();
     }],
     ['Exception', () => {

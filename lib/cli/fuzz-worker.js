@@ -54,7 +54,7 @@ function mutate(bytes, seed) {
   return new Uint8Array(b);
 }
 
-// Where the engines' verdicts differ by design or by a known engine bug (fuzz/known-divergences.md):
+// Where the engines' verdicts differ by design or by a known engine bug (conformance/known-divergences.md):
 // what the engine that refuses the module says then.
 // wasm-rt refuses what wasmer 7.4.2 lacks and the V8 of Node 22 on has: GC and typed function
 // references' types, nullexnref, memory64.
@@ -164,7 +164,7 @@ function boundaryCase(seed) {
   };
 }
 
-// What wasm-rt cannot do and says so (fuzz/known-divergences.md): a JS function that wraps a JS
+// What wasm-rt cannot do and says so (conformance/known-divergences.md): a JS function that wraps a JS
 // import (an import the module re-exports), or a function of another instance's store, given
 // to wasm as a funcref; an instance linking objects of two instances' stores.
 const KNOWN_GAPS = /cannot be a funcref value here|live in two different wasmer stores/;
@@ -290,7 +290,7 @@ function plainCase(seed) {
 }
 
 // V8 checks a Table.set index before converting the value; the spec converts first, so a bad
-// value at a bad index is a TypeError (fuzz/known-divergences.md).
+// value at a bad index is a TypeError (conformance/known-divergences.md).
 const knownApi = (d) => knownGap(d) || (d.step === 'Table.set' && d.v8?.error === 'RangeError' && d['wasm-rt']?.error === 'TypeError');
 
 /** A sequence of JS API operations (fuzz-api.js) on both engines, compared step by step. After

@@ -151,7 +151,7 @@ async function main(argv) {
   const crashes = count(findings.filter((f) => f.kind.startsWith('crash')));
   const divergences = count(findings.filter((f) => !f.kind.startsWith('crash')));
   if (o.json) fs.writeFileSync(o.json, `${JSON.stringify({ firstSeed: o.seed, mode: o.mode, mutate: o.mode === 'mutate', modules, calls, divergences, poison, known, stopped, crashes, seconds, findings }, null, 2)}\n`);
-  process.stdout.write(`${o.mode}: seeds ${o.seed}..${seed - 1} in ${seconds.toFixed(0)} s (${((modules / seconds) * 60).toFixed(0)} cases a minute)${o.mode === 'limits' ? `; ${stopped} calls stopped by their limit` : ''}${known ? `; ${known} known divergences (fuzz/known-divergences.md)` : ''}\n`);
+  process.stdout.write(`${o.mode}: seeds ${o.seed}..${seed - 1} in ${seconds.toFixed(0)} s (${((modules / seconds) * 60).toFixed(0)} cases a minute)${o.mode === 'limits' ? `; ${stopped} calls stopped by their limit` : ''}${known ? `; ${known} known divergences (conformance/known-divergences.md)` : ''}\n`);
   process.stdout.write(`fuzz: modules ${modules} calls ${calls} divergences ${divergences} poison ${poison} crashes ${crashes}\n`);
   return findings.length ? 1 : 0;
 }

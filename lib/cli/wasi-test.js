@@ -2,16 +2,19 @@
 // `wasm-rt wasi-test`: runs the wasi-testsuite's preview1 programs on node:wasi and on
 // wasm-rt side by side, each in a fresh process with its own copy of the test's directory,
 // and checks them as the suite's doc/specification.md says (exit code, stdout/stderr prefix).
+// Each program is a file of one case, "[run]", of lib/cli/suite-report.js's table, differences,
+// expectations (conformance/expectations/wasi-test.json) and report.
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { runChild } = require('./child');
 const { UsageError, parseArgv, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('./options');
+const report = require('./suite-report');
 const { pool } = require('./pool');
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'wasm-rt.js');
-const EXPECTATIONS = path.join(__dirname, '..', '..', 'wasi-test', 'expectations.json');
+// Each engine's column, and the `wasm-rt run --engine` that runs it.
 const ENGINES = { node: 'v8', 'wasm-rt': 'wasm-rt' };
 
 const USAGE = `usage: wasm-rt wasi-test [options]
@@ -23,17 +26,22 @@ const USAGE = `usage: wasm-rt wasi-test [options]
   --jobs N             parallel runs (default: number of CPUs)
   --timeout MS         per test and engine (default: 60000)
   --json FILE          JSON report (default: wasi-test-report.json)
-Exit code: 0 when every wasm-rt result is as wasi-test/expectations.json predicts, 1 otherwise,
-2 on a usage or environment error.`;
+  --update-expectations
+                       rewrite conformance/expectations/wasi-test.json from this run, for
+                       each engine it lists
+Exit code: 0 when every result is as conformance/expectations/wasi-test.json predicts for the
+engines it lists, 1 otherwise, 2 on a usage or environment error.`;
 
 function options(argv) {
   const { values } = parseArgv(argv, {
     tests: { type: 'string' },
     ...suiteOptions({ timeout: '60000', json: 'wasi-test-report.json' }),
   });
+  const common = suiteValues(values);
   return {
     tests: values.tests ?? process.env.WASI_TESTSUITE ?? besideProject('wasi-testsuite-wasip1.tar.gz'),
-    ...suiteValues(values),
+    expectations: report.expectationsOfRun('wasi-test', Object.keys(ENGINES), common.update),
+    ...common,
   };
 }
 
@@ -110,50 +118,36 @@ async function main(argv) {
     process.stderr.write(`wasm-rt wasi-test: no suite at ${o.tests ?? '(none given)'}\n${USAGE}\n`);
     return 2;
   }
+  const out = (line) => process.stdout.write(`${line}\n`);
+  const engines = Object.keys(ENGINES);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-rt-wasi-test-'));
   try {
     const tests = findTests(suiteRoot(o.tests, scratch), o.filter);
-    const expected = JSON.parse(fs.readFileSync(EXPECTATIONS, 'utf8')).failures;
-    const results = new Map();
+    const runs = new Map();
     const started = Date.now();
     let done = 0;
     await pool(tests, o.jobs, async (t) => {
       const r = {};
-      for (const engine of Object.keys(ENGINES)) r[engine] = await run(t, engine, scratch, o.timeoutMs);
-      results.set(t.name, r);
+      for (const engine of engines) r[engine] = await run(t, engine, scratch, o.timeoutMs);
+      runs.set(t.name, r);
       done += 1;
       if (process.stderr.isTTY) process.stderr.write(`\r${done}/${tests.length} ${((Date.now() - started) / 1000).toFixed(0)} s ${t.name}\x1b[K`);
     });
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
 
-    const mark = (r) => (r.pass ? 'pass' : 'FAIL');
-    const width = Math.max(...tests.map((t) => t.name.length));
-    let node = 0;
-    let rt = 0;
-    let differ = 0;
-    const unexpected = [];
-    process.stdout.write(`${'test'.padEnd(width)}  node  wasm-rt\n`);
-    for (const t of tests) {
-      const r = results.get(t.name);
-      node += r.node.pass;
-      rt += r['wasm-rt'].pass;
-      if (r.node.pass !== r['wasm-rt'].pass) differ += 1;
-      const reason = expected[t.name];
-      if (!r['wasm-rt'].pass && reason === undefined) unexpected.push(`${t.name}: wasm-rt fails: ${r['wasm-rt'].problems.join('; ')}`);
-      if (r['wasm-rt'].pass && reason !== undefined) unexpected.push(`${t.name}: wasm-rt passes, but wasi-test/expectations.json expects a failure`);
-      const note = reason !== undefined && !r['wasm-rt'].pass ? `  (expected: ${reason})` : '';
-      process.stdout.write(`${t.name.padEnd(width)}  ${mark(r.node)}  ${mark(r['wasm-rt'])}${note}\n`);
-    }
-    for (const t of tests) {
-      const r = results.get(t.name);
-      for (const engine of Object.keys(ENGINES)) {
-        if (!r[engine].pass) process.stdout.write(`\n${engine} ${t.name}: ${r[engine].problems.join('; ')}\n${r[engine].stderr.trim()}\n`);
-      }
-    }
-    fs.writeFileSync(o.json, `${JSON.stringify({ total: tests.length, node, wasmRt: rt, differ, results: Object.fromEntries(results) }, null, 2)}\n`);
-    for (const u of unexpected) process.stdout.write(`\nUNEXPECTED ${u}`);
-    process.stdout.write(`\nwasi-test: node ${node}/${tests.length} wasm-rt ${rt}/${tests.length} differ ${differ}\n`);
-    return unexpected.length ? 1 : 0;
+    // A failure's message ends with the start of its stderr (a Rust test's panic message).
+    const message = (r) => (r.pass ? null : `${r.problems.join('; ')}${r.stderr.trim() ? `; stderr: ${r.stderr.trim()}` : ''}`);
+    const asRun = (r) => ({ status: 'OK', message: null, cases: [{ name: report.RUN, status: r.pass ? 'PASS' : 'FAIL', message: message(r) }] });
+    const results = tests.map((t) => report.lineUp(t.name, Object.fromEntries(engines.map((e) => [e, asRun(runs.get(t.name)[e])])), engines));
+    out(report.fileTable(results, engines, { first: 'test' }));
+    for (const line of report.differenceLines(results, engines, { unit: 'tests' })) out(line);
+    const verdicts = report.expectationsStep(out, 'wasi-test', o.expectations, results, engines, o.update);
+    const shared = report.reportOf('wasi-test', results, engines, verdicts);
+    const { total, passed, differ } = shared.summary;
+    const json = { ...shared, total, node: passed.node, wasmRt: passed['wasm-rt'], differ, results: Object.fromEntries(tests.map((t) => [t.name, runs.get(t.name)])) };
+    out('');
+    report.finish(out, 'wasi-test', o.json, json, `${tests.length} tests in ${((Date.now() - started) / 1000).toFixed(1)} s; each failure's stderr in the report`);
+    return !o.update && report.unexpected(verdicts) ? 1 : 0;
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }

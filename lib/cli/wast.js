@@ -1,17 +1,17 @@
 'use strict';
 // `wasm-rt wast`: the core spec's .wast scripts on several engines (by default V8 and wasm-rt;
 // lib/cli/engine-spec.js names the others) through the same JS API, one child process per file
-// and engine (lib/cli/wast-child.js), with every command whose result differs between them, a per-file table, a JSON report, and wast/expectations.json for
-// wasm-rt's known failures.
+// and engine (lib/cli/wast-child.js); each command is a case, named by its line, of the table,
+// differences, expectations (conformance/expectations/wast.json) and report of lib/cli/suite-report.js.
 const fs = require('node:fs');
 const path = require('node:path');
 const { runChild } = require('./child');
 const { parseArgv, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('./options');
-const { ENGINE_OPTIONS, ENGINES_USAGE, enginesFromOptions, childOf, runtimesOf, aloneOf, aloneLine } = require('./engine-spec');
+const { ENGINE_OPTIONS, ENGINES_USAGE, enginesFromOptions, childOf, runtimesOf } = require('./engine-spec');
+const report = require('./suite-report');
 const { pool } = require('./pool');
 
 const CHILD = path.join(__dirname, 'wast-child.js');
-const EXPECTATIONS = path.join(__dirname, '..', '..', 'wast', 'expectations.json');
 
 const USAGE = `usage: wasm-rt wast [options] [FILE|DIR...]
   FILE|DIR                   .wast scripts, or folders searched for them (default: $WAST_DIR, else
@@ -22,10 +22,13 @@ ${ENGINES_USAGE}
   --jobs N                   parallel child processes (default: number of CPUs)
   --timeout MS               per script and engine (default: 120000)
   --json FILE                JSON report (default: wast-report.json)
+  --update-expectations      rewrite conformance/expectations/wast.json from this run, for each
+                             engine it lists
 Every action runs through a small wrapper module that checks the results in wasm (v128 and NaN
 bits included). Text-format assertions (module quote) test a text parser, not an engine: they
 are counted apart, as are commands this runner cannot express (host references, threads).
-Exit code 1 when wasm-rt fails a command wast/expectations.json does not list.`;
+Exit code 1 when an engine fails a command conformance/expectations/wast.json does not list for
+it, or passes one it lists.`;
 
 const OPTIONS = {
   ...ENGINE_OPTIONS,
@@ -37,7 +40,8 @@ function parse(argv) {
   const { engines, specs } = enginesFromOptions(values);
   const suite = process.env.WAST_DIR || besideProject('webassembly-spec', 'test', 'core');
   const roots = positionals.length > 0 ? positionals : suite ? [suite] : [];
-  return { roots, engines, specs, ...suiteValues(values) };
+  const common = suiteValues(values);
+  return { roots, engines, specs, expectations: report.expectationsOfRun('wast', engines, common.update), ...common };
 }
 
 /** The .wast files under `roots`, sorted, as [absolute path, name relative to its root]. */
@@ -61,43 +65,37 @@ function scripts(roots, filter) {
   return found.filter(([, name]) => !filter || name.includes(filter));
 }
 
-/** One script on one engine: the child's report, or why there is none. */
+/** One script on one engine as a run of lib/cli/suite-report.js: each command a case named by its line. */
 async function runScript(file, engine, timeoutMs) {
   const r = await runChild({ script: CHILD, ...childOf(engine), args: [JSON.stringify({ engine: engine.kind, file })], stdout: 'ignore', timeoutMs, tail: 4000 });
-  if (r.message) return r.message;
-  if (r.timedOut) return { ok: false, error: `timed out after ${timeoutMs} ms` };
-  if (r.spawnError) return { ok: false, error: `could not start: ${r.spawnError.message}` };
-  return { ok: false, error: `crashed (${r.signal ?? `exit code ${r.code}`}): ${r.stderr.trim().split('\n').pop() ?? ''}` };
-}
-
-function loadExpectations() {
-  return fs.existsSync(EXPECTATIONS) ? JSON.parse(fs.readFileSync(EXPECTATIONS, 'utf8')) : {};
-}
-
-/** A script's results on one engine: counts, and the failures by line. */
-function summarize(run) {
-  if (!run.ok) return { crashed: run.error, total: 0, passed: 0, skipped: 0, text: 0, failures: new Map() };
-  const ran = run.results.filter((r) => r.type !== 'skip');
-  const failures = new Map(ran.filter((r) => !r.ok).map((r) => [r.line, r]));
+  const ended = (status, message) => ({ status, message, cases: [] });
+  if (r.timedOut) return ended('TIMEOUT', `timed out after ${timeoutMs} ms`);
+  if (r.spawnError) return ended('CRASH', `could not start: ${r.spawnError.message}`);
+  if (!r.message) return ended('CRASH', `crashed (${r.signal ?? `exit code ${r.code}`}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
+  // A script the child could not read or parse.
+  if (!r.message.ok) return ended('CRASH', r.message.error);
+  const { results } = r.message;
   return {
-    crashed: null,
-    total: ran.length,
-    passed: ran.length - failures.size,
-    skipped: run.results.filter((r) => r.type === 'skip' && !r.text).length,
-    text: run.results.filter((r) => r.type === 'skip' && r.text).length,
-    failures,
-    skipReasons: run.results.filter((r) => r.type === 'skip' && !r.text).map((r) => r.reason),
+    status: 'OK',
+    message: null,
+    cases: results.filter((c) => c.type !== 'skip').map((c) => ({ name: String(c.line), status: c.ok ? 'PASS' : 'FAIL', message: c.message, type: c.type })),
+    skipped: results.filter((c) => c.type === 'skip' && !c.text).length,
+    text: results.filter((c) => c.type === 'skip' && c.text).length,
   };
 }
 
+/** The command type of a case, from the first engine that failed it (or ran it). */
+const typeOf = (c, engines) => (engines.map((e) => c[e]).find((x) => x.status === 'FAIL') ?? engines.map((e) => c[e]).find((x) => x.type))?.type;
+
 async function main(argv) {
+  const out = (line) => process.stdout.write(`${line}\n`);
   const o = parseCommandLine('wast', USAGE, parse, argv);
   if (typeof o === 'number') return o;
   const files = scripts(o.roots, o.filter);
   if (files.length === 0) {
     const where = o.roots.length > 0 ? `in ${o.roots.join(', ')}` : '(set WAST_DIR or pass a folder)';
     if (o.ifPresent) {
-      process.stdout.write(`wast: no .wast scripts ${where}; skipped\n`);
+      out(`wast: no .wast scripts ${where}; skipped`);
       return 0;
     }
     process.stderr.write(`wasm-rt wast: no .wast scripts ${where}\n`);
@@ -106,71 +104,42 @@ async function main(argv) {
   const started = Date.now();
   const jobs = files.flatMap(([file, name]) => o.engines.map((engine) => ({ file, name, engine })));
   const runs = await pool(jobs, o.jobs, async (j) => ({ ...j, run: await runScript(j.file, o.specs[j.engine], o.timeoutMs) }));
-  const expectations = loadExpectations();
+  const results = files.map(([, name]) => report.lineUp(name, Object.fromEntries(runs.filter((r) => r.name === name).map((r) => [r.engine, r.run])), o.engines));
+  // Commands not expressible here and text-format assertions are the script's, whichever engine read it.
+  const apart = (r, key) => o.engines.map((e) => r.runs[e]).find((run) => run.status === 'OK')?.[key] ?? 0;
+  const columns = { skipped: (r) => apart(r, 'skipped'), text: (r) => apart(r, 'text') };
 
-  const rows = [];
-  const differences = [];
-  const unexpected = [];
-  const fixed = [];
-  const totals = { total: 0, skipped: 0, text: 0, ...Object.fromEntries(o.engines.map((e) => [e, 0])) };
-  for (const [, name] of files) {
-    const by = Object.fromEntries(o.engines.map((e) => [e, summarize(runs.find((r) => r.name === name && r.engine === e).run)]));
-    const any = by[o.engines[0]];
-    const row = { file: name, total: Math.max(...o.engines.map((e) => by[e].total)), skipped: any.skipped, text: any.text };
-    for (const e of o.engines) {
-      row[e] = by[e].crashed ? `crashed: ${by[e].crashed}` : by[e].passed;
-      totals[e] += by[e].passed;
-    }
-    totals.total += row.total;
+  out(report.fileTable(results, o.engines, { first: 'script', columns }));
+  for (const line of report.differenceLines(results, o.engines, { unit: 'commands', label: (c) => `line ${c.name} ${typeOf(c, o.engines)}` })) out(line);
+  const verdicts = report.expectationsStep(out, 'wast', o.expectations, results, o.engines, o.update);
+
+  const shared = report.reportOf('wast', results, o.engines, verdicts);
+  const rows = results.map((r) => {
+    const row = { file: r.file, total: r.cases.length, skipped: columns.skipped(r), text: columns.text(r) };
+    for (const e of o.engines) row[e] = r.runs[e].status === 'OK' ? r.cases.filter((c) => c[e].status === 'PASS').length : `crashed: ${r.runs[e].message}`;
+    return row;
+  });
+  const totals = { total: shared.summary.total, skipped: 0, text: 0, ...shared.summary.passed };
+  for (const row of rows) {
     totals.skipped += row.skipped;
     totals.text += row.text;
-    rows.push(row);
-    if (o.engines.length > 1) {
-      const lines = new Set(o.engines.flatMap((e) => [...by[e].failures.keys()]));
-      for (const line of [...lines].sort((a, b) => a - b)) {
-        const failed = o.engines.map((e) => by[e].failures.get(line));
-        if (failed.every(Boolean) || !failed.some(Boolean)) continue;
-        const d = { file: name, line, type: failed.find(Boolean).type };
-        o.engines.forEach((e, i) => (d[e] = failed[i]?.message ?? 'PASS'));
-        d.alone = aloneOf(o.engines, (e) => d[e] === 'PASS');
-        differences.push(d);
-      }
-    }
-    if (by['wasm-rt']) {
-      const expected = expectations[name];
-      const listed = new Set(expected?.fail ?? []);
-      const rt = by['wasm-rt'];
-      if (rt.crashed && !expected?.crash) unexpected.push({ file: name, line: 0, message: rt.crashed });
-      for (const [line, f] of rt.failures) if (!listed.has(line)) unexpected.push({ file: name, line, message: `${f.type}: ${f.message}` });
-      for (const line of listed) if (!rt.crashed && !rt.failures.has(line)) fixed.push({ file: name, line });
-    }
   }
-
-  const width = Math.max(...rows.map((r) => r.file.length), 8);
-  process.stdout.write(`${'script'.padEnd(width)}  ${'cmds'.padStart(5)}  ${o.engines.map((e) => e.padStart(8)).join('  ')}  skipped  text\n`);
-  for (const r of rows) {
-    process.stdout.write(`${r.file.padEnd(width)}  ${String(r.total).padStart(5)}  ${o.engines.map((e) => String(r[e]).padStart(8)).join('  ')}  ${String(r.skipped).padStart(7)}  ${String(r.text).padStart(4)}\n`);
-  }
-  if (differences.length > 0) {
-    process.stdout.write(`\ndifferences (${differences.length}):\n`);
-    const pad = Math.max(...o.engines.map((e) => e.length));
-    for (const d of differences) process.stdout.write(`  ${d.file}:${d.line} ${d.type}${d.alone ? ` (alone: ${d.alone})` : ''}\n${o.engines.map((e) => `    ${e.padEnd(pad)} ${d[e]}\n`).join('')}`);
-  }
-  const alone = aloneLine(differences);
-  if (alone) process.stdout.write(`${alone}\n`);
-  if (unexpected.length > 0) {
-    process.stdout.write(`\nwasm-rt failures not in wast/expectations.json (${unexpected.length}):\n`);
-    for (const u of unexpected.slice(0, 200)) process.stdout.write(`  ${u.file}:${u.line} ${u.message}\n`);
-  }
-  if (fixed.length > 0) process.stdout.write(`\nlisted in wast/expectations.json but passing now (${fixed.length}): ${fixed.map((f) => `${f.file}:${f.line}`).join(', ')}\n`);
-  const report = { engines: o.engines, runtimes: runtimesOf(o.engines, o.specs), node: process.version, seconds: (Date.now() - started) / 1000, totals, rows, differences, unexpected, fixed };
-  fs.writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(
-    `\nreport: ${path.relative(process.cwd(), o.json)}; ${files.length} scripts in ${report.seconds.toFixed(1)} s; ` +
-      `${totals.skipped} commands not expressible here, ${totals.text} text-format assertions counted apart\n` +
-      `wast: ${o.engines.map((e) => `${e} ${totals[e]}/${totals.total}`).join(' ')} differ ${o.engines.length > 1 ? differences.length : '-'}\n`,
-  );
-  return unexpected.length > 0 ? 1 : 0;
+  const differences = results.flatMap((r) => r.cases.filter((c) => c.differs).map((c) => {
+    const d = { file: r.file, line: Number(c.name), type: typeOf(c, o.engines) };
+    for (const e of o.engines) d[e] = c[e].status === 'PASS' ? 'PASS' : (c[e].message ?? c[e].status);
+    d.alone = c.alone;
+    return d;
+  }));
+  // The verdicts as the earlier report gave them: line 0 is the script as a whole.
+  const line = (name) => (name === report.RUN ? 0 : Number(name));
+  const typeAt = (file, name) => typeOf(results.find((r) => r.file === file).cases.find((c) => c.name === name), o.engines);
+  const unexpected = (shared.expectations?.unexpectedFailures ?? []).map((f) => ({ engine: f.engine, file: f.file, line: line(f.name), message: f.name === report.RUN ? f.message : `${typeAt(f.file, f.name)}: ${f.message ?? f.status}` }));
+  const fixed = (shared.expectations?.unexpectedPasses ?? []).map((p) => ({ engine: p.engine, file: p.file, line: line(p.name) }));
+  const seconds = (Date.now() - started) / 1000;
+  const json = { ...shared, runtimes: runtimesOf(o.engines, o.specs), node: process.version, seconds, totals, rows, differences, unexpected, fixed };
+  out('');
+  report.finish(out, 'wast', o.json, json, `${files.length} scripts in ${seconds.toFixed(1)} s; ${totals.skipped} commands not expressible here, ${totals.text} text-format assertions counted apart`);
+  return !o.update && report.unexpected(verdicts) ? 1 : 0;
 }
 
 module.exports = { main };

@@ -2,15 +2,15 @@
 // `wasm-rt wpt`: runs the WebAssembly JS API conformance suite (spec repo
 // test/js-api, mirrored as web-platform-tests wasm/jsapi) on several engines (by default
 // V8's built-in WebAssembly and wasm-rt's; lib/cli/engine-spec.js names the others), one child
-// process per file and engine, and reports every subtest whose result differs.
+// process per file and engine, and reports every subtest whose result differs
+// (lib/cli/suite-report.js, with conformance/expectations/wpt.json).
 
-const fs = require('fs');
 const path = require('path');
 const { runChild } = require('../child');
 const suite = require('./suite.js');
-const expectations = require('./expectations.js');
-const { UsageError, parseArgv, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('../options');
-const { ENGINE_OPTIONS, ENGINES_USAGE, enginesFromOptions, childOf, runtimesOf, aloneOf, aloneLine } = require('../engine-spec');
+const { parseArgv, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('../options');
+const { ENGINE_OPTIONS, ENGINES_USAGE, enginesFromOptions, childOf, runtimesOf } = require('../engine-spec');
+const report = require('../suite-report');
 const { pool } = require('../pool');
 
 const CHILD = path.join(__dirname, 'child.js');
@@ -25,25 +25,23 @@ ${ENGINES_USAGE}
   --jobs N                   parallel child processes (default: number of CPUs)
   --timeout MS               per file and engine (default: 60000; 5× for timeout=long files)
   --json FILE                JSON report (default: wpt-report.json)
-  --update-expectations      rewrite wpt/expectations.json from wasm-rt's failures`;
+  --update-expectations      rewrite conformance/expectations/wpt.json from this run, for each
+                             engine it lists`;
 
 function parseOptions(argv) {
   const { values } = parseArgv(argv, {
     tests: { type: 'string' },
     ...ENGINE_OPTIONS,
-    'update-expectations': { type: 'boolean', default: false },
     ...suiteOptions({ timeout: '60000', json: 'wpt-report.json' }),
   });
   const { engines, specs } = enginesFromOptions(values);
-  if (values['update-expectations'] && !engines.includes('wasm-rt')) {
-    throw new UsageError('--update-expectations needs a wasm-rt run');
-  }
+  const common = suiteValues(values);
   return {
     tests: values.tests ?? process.env.WPT_DIR ?? besideProject('webassembly-spec'),
     engines,
     specs,
-    update: values['update-expectations'],
-    ...suiteValues(values),
+    expectations: report.expectationsOfRun('wpt', engines, common.update),
+    ...common,
   };
 }
 
@@ -59,6 +57,12 @@ function crashReason(code, signal, stderr) {
 
 const LONG_TIMEOUT_FACTOR = 5;
 
+// A run's subtests as cases (lib/cli/suite-report.js); a name the harness reports twice counts once.
+function subtestCases(subtests) {
+  const seen = new Set();
+  return subtests.filter((t) => !seen.has(t.name) && seen.add(t.name)).map((t) => ({ name: t.name, status: t.status, message: t.message, ...(t.stack ? { stack: t.stack } : {}) }));
+}
+
 async function runFile(harness, scripts, engine, timeoutMs) {
   const job = { engine: engine.kind, harness, scripts, softTimeoutMs: Math.floor(timeoutMs * 0.9) };
   const r = await runChild({ script: CHILD, ...childOf(engine), args: [JSON.stringify(job)], timeoutMs, tail: TAIL_CHARS });
@@ -68,7 +72,7 @@ async function runFile(harness, scripts, engine, timeoutMs) {
     status: 'OK',
     harness: result && result.harness,
     message: null,
-    subtests: result ? result.subtests : [],
+    cases: result ? subtestCases(result.subtests) : [],
     shims: result ? result.shims : [],
     durationMs: Math.round(r.ms),
     exit: { code: r.code, signal: r.signal },
@@ -92,134 +96,21 @@ async function runFile(harness, scripts, engine, timeoutMs) {
   return run;
 }
 
-// A subtest one run did not produce: a run that ended early (CRASH, TIMEOUT)
-// or was not made (SKIP) stands for all its missing subtests.
-function missingStatus(run) {
-  return ['CRASH', 'TIMEOUT', 'SKIP'].includes(run.status) ? run.status : 'MISSING';
-}
-
-// A harness that ends in ERROR (say setup() threw, so no subtests were ever
-// registered) counts as one failed subtest of this name: otherwise such a file
-// would show as 0/0 and could never be listed as a known failure. Runs whose
-// harness was OK pass it.
-const HARNESS = '[harness]';
+// A harness that ends in ERROR (say setup() threw, so no subtests were ever registered) counts
+// as one failed subtest, "[harness]": otherwise such a file would show as 0/0 and could never be
+// listed as a known failure. Runs whose harness was OK pass it; a run without a harness result
+// (a crash) lacks it, as it lacks its other subtests.
 const HARNESS_AS_SUBTEST = { OK: 'PASS', ERROR: 'FAIL', TIMEOUT: 'TIMEOUT', PRECONDITION_FAILED: 'PRECONDITION_FAILED' };
 
-function harnessEntry(run) {
-  if (!run.harness) return { status: missingStatus(run), message: null };
-  return { status: HARNESS_AS_SUBTEST[run.harness.status], message: run.harness.message };
-}
-
-// Lines up both engines' subtests by name. The totals use the union of the
-// names both runs produced: when one engine crashes, times out or is skipped,
-// the other engine's subtests still count (as not passed for the failed one),
-// so "v8 N/T" and "wasm-rt M/T" always share the same T.
+// One file's runs, subtests lined up by name across the engines (lib/cli/suite-report.js).
 function compare(file, runs, engines) {
-  const names = [];
-  const byEngine = {};
-  for (const engine of engines) {
-    byEngine[engine] = new Map();
-    for (const t of runs[engine].subtests) {
-      if (byEngine[engine].has(t.name)) continue;
-      byEngine[engine].set(t.name, t);
-      if (!names.includes(t.name)) names.push(t.name);
-    }
-  }
-  const subtests = names.map((name) => {
-    const row = { name };
-    for (const engine of engines) {
-      const t = byEngine[engine].get(name);
-      row[engine] = t
-        ? { status: t.status, message: t.message, ...(t.stack ? { stack: t.stack } : {}) }
-        : { status: missingStatus(runs[engine]), message: null };
-    }
-    if (engines.length > 1) row.differs = differs(row, engines);
-    if (row.differs) row.alone = aloneOf(engines, (e) => row[e].status);
-    return row;
-  });
-  if (engines.some((e) => runs[e].harness && ['ERROR', 'PRECONDITION_FAILED'].includes(runs[e].harness.status))) {
-    const row = { name: HARNESS };
-    for (const engine of engines) row[engine] = harnessEntry(runs[engine]);
-    if (engines.length > 1) row.differs = differs(row, engines);
-    subtests.push(row);
-  }
-  // Each run's own subtest list is folded into `subtests` above.
-  const summaries = Object.fromEntries(engines.map((e) => {
-    const { subtests: _, ...run } = runs[e];
-    return [e, run];
+  const harness = engines.some((e) => runs[e].harness && ['ERROR', 'PRECONDITION_FAILED'].includes(runs[e].harness.status));
+  const withHarness = Object.fromEntries(engines.map((e) => {
+    const run = runs[e];
+    if (!harness || !run.harness) return [e, run];
+    return [e, { ...run, cases: [...run.cases, { name: report.HARNESS, status: HARNESS_AS_SUBTEST[run.harness.status], message: run.harness.message }] }];
   }));
-  return { file, runs: summaries, subtests };
-}
-
-/** Whether the engines of a row disagree on its status. */
-const differs = (row, engines) => new Set(engines.map((e) => row[e].status)).size > 1;
-
-function oneLine(text, max = 300) {
-  const s = String(text ?? '').replace(/\s+/g, ' ').trim();
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
-}
-
-function table(rows) {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join(' | ').trimEnd()).join('\n');
-}
-
-function passed(result, engine) {
-  return result.subtests.filter((t) => t[engine].status === 'PASS').length;
-}
-
-function printResults(out, results, engines) {
-  const rows = [['file', ...engines]];
-  for (const r of results) {
-    rows.push([r.file, ...engines.map((e) => {
-      const status = r.runs[e].status;
-      return `${passed(r, e)}/${r.subtests.length}${status === 'OK' ? '' : ` ${status}`}`;
-    })]);
-  }
-  out(table(rows));
-  if (engines.length < 2) return 0;
-
-  let differ = 0;
-  const lines = [];
-  const width = Math.max(...engines.map((e) => e.length));
-  for (const r of results) {
-    const differing = r.subtests.filter((t) => t.differs);
-    if (!differing.length) continue;
-    differ += differing.length;
-    lines.push(`  ${r.file}`);
-    // A run whose every subtest just carries its file status (say CRASH) is
-    // one line, not one per subtest.
-    const empty = engines.find((e) => r.subtests.every((t) => t[e].status === r.runs[e].status));
-    if (empty) {
-      const others = engines.filter((e) => e !== empty).map((e) => `${e}: ${passed(r, e)} pass`).join(', ');
-      lines.push(`    ${empty} ${r.runs[empty].status} for all ${differing.length} subtests ` +
-        `(${others}): ${oneLine(r.runs[empty].message)}`);
-      continue;
-    }
-    for (const t of differing) {
-      lines.push(`    ${JSON.stringify(t.name)}${t.alone ? ` (alone: ${t.alone})` : ''}`);
-      for (const e of engines) {
-        const msg = t[e].message ? `: ${oneLine(t[e].message)}` : '';
-        lines.push(`      ${e.padEnd(width)} ${t[e].status}${msg}`);
-      }
-    }
-  }
-  out(`\ndifferences: ${differ} subtests`);
-  if (lines.length) out(lines.join('\n'));
-  const alone = aloneLine(results.flatMap((r) => r.subtests));
-  if (alone) out(alone);
-  return differ;
-}
-
-function printExpectations(out, verdict, expectationsPath) {
-  const { failures, passes, stale } = verdict;
-  out(`\nwasm-rt vs ${expectationsPath}: ${failures.length} unexpected failures, ${passes.length} unexpected passes`);
-  for (const f of failures) {
-    const what = f.name === undefined ? f.status : `${JSON.stringify(f.name)} ${f.status}`;
-    out(`  FAIL ${f.file}: ${what}${f.message ? `: ${oneLine(f.message)}` : ''}`);
-  }
-  for (const p of passes) out(`  PASS ${p.file}: ${JSON.stringify(p.name)} (listed: ${p.reason})`);
-  for (const s of stale) out(`  note: ${s.file}: listed subtest not seen: ${JSON.stringify(s.name)}`);
+  return report.lineUp(file, withHarness, engines);
 }
 
 // "shims: assert_throws, promise_rejects (used by limits.any.js)", shims used
@@ -259,21 +150,12 @@ async function main(argv) {
   const plans = files.map((f) => suite.plan(found, f));
   const notRun = plans.filter((p) => !p.shell).map((p) => ({ file: p.file, globals: p.globals }));
   const runnable = plans.filter((p) => p.shell);
-  const expected = opts.engines.some((e) => opts.specs[e].kind === 'wasm-rt') ? expectations.load() : {};
 
   const started = Date.now();
   const runs = new Map(runnable.map((p) => [p.file, {}]));
-  const jobs = [];
-  for (const p of runnable) {
-    for (const engine of opts.engines) {
-      const skip = opts.specs[engine].kind === 'wasm-rt' && expected[p.file] && expected[p.file].skip;
-      if (skip) runs.get(p.file)[engine] = { status: 'SKIP', message: skip, subtests: [], shims: [] };
-      else jobs.push({ plan: p, engine });
-    }
-  }
   // Files marked `timeout=long` start first so they don't end up running alone
   // at the end of the run.
-  jobs.sort((a, b) => b.plan.long - a.plan.long);
+  const jobs = runnable.flatMap((plan) => opts.engines.map((engine) => ({ plan, engine }))).sort((a, b) => b.plan.long - a.plan.long);
   let finished = 0;
   const progress = process.stderr.isTTY
     ? () => process.stderr.write(`\rwpt: ${finished}/${jobs.length} runs`)
@@ -290,7 +172,8 @@ async function main(argv) {
   const wallMs = Date.now() - started;
 
   const results = runnable.map((p) => compare(p.file, runs.get(p.file), opts.engines));
-  const differ = printResults(out, results, opts.engines);
+  out(report.fileTable(results, opts.engines));
+  for (const line of report.differenceLines(results, opts.engines, { unit: 'subtests' })) out(line);
   if (notRun.length) {
     out(`\nnot run (no jsshell global): ${notRun.map((n) => `${n.file} (global=${n.globals.join(',')})`).join(', ')}`);
   }
@@ -305,46 +188,22 @@ async function main(argv) {
     }
   }
 
-  let verdict = null;
-  if (opts.engines.includes('wasm-rt')) {
-    const compared = results.map((r) => ({
-      file: r.file,
-      run: r.runs['wasm-rt'],
-      subtests: r.subtests.map((t) => ({ name: t.name, ...t['wasm-rt'] })),
-    }));
-    verdict = expectations.check(expected, compared);
-    printExpectations(out, verdict, expectations.NAME);
-    if (opts.update) {
-      const { expectations: next, added } = expectations.update(expected, compared);
-      expectations.save(next);
-      out(`wrote ${expectations.NAME}${added ? `: ${added} new reasons "${expectations.NEW_REASON}" to fill in` : ''}`);
-    }
-  }
-
-  const total = results.reduce((n, r) => n + r.subtests.length, 0);
-  const passedBy = Object.fromEntries(opts.engines.map((e) => [e, results.reduce((n, r) => n + passed(r, e), 0)]));
-  const report = {
+  const verdicts = report.expectationsStep(out, 'wpt', opts.expectations, results, opts.engines, opts.update);
+  const json = {
     suite: { dir: found.root, layout: found.layout, jsapiDir: found.jsapiDir, commit: suite.commitOf(found.root) },
     node: process.version,
-    engines: opts.engines,
+    ...report.reportOf('wpt', results, opts.engines, verdicts),
     runtimes: runtimesOf(opts.engines, opts.specs),
     options: { filter: opts.filter ?? null, jobs: opts.jobs, timeoutMs: opts.timeoutMs },
     wallMs,
-    summary: { total, passed: passedBy, differ: opts.engines.length > 1 ? differ : null },
     shims,
     notRun,
-    files: results,
-    expectations: verdict && { file: expectations.FILE, unexpectedFailures: verdict.failures, unexpectedPasses: verdict.passes, stale: verdict.stale },
+    files: results.map(({ cases, ...r }) => ({ ...r, subtests: cases })),
   };
-  fs.writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);
-
   out('');
   if (Object.keys(shims).length) out(shimsLine(shims));
-  out(`report: ${path.relative(process.cwd(), opts.json) || opts.json}; ${jobs.length} runs in ${(wallMs / 1000).toFixed(1)}s with ${opts.jobs} jobs`);
-  out(`wpt: ${opts.engines.map((e) => `${e} ${passedBy[e]}/${total}`).join(' ')} differ ${opts.engines.length > 1 ? differ : '-'}`);
-
-  const unexpected = verdict && !opts.update && (verdict.failures.length || verdict.passes.length);
-  return unexpected ? 1 : 0;
+  report.finish(out, 'wpt', opts.json, json, `${jobs.length} runs in ${(wallMs / 1000).toFixed(1)}s with ${opts.jobs} jobs`);
+  return !opts.update && report.unexpected(verdicts) ? 1 : 0;
 }
 
 module.exports = { main };
