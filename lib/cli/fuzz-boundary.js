@@ -6,8 +6,7 @@
 // or collect garbage; globals, tables, memories and tags made by JS. Each engine runs the case
 // alone; every call's outcome, the imports' calls with their arguments, and the state after
 // (globals, memories, tables) are compared.
-const native = require('../native');
-const { memoryHash, trapKind } = require('../differential');
+const { memoryHash, trapKind } = require('../outcomes');
 
 /** A deterministic stream of 32-bit numbers (xorshift32). */
 function stream(seed) {
@@ -267,7 +266,7 @@ function run(W, bytes, imports, seed, calls) {
 
 /** The generated module's imports with their types (src/tools/fuzz.rs). */
 function importsOf(bytes) {
-  const flat = native.fuzzImports(bytes);
+  const flat = require('../native').fuzzImports(bytes);
   const out = [];
   for (let i = 0; i < flat.length; i += 4) out.push(flat.slice(i, i + 4));
   return out;

@@ -6,6 +6,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { fork } = require('node:child_process');
 const { UsageError, integerOption, parseArgv, parseCommandLine } = require('./options');
+const { enginesFromOptions } = require('./engine-spec');
+const { fuzzEngines } = require('./fuzz-engines');
 
 const WORKER = path.join(__dirname, 'fuzz-worker.js');
 
@@ -32,6 +34,11 @@ const USAGE = `usage: wasm-rt fuzz [options]
                 wasm-shrink finds that still differs the same way); findings of the same kind
                 are written once and counted as duplicates
   --json FILE   a report of the run
+  --engines A,B,...
+                run each case on these engines (engine names as for wpt and wast: v8, wasm-rt,
+                wasm-rt:singlepass, wasm-rt:cranelift, node@N, wasm-rt@nodeN), each in a child
+                process of its own; generated modules use only the proposals all of them have
+                (probed at the start). With the default, --plain and --mutate; no reductions.
 A case where a stack or memory runs out on either engine has no verdict (poison); a case that
 runs longer than 60 s is a hang (a crash).
 Exit code: 0 no divergence and no crash; 1 otherwise; 2 usage error.`;
@@ -45,12 +52,15 @@ function options(argv) {
     seed: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'string' },
+    engines: { type: 'string' },
     ...Object.fromEntries(MODES.map((m) => [m, { type: 'boolean', default: false }])),
     help: { type: 'boolean', short: 'h', default: false },
   });
   const modes = MODES.filter((m) => values[m]);
   if (modes.length > 1) throw new UsageError(`--${modes.join(' and --')} do not go together`);
+  if (values.engines !== undefined && (values.api || values.limits)) throw new UsageError('--engines goes with the default cases, --plain and --mutate');
   return {
+    engines: values.engines === undefined ? undefined : enginesFromOptions({ engines: values.engines }),
     help: values.help,
     seconds: integerOption(values.time, 'time'),
     count: values.count === undefined ? undefined : integerOption(values.count, 'count'),
@@ -64,26 +74,18 @@ function options(argv) {
 // A case that takes longer than this is a hang: the worker is killed and the case recorded.
 const HANG_MS = 60_000;
 
-async function main(argv) {
-  const o = parseCommandLine('fuzz', USAGE, options, argv);
-  if (typeof o === 'number') return o;
-  if (o.out) fs.mkdirSync(o.out, { recursive: true });
-  const started = Date.now();
+/**
+ * The findings of a run: those of the same signature (which step differed, and how each engine
+ * ended it) are one finding, the first kept (printed, and written to `out`), the others counted.
+ */
+function findingsLog(out) {
   const findings = [];
-  let modules = 0;
-  let calls = 0;
-  let poison = 0;
-  let known = 0;
-  let stopped = 0;
-  let seed = o.seed;
-  const more = () => (o.count !== undefined ? modules < o.count : Date.now() - started < o.seconds * 1000);
-  // Findings with the same signature (which step differed, and how each engine ended it) are
-  // one finding: the first is kept and written down, the others counted.
   const seen = new Map();
   // A trap kind or verdict counts; values, offsets and numbers in messages do not.
   const shape = (outcome) => JSON.stringify(outcome ?? {}, (k, v) => (k === 'value' ? typeof v : typeof v === 'string' ? v.replace(/0x[0-9a-f]+|\d+/gi, '#') : v));
-  const signature = (finding) =>
-    JSON.stringify([finding.kind.replace(/\(.*\)/, ''), (finding.differences ?? []).map((d) => [d.step.replace(/\d+/g, '#'), shape(d.v8), shape(d['wasm-rt'])])]);
+  // A difference holds each engine's outcome: `outcomes` by engine (--engines), or v8 and wasm-rt.
+  const sides = (d) => Object.values(d.outcomes ?? { v8: d.v8, 'wasm-rt': d['wasm-rt'] });
+  const signature = (finding) => JSON.stringify([finding.kind.replace(/\(.*\)/, ''), (finding.differences ?? []).map((d) => [d.step.replace(/\d+/g, '#'), ...sides(d).map(shape)])]);
   const record = (finding, bytes, reduced) => {
     const sig = signature(finding);
     if (seen.has(sig)) {
@@ -96,14 +98,44 @@ async function main(argv) {
     finding.duplicateSeeds = [];
     seen.set(sig, finding);
     findings.push(finding);
-    process.stdout.write(`seed ${finding.seed}: ${finding.kind}${finding.differences ? `: ${finding.differences.map((d) => d.step).join(', ')}` : ''}\n`);
-    if (!o.out) return;
-    if (bytes) fs.writeFileSync(path.join(o.out, `seed-${finding.seed}.wasm`), Buffer.from(bytes, 'base64'));
-    if (reduced) fs.writeFileSync(path.join(o.out, `seed-${finding.seed}.reduced.wasm`), Buffer.from(reduced, 'base64'));
-    fs.writeFileSync(path.join(o.out, `seed-${finding.seed}.json`), `${JSON.stringify(finding, null, 2)}\n`);
+    process.stdout.write(`seed ${finding.seed}: ${finding.kind}${finding.differences ? `: ${finding.differences.map((d) => `${d.step}${d.alone ? ` (alone: ${d.alone})` : ''}`).join(', ')}` : ''}\n`);
+    if (!out) return;
+    if (bytes) fs.writeFileSync(path.join(out, `seed-${finding.seed}.wasm`), Buffer.from(bytes, 'base64'));
+    if (reduced) fs.writeFileSync(path.join(out, `seed-${finding.seed}.reduced.wasm`), Buffer.from(reduced, 'base64'));
+    fs.writeFileSync(path.join(out, `seed-${finding.seed}.json`), `${JSON.stringify(finding, null, 2)}\n`);
   };
+  return { findings, record };
+}
 
-  while (more()) {
+/** How many cases the findings stand for: crashes, and the others. */
+function tally(findings) {
+  const count = (list) => list.reduce((n, f) => n + 1 + f.duplicates, 0);
+  return { crashes: count(findings.filter((f) => f.kind.startsWith('crash'))), divergences: count(findings.filter((f) => !f.kind.startsWith('crash'))) };
+}
+
+async function main(argv) {
+  const o = parseCommandLine('fuzz', USAGE, options, argv);
+  if (typeof o === 'number') return o;
+  if (o.out) fs.mkdirSync(o.out, { recursive: true });
+  const started = Date.now();
+  let modules = 0;
+  let calls = 0;
+  let poison = 0;
+  let known = 0;
+  let stopped = 0;
+  let seed = o.seed;
+  let features;
+  const more = () => (o.count !== undefined ? modules < o.count : Date.now() - started < o.seconds * 1000);
+  const { findings, record } = findingsLog(o.out);
+  if (o.engines) {
+    const { engines, specs } = o.engines;
+    const counts = await fuzzEngines(o, specs, engines, (c) => (o.count !== undefined ? c.modules < o.count : Date.now() - started < o.seconds * 1000), record, HANG_MS);
+    ({ modules, calls, poison, known, seed } = counts);
+    features = counts.features;
+  }
+
+  // Without --engines, one process runs both engines (lib/cli/fuzz-worker.js).
+  while (!o.engines && more()) {
     // One worker process until it crashes; a crash costs the seed it was on.
     await new Promise((resolve) => {
       // Generated modules are not worth keeping in the code cache.
@@ -147,12 +179,10 @@ async function main(argv) {
   }
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   const seconds = (Date.now() - started) / 1000;
-  const count = (list) => list.reduce((n, f) => n + 1 + f.duplicates, 0);
-  const crashes = count(findings.filter((f) => f.kind.startsWith('crash')));
-  const divergences = count(findings.filter((f) => !f.kind.startsWith('crash')));
-  if (o.json) fs.writeFileSync(o.json, `${JSON.stringify({ firstSeed: o.seed, mode: o.mode, mutate: o.mode === 'mutate', modules, calls, divergences, poison, known, stopped, crashes, seconds, findings }, null, 2)}\n`);
+  const { crashes, divergences } = tally(findings);
+  if (o.json) fs.writeFileSync(o.json, `${JSON.stringify({ firstSeed: o.seed, mode: o.mode, engines: o.engines?.engines ?? ['v8', 'wasm-rt'], features, mutate: o.mode === 'mutate', modules, calls, divergences, poison, known, stopped, crashes, seconds, findings }, null, 2)}\n`);
   process.stdout.write(`${o.mode}: seeds ${o.seed}..${seed - 1} in ${seconds.toFixed(0)} s (${((modules / seconds) * 60).toFixed(0)} cases a minute)${o.mode === 'limits' ? `; ${stopped} calls stopped by their limit` : ''}${known ? `; ${known} known divergences (conformance/known-divergences.md)` : ''}\n`);
-  process.stdout.write(`fuzz: modules ${modules} calls ${calls} divergences ${divergences} poison ${poison} crashes ${crashes}\n`);
+  process.stdout.write(`fuzz: ${o.engines ? `engines ${o.engines.engines.join(',')} ` : ''}modules ${modules} calls ${calls} divergences ${divergences} poison ${poison} crashes ${crashes}\n`);
   return findings.length ? 1 : 0;
 }
 

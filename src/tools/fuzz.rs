@@ -11,18 +11,28 @@ use wasmer_compiler::wasmparser::{CompositeInnerType, ExternalKind, Parser, Payl
 use crate::sys::napi_raw::{self, JsResult};
 
 /// What a generated module may use beyond the core both engines always run: imports (the JS
-/// boundary, `wasm-rt fuzz`'s default), exnref exceptions (where the V8 in the run has them).
-#[derive(Clone, Copy, Default)]
+/// boundary, `wasm-rt fuzz`'s default), exnref exceptions (where the V8 in the run has them), and
+/// the proposals every engine of a `--engines` run has.
+#[derive(Clone, Copy)]
 struct Features {
   imports: bool,
   exceptions: bool,
+  /// The proposals `wasm-rt fuzz --engines` turns on when every engine in the run has them
+  /// (lib/cli/fuzz-engines.js probes them); SIMD is on unless one lacks it.
+  simd: bool,
+  /// Imports that return several values (singlepass cannot compile a module that has them).
+  multi_result_imports: bool,
+  tail_call: bool,
+  extended_const: bool,
+  multi_memory: bool,
 }
 
 /// What a generated module may import (wasm-smith picks from these): functions of the
 /// signatures both engines share — each number type, i64 as BigInt, externref and funcref both
 /// ways, multi-value — globals of each type, mutable and not, a table of each kind, a memory, and
 /// with exceptions a tag.
-fn import_universe(exceptions: bool) -> Vec<u8> {
+fn import_universe(exceptions: bool, multi_result: bool) -> Vec<u8> {
+  let (f6, f9) = if multi_result { ("(result i32 i64)", "(result i32 externref)") } else { ("(result i32)", "(result i32)") };
   let tag = if exceptions { r#"(import "env" "e0" (tag (param i32))) (import "env" "e1" (tag (param f64 externref)))"# } else { "" };
   let text = format!(
     r#"(module
@@ -32,10 +42,10 @@ fn import_universe(exceptions: bool) -> Vec<u8> {
       (import "env" "f3" (func (param f32 f64) (result f64)))
       (import "env" "f4" (func (param externref) (result externref)))
       (import "env" "f5" (func (param funcref) (result funcref)))
-      (import "env" "f6" (func (param i32 i64 f32 f64) (result i32 i64)))
+      (import "env" "f6" (func (param i32 i64 f32 f64) {f6}))
       (import "env" "f7" (func (result f32)))
       (import "env" "f8" (func (param i32 i32 i32)))
-      (import "env" "f9" (func (param externref i32) (result i32 externref)))
+      (import "env" "f9" (func (param externref i32) {f9}))
       (import "env" "g0" (global i32))
       (import "env" "g1" (global (mut i64)))
       (import "env" "g2" (global f64))
@@ -52,10 +62,11 @@ fn import_universe(exceptions: bool) -> Vec<u8> {
 
 fn config(f: Features) -> Config {
   Config {
-    available_imports: f.imports.then(|| import_universe(f.exceptions)),
-    // Off: what one of the two engines lacks (tail calls, multi-memory, memory64 and GC in both,
-    // exnref-style exceptions in V8 11.3, threads' shared memory in wasm-rt).
-    tail_call_enabled: false,
+    available_imports: f.imports.then(|| import_universe(f.exceptions, f.multi_result_imports)),
+    // Off unless asked for: what one of the engines lacks (tail calls, multi-memory, memory64 and
+    // GC in wasm-rt, exnref-style exceptions in V8 11.3, threads' shared memory in wasm-rt).
+    tail_call_enabled: f.tail_call,
+    simd_enabled: f.simd,
     gc_enabled: false,
     memory64_enabled: false,
     exceptions_enabled: f.exceptions,
@@ -63,9 +74,9 @@ fn config(f: Features) -> Config {
     threads_enabled: false,
     wide_arithmetic_enabled: false,
     custom_page_sizes_enabled: false,
-    extended_const_enabled: false,
+    extended_const_enabled: f.extended_const,
     compact_imports_enabled: false,
-    max_memories: 1,
+    max_memories: if f.multi_memory { 2 } else { 1 },
     max_imports: if f.imports { 12 } else { 0 },
     max_tags: if f.exceptions { 4 } else { 0 },
     export_everything: true,
@@ -184,7 +195,9 @@ pub fn shrink(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   napi_raw::uint8array(env, &reduced)
 }
 
-/// `fuzzModule(seed, { imports, exceptions, terminate })` → `[bytes, name, params, results, ...]`
+/// `fuzzModule(seed, { imports, exceptions, simd, multiResultImports, tailCall, extendedConst, multiMemory,
+/// terminate })`
+/// → `[bytes, name, params, results, ...]`
 /// (each exported function), or null when the seed's entropy does not make a module. Modules end
 /// (a fuel counter) unless `terminate` is false.
 pub fn module(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
@@ -199,7 +212,15 @@ pub fn module(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     }
     napi_raw::get_bool(env, v)
   };
-  let features = Features { imports: flag(c"imports", false)?, exceptions: flag(c"exceptions", false)? };
+  let features = Features {
+    imports: flag(c"imports", false)?,
+    exceptions: flag(c"exceptions", false)?,
+    simd: flag(c"simd", true)?,
+    multi_result_imports: flag(c"multiResultImports", true)?,
+    tail_call: flag(c"tailCall", false)?,
+    extended_const: flag(c"extendedConst", false)?,
+    multi_memory: flag(c"multiMemory", false)?,
+  };
   let data = entropy(seed, 8192);
   let mut u = Unstructured::new(&data);
   let Ok(mut m) = Module::new(config(features), &mut u) else { return Ok(napi_raw::null(env)) };
