@@ -58,6 +58,27 @@ describe('wasm-rt compare', () => {
     expect(fs.readdirSync(folder)).toEqual(['in.txt']);
   });
 
+  it('--engines: each engine against the first, in one run', () => {
+    const f = script('three.js', `console.log(String(WebAssembly.Module).startsWith('class'), process.env.WASM_RT_COMPILER ?? 'default');`);
+    const json = path.join(dir, 'three.json');
+    const r = compare('--engines', 'v8,wasm-rt,wasm-rt:singlepass', '--json', json, f);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^compare: different \(v8 \d+ ms, wasm-rt \d+ ms, wasm-rt:singlepass \d+ ms\)$/m);
+    expect(r.stdout).toContain('wasm-rt against v8: first difference: stdout, line 1\n--- v8\n> 1: false default');
+    expect(r.stdout).toContain('wasm-rt:singlepass against v8: first difference: stdout, line 1');
+    expect(r.stdout).toContain('> 1: true singlepass');
+    const report = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(report.engines).toEqual(['v8', 'wasm-rt', 'wasm-rt:singlepass']);
+    expect(report.differences.map((d) => d.engine)).toEqual(['wasm-rt', 'wasm-rt:singlepass']);
+    expect(report.runs.map((x) => x.stdout.trim())).toEqual(['false default', 'true default', 'true singlepass']);
+    // Two engines that agree: equal.
+    const same = compare('--engines', 'wasm-rt,wasm-rt:cranelift', script('same.js', 'console.log(typeof WebAssembly.Memory)'));
+    expect(same.status).toBe(0);
+    expect(same.stdout).toMatch(/^compare: equal \(wasm-rt \d+ ms, wasm-rt:cranelift \d+ ms\)$/m);
+    expect(compare('--engines', 'v8', f).status).toBe(2);
+    expect(compare('--engines', 'v8,nosuch', f).stderr).toContain('unknown engine nosuch');
+  });
+
   it('a missing script or a bad option is a usage error (2)', () => {
     expect(compare(path.join(dir, 'nope.js')).status).toBe(2);
     expect(compare('--timeout', 'x', path.join(dir, 'equal.js')).status).toBe(2);
