@@ -21,6 +21,12 @@ impl<T> JsThread<T> {
   }
 }
 
+impl<T: Clone> Clone for JsThread<T> {
+  fn clone(&self) -> Self {
+    Self(self.0.clone())
+  }
+}
+
 impl<T> Deref for JsThread<T> {
   type Target = T;
 

@@ -30,6 +30,7 @@ use self::files::Cx;
 use crate::api::bridge::errors::pending_to_runtime;
 use crate::api::memory::MemoryData;
 use crate::runtime::group::Group;
+use crate::sys::js_thread::JsThread;
 use crate::sys::napi_raw::{self, JsResult, Pending};
 
 pub const TAG_WASI: napi::sys::napi_type_tag = napi::sys::napi_type_tag { lower: 0x7761_736d_2d72_7409, upper: 0x7761_7369 };
@@ -150,18 +151,13 @@ impl Wasi {
 /// linked (which holds the WASI object) is kept alive by the group's anchor instead, as long as
 /// JS holds anything of the instance (see `import_for` and group.rs).
 #[derive(Clone)]
-struct Host(Weak<Wasi>);
+struct Host(JsThread<Weak<Wasi>>);
 
 impl Host {
   fn wasi(&self) -> Result<Rc<Wasi>, RuntimeError> {
     self.0.upgrade().ok_or_else(|| RuntimeError::new("wasm-rt: a WASI function was called after its WASI object was freed"))
   }
 }
-
-// SAFETY: a store and its host functions stay on the JS thread that made them (group.rs).
-unsafe impl Send for Host {}
-// SAFETY: as for `Send` above: shared only on the thread that made it.
-unsafe impl Sync for Host {}
 
 macro_rules! preview1 {
   ($( $via:ident $name:ident ( $($a:ident : $t:ident),* ) ),* $(,)?) => {
@@ -484,7 +480,7 @@ pub fn import_for(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, v:
   }
   // The instance's JS wrappers keep the WASI object alive through this function (see `Host`).
   group.hold(v)?;
-  let fenv = FunctionEnv::new(store, Host(Rc::downgrade(w)));
+  let fenv = FunctionEnv::new(store, Host(JsThread::new(Rc::downgrade(w))));
   if *index == PROC_EXIT {
     return Ok(Some(Function::new_typed_with_env(store, &fenv, |fe: FunctionEnvMut<'_, Host>, code: i32| -> Result<(), RuntimeError> {
       let h = fe.data().wasi()?;
