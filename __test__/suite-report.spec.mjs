@@ -223,6 +223,30 @@ describe('printing', () => {
   });
 });
 
+describe('the HTML page', () => {
+  it('has the JSON report’s numbers, each engine’s cell per file, and the disagreements, an engine that ended early on one line', () => {
+    const json = report.reportOf('wpt', results, ENGINES, report.checkEngines({ 'wasm-rt': [] }, results, ENGINES));
+    const page = report.pageOf('wpt', json, results, { unit: 'subtests', label: (c) => `"${c.name}"` });
+    expect([page.line, page.unit, page.summary]).toEqual([report.summaryLine('wpt', json.summary, ENGINES), 'subtests', json.summary]);
+    expect(page.verdicts).toEqual({ 'wasm-rt': { failures: 5, passes: 0 } });
+    expect(page.files.map((f) => [f.file, f.total, f.differ, ...f.cells.map((c) => `${c.passed} ${c.status} ${c.kind} ${c.alone}`)])).toEqual([
+      ['a.js', 3, 2, '2 OK fail 0', '1 OK fail 1', '3 OK pass 1'],
+      ['b.js', 2, 2, '2 OK pass 0', '0 CRASH none 2', '2 OK pass 0'],
+      ['c.js', 2, 2, '2 OK pass 0', '0 ERROR fail 2', '2 OK pass 0'],
+    ]);
+    expect(page.files[0].cases[0]).toEqual({ label: '"b"', alone: 'wasm-rt', outcomes: [{ status: 'PASS', message: null, kind: 'pass' }, { status: 'FAIL', message: 'wrong', kind: 'fail' }, { status: 'PASS', message: null, kind: 'pass' }] });
+    expect(page.files.map((f) => f.cases.map((c) => c.label))).toEqual([['"b"', '"c"'], [], ['"s"', `"${HARNESS}"`]]);
+    expect(page.files.map((f) => f.ended)).toEqual([[], [{ engine: 'wasm-rt', status: 'CRASH', message: 'killed by SIGSEGV' }], []]);
+  });
+
+  it('lists a case the other engines disagree on beside an engine that ended early', () => {
+    const r = report.lineUp('t.js', { v8: run([['x', 'FAIL', 'no']]), 'wasm-rt': run([], 'TIMEOUT', 'slow'), 'node@26': run([['x', 'PASS']]) }, ENGINES);
+    const [file] = report.pageOf('wpt', report.reportOf('wpt', [r], ENGINES, {}), [r]).files;
+    expect(file.ended.map((x) => x.engine)).toEqual(['wasm-rt']);
+    expect(file.cases.map((c) => [c.label, ...c.outcomes.map((o) => o.kind)])).toEqual([['x', 'fail', 'none', 'pass']]);
+  });
+});
+
 describe('the JSON report', () => {
   it('has the engines, their scores and every checked engine’s verdict', () => {
     const verdicts = report.checkEngines({ 'wasm-rt': [], 'node@26': [] }, results, ENGINES);

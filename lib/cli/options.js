@@ -49,6 +49,7 @@ function suiteOptions({ timeout, json }) {
     jobs: { type: 'string' },
     timeout: { type: 'string', default: timeout },
     json: { type: 'string', default: json },
+    html: { type: 'string' },
     'update-expectations': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   };
@@ -63,6 +64,7 @@ function suiteValues(values) {
     jobs: jobsOption(values.jobs),
     timeoutMs: integerOption(values.timeout, 'timeout'),
     json: path.resolve(values.json),
+    html: values.html === undefined ? null : path.resolve(values.html),
     update: values['update-expectations'],
   };
 }

@@ -1,8 +1,9 @@
 'use strict';
 // What the conformance runners (wpt, wast, wasi-test) do with their results once the child
 // processes have run: line up each file's cases across the engines, check them against the
-// expectations, and print the per-file table, the cases where engines disagree, the verdicts and
-// the summary line, and the shared part of the JSON report. A runner hands in, per file and engine:
+// expectations, print the per-file table, the cases where engines disagree, the verdicts and the
+// summary line, and write the shared part of the JSON report and the HTML page (--html,
+// lib/cli/html-report.js). A runner hands in, per file and engine:
 //   { status: 'OK' | 'CRASH' | 'TIMEOUT' | ..., message, cases: [{ name, status: 'PASS' | ..., message }] }
 // Nothing here names an engine: another engine is another column, score and expectations entry.
 //
@@ -14,6 +15,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { UsageError } = require('./options');
+const { htmlPage } = require('./html-report');
 
 const ROOT = path.join(__dirname, '..', '..');
 const RUN = '[run]';
@@ -356,10 +358,48 @@ function reportOf(suite, results, engines, verdicts) {
   };
 }
 
-/** Writes the report to `json`, then prints where, with `note`, and the summary line. */
-function finish(out, suite, json, report, note) {
+/** A result's colour in the HTML page: passed, failed, or none (no verdict: the run ended early, or nothing ran). */
+const kindOf = (status) => (status === 'PASS' ? 'pass' : ENDED_EARLY.includes(status) ? 'none' : 'fail');
+
+/**
+ * What the HTML page shows (lib/cli/html-report.js), from the JSON report (`report`: engines,
+ * summary, expectations) and the results it was made of: per file, each engine's cell and the cases
+ * the engines disagree on, labelled as differenceLines labels them. As there, an engine that
+ * ended early on every case is one line (`ended`); a case is listed while the other engines differ.
+ */
+function pageOf(suite, report, results, { unit = 'cases', label = (c) => c.name } = {}) {
+  const { engines, summary, expectations } = report;
+  const count = (items, e) => items.filter((x) => x.engine === e).length;
+  const verdicts = Object.fromEntries((expectations?.engines ?? []).map((e) => [e, { failures: count(expectations.unexpectedFailures, e), passes: count(expectations.unexpectedPasses, e) }]));
+  const files = results.map((r) => {
+    const differing = r.cases.filter((c) => c.differs);
+    const ended = engines.filter((e) => differing.length && ENDED_EARLY.includes(r.runs[e].status) && r.cases.every((c) => c[e].status === r.runs[e].status));
+    const rest = engines.filter((e) => !ended.includes(e));
+    const cells = engines.map((e) => {
+      const passed = passedIn(r, e);
+      const { status } = r.runs[e];
+      const kind = !r.cases.length || ENDED_EARLY.includes(status) ? 'none' : passed === r.cases.length ? 'pass' : 'fail';
+      return { passed, status, kind, alone: differing.filter((c) => c.alone === e).length };
+    });
+    const cases = differing.filter((c) => new Set(rest.map((e) => c[e].status)).size > 1).map((c) => ({
+      label: label(c),
+      alone: c.alone ?? null,
+      outcomes: engines.map((e) => ({ status: c[e].status, message: c[e].message ?? null, kind: kindOf(c[e].status) })),
+    }));
+    return { file: r.file, total: r.cases.length, differ: differing.length, cells, ended: ended.map((e) => ({ engine: e, status: r.runs[e].status, message: r.runs[e].message ?? null })), cases };
+  });
+  return { suite, unit, engines, summary, line: summaryLine(suite, summary, engines), verdicts, files };
+}
+
+/**
+ * Writes the report to `json` and, given `html`, the page of `results` (pageOf, with `shown`), then
+ * prints where, with `note`, and the summary line.
+ */
+function finish(out, suite, json, report, note, { html, results, ...shown } = {}) {
   fs.writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
-  out(`report: ${path.relative(process.cwd(), json) || json}; ${note}`);
+  if (html) fs.writeFileSync(html, htmlPage(pageOf(suite, report, results, shown)));
+  const where = (file) => path.relative(process.cwd(), file) || file;
+  out(`report: ${where(json)}${html ? ` and ${where(html)}` : ''}; ${note}`);
   out(summaryLine(suite, report.summary, report.engines));
 }
 
@@ -388,5 +428,6 @@ module.exports = {
   summaryOf,
   summaryLine,
   reportOf,
+  pageOf,
   finish,
 };

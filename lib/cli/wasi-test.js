@@ -26,6 +26,8 @@ const USAGE = `usage: wasm-rt wasi-test [options]
   --jobs N             parallel runs (default: number of CPUs)
   --timeout MS         per test and engine (default: 60000)
   --json FILE          JSON report (default: wasi-test-report.json)
+  --html FILE          also an HTML page of the report: the matrix of tests by engines and
+                       each engine's message where they disagree
   --update-expectations
                        rewrite conformance/expectations/wasi-test.json from this run, for
                        each engine it lists
@@ -140,13 +142,14 @@ async function main(argv) {
     const asRun = (r) => ({ status: 'OK', message: null, cases: [{ name: report.RUN, status: r.pass ? 'PASS' : 'FAIL', message: message(r) }] });
     const results = tests.map((t) => report.lineUp(t.name, Object.fromEntries(engines.map((e) => [e, asRun(runs.get(t.name)[e])])), engines));
     out(report.fileTable(results, engines, { first: 'test' }));
-    for (const line of report.differenceLines(results, engines, { unit: 'tests' })) out(line);
+    const shown = { unit: 'tests' };
+    for (const line of report.differenceLines(results, engines, shown)) out(line);
     const verdicts = report.expectationsStep(out, 'wasi-test', o.expectations, results, engines, o.update);
     const shared = report.reportOf('wasi-test', results, engines, verdicts);
     const { total, passed, differ } = shared.summary;
     const json = { ...shared, total, node: passed.node, wasmRt: passed['wasm-rt'], differ, results: Object.fromEntries(tests.map((t) => [t.name, runs.get(t.name)])) };
     out('');
-    report.finish(out, 'wasi-test', o.json, json, `${tests.length} tests in ${((Date.now() - started) / 1000).toFixed(1)} s; each failure's stderr in the report`);
+    report.finish(out, 'wasi-test', o.json, json, `${tests.length} tests in ${((Date.now() - started) / 1000).toFixed(1)} s; each failure's stderr in the report`, { html: o.html, results, ...shown });
     return !o.update && report.unexpected(verdicts) ? 1 : 0;
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });

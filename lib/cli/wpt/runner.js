@@ -25,6 +25,8 @@ ${ENGINES_USAGE}
   --jobs N                   parallel child processes (default: number of CPUs)
   --timeout MS               per file and engine (default: 60000; 5× for timeout=long files)
   --json FILE                JSON report (default: wpt-report.json)
+  --html FILE                also an HTML page of the report: the matrix of files by engines
+                             and the subtests where they disagree
   --update-expectations      rewrite conformance/expectations/wpt.json from this run, for each
                              engine it lists`;
 
@@ -173,7 +175,8 @@ async function main(argv) {
 
   const results = runnable.map((p) => compare(p.file, runs.get(p.file), opts.engines));
   out(report.fileTable(results, opts.engines));
-  for (const line of report.differenceLines(results, opts.engines, { unit: 'subtests' })) out(line);
+  const shown = { unit: 'subtests' };
+  for (const line of report.differenceLines(results, opts.engines, shown)) out(line);
   if (notRun.length) {
     out(`\nnot run (no jsshell global): ${notRun.map((n) => `${n.file} (global=${n.globals.join(',')})`).join(', ')}`);
   }
@@ -202,7 +205,7 @@ async function main(argv) {
   };
   out('');
   if (Object.keys(shims).length) out(shimsLine(shims));
-  report.finish(out, 'wpt', opts.json, json, `${jobs.length} runs in ${(wallMs / 1000).toFixed(1)}s with ${opts.jobs} jobs`);
+  report.finish(out, 'wpt', opts.json, json, `${jobs.length} runs in ${(wallMs / 1000).toFixed(1)}s with ${opts.jobs} jobs`, { html: opts.html, results, ...shown });
   return !opts.update && report.unexpected(verdicts) ? 1 : 0;
 }
 
