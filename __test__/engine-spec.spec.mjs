@@ -11,7 +11,11 @@ import { describe, expect, it } from 'vitest';
 const require = createRequire(import.meta.url);
 const { resolveEngine, enginesList } = require('../lib/cli/engine-spec.js');
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const installedNodes = { 'node@24': { name: 'node@24', bin: '/engines/node-24/bin/node' } };
+const installedNodes = {
+  'node@24': { name: 'node@24', bin: '/engines/node-24/bin/node' },
+  bun: { name: 'bun', folder: '/engines/bun', bin: '/engines/bun/package/bin/bun' },
+  deno: { name: 'deno', folder: '/engines/deno', bin: '/engines/deno/package/deno' },
+};
 
 describe('engine names', () => {
   it('v8 and wasm-rt run in this Node; a compiler is an environment variable of the child', () => {
@@ -26,6 +30,22 @@ describe('engine names', () => {
     expect(resolveEngine('wasm-rt:singlepass@node24', installedNodes)).toMatchObject({ kind: 'wasm-rt', execPath: '/engines/node-24/bin/node', env: { WASM_RT_COMPILER: 'singlepass' } });
   });
 
+  it('bun is JavaScriptCore and deno V8, each its installed binary, with its caches in its engine folder', () => {
+    expect(resolveEngine('bun', installedNodes)).toEqual({
+      name: 'bun',
+      kind: 'jsc',
+      execPath: '/engines/bun/package/bin/bun',
+      execArgv: [],
+      env: { BUN_RUNTIME_TRANSPILER_CACHE_PATH: '/engines/bun/transpiler-cache', DO_NOT_TRACK: '1' },
+    });
+    const deno = resolveEngine('deno', installedNodes);
+    expect(deno).toMatchObject({ name: 'deno', kind: 'v8', execPath: '/engines/deno/package/deno', env: { DENO_DIR: '/engines/deno/deno-dir', DENO_NO_UPDATE_CHECK: '1' } });
+    // `run`, no permission to write, run programs or use the network, and the children's .js as CommonJS.
+    expect(deno.execArgv).toEqual(['run', '--allow-read', '--allow-env', '--unstable-detect-cjs']);
+    // Node engines take no runtime arguments of their own: each command keeps its Node options.
+    expect(resolveEngine('node@24', installedNodes)).not.toHaveProperty('execArgv');
+  });
+
   it.each([
     ['spidermonkey', /unknown engine spidermonkey/],
     ['wasm-rt:llvm', /the compilers are cranelift, singlepass/],
@@ -33,6 +53,20 @@ describe('engine names', () => {
     ['node@99', /wasm-rt engines add node@99/],
     ['wasm-rt@node99', /needs node@99/],
   ])('%s is a usage error', (name, message) => {
+    expect(() => resolveEngine(name, installedNodes)).toThrow(message);
+  });
+
+  it('bun and deno not installed are usage errors that say how to install them', () => {
+    expect(() => resolveEngine('bun', { 'node@24': installedNodes['node@24'] })).toThrow(/^engine bun is not installed: install it with `wasm-rt engines add bun`$/);
+    expect(() => resolveEngine('deno', {})).toThrow(/^engine deno is not installed: install it with `wasm-rt engines add deno`$/);
+  });
+
+  it.each([
+    ['wasm-rt@bun', /wasm-rt is a Node addon, it runs in Node only/],
+    ['wasm-rt:cranelift@deno', /runs in Node only/],
+    ['bun:singlepass', /unknown engine bun:singlepass/],
+    ['deno@node24', /unknown engine deno@node24/],
+  ])('%s is a usage error: only a runtime\'s own WebAssembly runs in Bun and Deno', (name, message) => {
     expect(() => resolveEngine(name, installedNodes)).toThrow(message);
   });
 
@@ -58,7 +92,7 @@ describe('wasm-rt wpt --engines', () => {
       expect(r.stdout).toMatch(/^wpt: v8 2\/2 wasm-rt 2\/2 wasm-rt:singlepass 2\/2 differ 0$/m);
       const report = JSON.parse(readFileSync(json, 'utf8'));
       expect(report.engines).toEqual(['v8', 'wasm-rt', 'wasm-rt:singlepass']);
-      expect(report.runtimes['wasm-rt:singlepass']).toEqual({ kind: 'wasm-rt', node: process.execPath, env: { WASM_RT_COMPILER: 'singlepass' } });
+      expect(report.runtimes['wasm-rt:singlepass']).toEqual({ kind: 'wasm-rt', bin: process.execPath, env: { WASM_RT_COMPILER: 'singlepass' } });
       const usage = spawnSync(process.execPath, [join(ROOT, 'bin', 'wasm-rt.js'), 'wpt', '--tests', WPT_DIR, '--engines', 'v8,node@99'], { encoding: 'utf8' });
       expect(usage.status).toBe(2);
       expect(usage.stderr).toContain('wasm-rt engines add node@99');

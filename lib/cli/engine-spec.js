@@ -5,20 +5,41 @@
 //   wasm-rt:singlepass    wasm-rt with one compiler (also wasm-rt:cranelift)
 //   node@24               the WebAssembly of another Node (`wasm-rt engines add node@24`)
 //   wasm-rt@node24        wasm-rt loaded into that Node (also wasm-rt:cranelift@node24)
-// Bun and Deno are installed by `wasm-rt engines` but not run by these children yet: their
-// runners use Node's fork and IPC.
+//   bun                   the WebAssembly of Bun, JavaScriptCore (`wasm-rt engines add bun`)
+//   deno                  the WebAssembly of Deno, V8 again (`wasm-rt engines add deno`)
+// Bun and Deno run the same child scripts as Node, forked with Node's IPC channel, which both
+// implement; the children use only what the three share (node:fs, node:path, node:vm, process, atob).
+// wasm-rt is a Node addon and runs in Node only.
+const path = require('node:path');
 const { installed } = require('./engines');
 const { UsageError } = require('./options');
 
 const COMPILERS = ['cranelift', 'singlepass'];
 
+// Deno runs a script with `run`; --unstable-detect-cjs loads the children's .js files as CommonJS
+// (Deno takes .js for ES modules unless a package.json says "type": "commonjs"); the children
+// read their files and environment, nothing else. DENO_DIR (its caches) stays in its engine folder;
+// NO_COLOR, as Deno colors its errors even on a pipe.
+const DENO_ARGV = ['run', '--allow-read', '--allow-env', '--unstable-detect-cjs'];
+const denoEnv = (record) => ({ DENO_DIR: path.join(record.folder, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' });
+// Bun caches what it transpiles in ~/.bun unless told where, and sends a report of a crash unless DO_NOT_TRACK.
+const bunEnv = (record) => ({ BUN_RUNTIME_TRANSPILER_CACHE_PATH: path.join(record.folder, 'transpiler-cache'), DO_NOT_TRACK: '1' });
+
 /**
- * How to run engine `name`: `kind` is the namespace the child installs ('v8' or 'wasm-rt'),
- * `execPath` the Node that runs the child, `env` what it adds to the child's environment.
+ * How to run engine `name`: `kind` is the namespace the child installs ('v8', 'jsc' or 'wasm-rt'),
+ * `execPath` the runtime that runs the child (a Node, Bun or Deno), `execArgv` (Bun and Deno only)
+ * what that runtime takes before the script, `env` what it adds to the child's environment.
  */
 function resolveEngine(name, engines = installed()) {
+  if (name === 'bun' || name === 'deno') {
+    const record = engines[name];
+    if (!record) throw new UsageError(`engine ${name} is not installed: install it with \`wasm-rt engines add ${name}\``);
+    if (name === 'bun') return { name, kind: 'jsc', execPath: record.bin, execArgv: [], env: bunEnv(record) };
+    return { name, kind: 'v8', execPath: record.bin, execArgv: DENO_ARGV, env: denoEnv(record) };
+  }
+  if (/^wasm-rt(:\w+)?@(bun|deno)$/.test(name)) throw new UsageError(`unknown engine ${name}: wasm-rt is a Node addon, it runs in Node only (wasm-rt@nodeN)`);
   const m = /^(v8|node@\d+|wasm-rt)(?::(\w+))?(?:@node(\d+))?$/.exec(name);
-  if (!m) throw new UsageError(`unknown engine ${name} (v8, wasm-rt, wasm-rt:singlepass, wasm-rt:cranelift, node@N, wasm-rt@nodeN)`);
+  if (!m) throw new UsageError(`unknown engine ${name} (v8, wasm-rt, wasm-rt:singlepass, wasm-rt:cranelift, node@N, wasm-rt@nodeN, bun, deno)`);
   const [, base, compiler, inNode] = m;
   if (base !== 'wasm-rt' && (compiler || inNode)) throw new UsageError(`unknown engine ${name}: only wasm-rt takes a compiler or a Node`);
   if (compiler && !COMPILERS.includes(compiler)) throw new UsageError(`unknown engine ${name}: the compilers are ${COMPILERS.join(', ')}`);
@@ -40,7 +61,8 @@ function resolveEngine(name, engines = installed()) {
 /** The options a runner that compares engines takes, and their lines of its usage. */
 const ENGINE_OPTIONS = { engine: { type: 'string' }, engines: { type: 'string' } };
 const ENGINES_USAGE = `  --engines A,B,...          engines to run (default: v8,wasm-rt): v8, wasm-rt, wasm-rt:singlepass,
-                             wasm-rt:cranelift, node@N and wasm-rt@nodeN (after wasm-rt engines add node@N)
+                             wasm-rt:cranelift, node@N and wasm-rt@nodeN (after wasm-rt engines add node@N),
+                             bun and deno (after wasm-rt engines add bun|deno)
   --engine v8|wasm-rt|both   the same, older form`;
 
 /** The engines `values` (parsed ENGINE_OPTIONS) name: their names in order, and each by name. */
@@ -50,11 +72,11 @@ function enginesFromOptions(values) {
   return { engines: specs.map((e) => e.name), specs: Object.fromEntries(specs.map((e) => [e.name, e])) };
 }
 
-/** How `runChild` starts a child for `engine`: its Node, and the environment with its additions. */
-const childOf = (engine) => ({ execPath: engine.execPath, env: { ...process.env, ...engine.env } });
+/** How `runChild` starts a child for `engine`: its runtime and that runtime's arguments, and the environment with its additions. */
+const childOf = (engine) => ({ execPath: engine.execPath, execArgv: engine.execArgv, env: { ...process.env, ...engine.env } });
 
 /** Each engine's runtime, for a JSON report. */
-const runtimesOf = (engines, specs) => Object.fromEntries(engines.map((e) => [e, { kind: specs[e].kind, node: specs[e].execPath, env: specs[e].env }]));
+const runtimesOf = (engines, specs) => Object.fromEntries(engines.map((e) => [e, { kind: specs[e].kind, bin: specs[e].execPath, ...(specs[e].execArgv ? { execArgv: specs[e].execArgv } : {}), env: specs[e].env }]));
 
 /** `--engines a,b,c` (or the older `--engine v8|wasm-rt|both`) as a list of resolved engines. */
 function enginesList(value, engines) {

@@ -1,9 +1,12 @@
 'use strict';
 // Runs one .wast script on one engine's WebAssembly JS API, as the spec's JS harness does, and
 // reports each command's result over IPC (or as JSON on stdout when started by hand):
-//   node lib/cli/wast-child.js '{"engine":"v8","file":"test/core/i32.wast"}'
-// The commands come from the native parser (src/tools/wast.rs); every action runs through a wrapper
-// module that checks its results in wasm.
+//   node lib/cli/wast-child.js '{"engine":"v8","commands":"/tmp/i32.json"}'
+// It runs under Node, Bun and Deno alike (lib/cli/engine-spec.js): `engine` is wasm-rt, or the
+// runtime's own WebAssembly (v8, jsc). The commands are the script as the native parser
+// (src/tools/wast.rs) gives them, written by lib/cli/wast.js as JSON with the binaries in base64:
+// the parser is part of the wasm-rt addon, which only Node loads. Every action runs through a
+// wrapper module that checks its results in wasm.
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -40,10 +43,12 @@ function expectThrow(f, Expected, what) {
   return `expected ${what}, got no error`;
 }
 
+const BINARIES = new Set(['bytes', 'wrapper']);
+const decode = (key, value) => (BINARIES.has(key) && typeof value === 'string' ? Uint8Array.from(atob(value), (c) => c.charCodeAt(0)) : value);
+
 function run(engine, file) {
-  const W = engine === 'v8' ? WebAssembly : require(INDEX).WebAssembly;
-  const { wastCommands } = require('../native');
-  const commands = wastCommands(fs.readFileSync(file, 'utf8'));
+  const W = engine === 'wasm-rt' ? require(INDEX).WebAssembly : WebAssembly;
+  const commands = JSON.parse(fs.readFileSync(file, 'utf8'), decode);
   const registry = { spectest: spectest(W) };
   const imports = new Proxy({}, { get: (_, name) => registry[name] });
   const instances = new Map();
@@ -148,7 +153,7 @@ if (require.main === module) {
   const job = JSON.parse(process.argv[2]);
   let out;
   try {
-    out = { ok: true, results: run(job.engine, job.file) };
+    out = { ok: true, results: run(job.engine, job.commands) };
   } catch (e) {
     out = { ok: false, error: describe(e) };
   }

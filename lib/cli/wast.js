@@ -4,7 +4,9 @@
 // and engine (lib/cli/wast-child.js); each command is a case, named by its line, of the table,
 // differences, expectations (conformance/expectations/wast.json) and report of lib/cli/suite-report.js.
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
+const { wastCommands } = require('../native');
 const { runChild } = require('./child');
 const { parseArgv, suiteOptions, suiteValues, besideProject, parseCommandLine } = require('./options');
 const { ENGINE_OPTIONS, ENGINES_USAGE, enginesFromOptions, childOf, runtimesOf } = require('./engine-spec');
@@ -22,6 +24,8 @@ ${ENGINES_USAGE}
   --jobs N                   parallel child processes (default: number of CPUs)
   --timeout MS               per script and engine (default: 120000)
   --json FILE                JSON report (default: wast-report.json)
+  --html FILE                also an HTML page of the report: the matrix of scripts by engines
+                             and the commands where they disagree
   --update-expectations      rewrite conformance/expectations/wast.json from this run, for each
                              engine it lists
 Every action runs through a small wrapper module that checks the results in wasm (v128 and NaN
@@ -65,10 +69,42 @@ function scripts(roots, filter) {
   return found.filter(([, name]) => !filter || name.includes(filter));
 }
 
-/** One script on one engine as a run of lib/cli/suite-report.js: each command a case named by its line. */
-async function runScript(file, engine, timeoutMs) {
-  const r = await runChild({ script: CHILD, ...childOf(engine), args: [JSON.stringify({ engine: engine.kind, file })], stdout: 'ignore', timeoutMs, tail: 4000 });
-  const ended = (status, message) => ({ status, message, cases: [] });
+const ended = (status, message) => ({ status, message, cases: [] });
+const base64 = (_, v) => (v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') : v);
+
+/**
+ * The scripts' commands for the children, each script parsed here once, when its first run starts
+ * (the parser is in the addon, which Bun and Deno do not load), into a file in `dir` that goes when
+ * its last run ends: `take(file)` gives `{ commands }` (the file's path) or `{ error }`.
+ */
+function commandFiles(dir, runsPerScript) {
+  const scripts = new Map();
+  return {
+    take(file) {
+      let s = scripts.get(file);
+      if (!s) {
+        s = { left: runsPerScript };
+        try {
+          const commands = path.join(dir, `${scripts.size}.json`);
+          fs.writeFileSync(commands, JSON.stringify(wastCommands(fs.readFileSync(file, 'utf8')), base64));
+          s.commands = commands;
+        } catch (e) {
+          s.error = `${e?.constructor?.name ?? typeof e}: ${e?.message ?? String(e)}`;
+        }
+        scripts.set(file, s);
+      }
+      return s;
+    },
+    done(file) {
+      const s = scripts.get(file);
+      if (--s.left === 0 && s.commands) fs.rmSync(s.commands, { force: true });
+    },
+  };
+}
+
+/** One script (its commands file) on one engine as a run of lib/cli/suite-report.js: each command a case named by its line. */
+async function runScript(commands, engine, timeoutMs) {
+  const r = await runChild({ script: CHILD, ...childOf(engine), args: [JSON.stringify({ engine: engine.kind, commands })], stdout: 'ignore', timeoutMs, tail: 4000 });
   if (r.timedOut) return ended('TIMEOUT', `timed out after ${timeoutMs} ms`);
   if (r.spawnError) return ended('CRASH', `could not start: ${r.spawnError.message}`);
   if (!r.message) return ended('CRASH', `crashed (${r.signal ?? `exit code ${r.code}`}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
@@ -103,14 +139,27 @@ async function main(argv) {
   }
   const started = Date.now();
   const jobs = files.flatMap(([file, name]) => o.engines.map((engine) => ({ file, name, engine })));
-  const runs = await pool(jobs, o.jobs, async (j) => ({ ...j, run: await runScript(j.file, o.specs[j.engine], o.timeoutMs) }));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-rt-wast-'));
+  const parsed = commandFiles(dir, o.engines.length);
+  let runs;
+  try {
+    runs = await pool(jobs, o.jobs, async (j) => {
+      const { commands, error } = parsed.take(j.file);
+      const run = error ? ended('CRASH', error) : await runScript(commands, o.specs[j.engine], o.timeoutMs);
+      parsed.done(j.file);
+      return { ...j, run };
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
   const results = files.map(([, name]) => report.lineUp(name, Object.fromEntries(runs.filter((r) => r.name === name).map((r) => [r.engine, r.run])), o.engines));
   // Commands not expressible here and text-format assertions are the script's, whichever engine read it.
   const apart = (r, key) => o.engines.map((e) => r.runs[e]).find((run) => run.status === 'OK')?.[key] ?? 0;
   const columns = { skipped: (r) => apart(r, 'skipped'), text: (r) => apart(r, 'text') };
 
   out(report.fileTable(results, o.engines, { first: 'script', columns }));
-  for (const line of report.differenceLines(results, o.engines, { unit: 'commands', label: (c) => `line ${c.name} ${typeOf(c, o.engines)}` })) out(line);
+  const shown = { unit: 'commands', label: (c) => `line ${c.name} ${typeOf(c, o.engines)}` };
+  for (const line of report.differenceLines(results, o.engines, shown)) out(line);
   const verdicts = report.expectationsStep(out, 'wast', o.expectations, results, o.engines, o.update);
 
   const shared = report.reportOf('wast', results, o.engines, verdicts);
@@ -138,7 +187,7 @@ async function main(argv) {
   const seconds = (Date.now() - started) / 1000;
   const json = { ...shared, runtimes: runtimesOf(o.engines, o.specs), node: process.version, seconds, totals, rows, differences, unexpected, fixed };
   out('');
-  report.finish(out, 'wast', o.json, json, `${files.length} scripts in ${seconds.toFixed(1)} s; ${totals.skipped} commands not expressible here, ${totals.text} text-format assertions counted apart`);
+  report.finish(out, 'wast', o.json, json, `${files.length} scripts in ${seconds.toFixed(1)} s; ${totals.skipped} commands not expressible here, ${totals.text} text-format assertions counted apart`, { html: o.html, results, ...shown });
   return !o.update && report.unexpected(verdicts) ? 1 : 0;
 }
 
