@@ -2,7 +2,7 @@
 // scripts as Node's (lib/cli/wpt/child.js, lib/cli/wast-child.js), forked under each runtime with
 // Node's IPC channel. Needs both installed (`wasm-rt engines add bun deno`, as .ci/run does).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,28 @@ describe('bun and deno as engines', () => {
     expect(r.stdout).toMatch(/file +\| v8 +\| bun +\| deno/);
     expect(r.stdout).toMatch(/^wpt: v8 49\/49 bun 49\/49 deno 49\/49 differ 0$/m);
     expect(r.status).toBe(0);
+    expect(r.report.engines).toEqual(['v8', 'bun', 'deno']);
+  }, 120_000);
+
+  it.skipIf(skipped)(`compare: a program on v8, bun and deno, with the permissions it has under Node${needs}`, () => {
+    const program = join(dir, 'program.mjs');
+    // Writes a file (Deno refuses that without a permission) and tells JavaScriptCore apart.
+    writeFileSync(program, "import fs from 'node:fs';\nfs.writeFileSync('out.txt', 'x');\nconsole.log(typeof WebAssembly.Module, typeof Bun);\n");
+    const r = run('compare', '--engines', 'v8,bun,deno', '--dir', dir, program);
+    expect(r.report.runs.map((x) => [x.engine, x.status, x.stdout.trim()])).toEqual([
+      ['v8', 0, 'function undefined'],
+      ['bun', 0, 'function object'],
+      ['deno', 0, 'function undefined'],
+    ]);
+    expect(r.stdout).toContain('bun against v8: first difference: stdout, line 1');
+    expect(r.stdout).not.toContain('deno against v8');
+    expect(r.status).toBe(1);
+  }, 120_000);
+
+  it.skipIf(skipped)(`fuzz: v8, bun and deno each in a child of its own${needs}`, () => {
+    const r = run('fuzz', '--engines', 'v8,bun,deno', '--plain', '--count', '30', '--seed', '1');
+    expect(r.stdout).toMatch(/^engines: v8, bun, deno; generated modules use /m);
+    expect(r.stdout).toMatch(/^fuzz: engines v8,bun,deno modules 30 calls [1-9]\d* divergences \d+ poison \d+ crashes 0$/m);
     expect(r.report.engines).toEqual(['v8', 'bun', 'deno']);
   }, 120_000);
 });

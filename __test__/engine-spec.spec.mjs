@@ -36,12 +36,15 @@ describe('engine names', () => {
       kind: 'jsc',
       execPath: '/engines/bun/package/bin/bun',
       execArgv: [],
+      programArgv: [],
       env: { BUN_RUNTIME_TRANSPILER_CACHE_PATH: '/engines/bun/transpiler-cache', DO_NOT_TRACK: '1' },
     });
     const deno = resolveEngine('deno', installedNodes);
     expect(deno).toMatchObject({ name: 'deno', kind: 'v8', execPath: '/engines/deno/package/deno', env: { DENO_DIR: '/engines/deno/deno-dir', DENO_NO_UPDATE_CHECK: '1' } });
     // `run`, no permission to write, run programs or use the network, and the children's .js as CommonJS.
     expect(deno.execArgv).toEqual(['run', '--allow-read', '--allow-env', '--unstable-detect-cjs']);
+    // A user's program (compare) gets every permission, as under Node.
+    expect(deno.programArgv).toEqual(['run', '--allow-all', '--unstable-detect-cjs']);
     // Node engines take no runtime arguments of their own: each command keeps its Node options.
     expect(resolveEngine('node@24', installedNodes)).not.toHaveProperty('execArgv');
   });

@@ -21,6 +21,8 @@ const COMPILERS = ['cranelift', 'singlepass'];
 // read their files and environment, nothing else. DENO_DIR (its caches) stays in its engine folder;
 // NO_COLOR, as Deno colors its errors even on a pipe.
 const DENO_ARGV = ['run', '--allow-read', '--allow-env', '--unstable-detect-cjs'];
+// A user's program (`wasm-rt compare`) gets what it would have under Node: every permission.
+const DENO_PROGRAM_ARGV = ['run', '--allow-all', '--unstable-detect-cjs'];
 const denoEnv = (record) => ({ DENO_DIR: path.join(record.folder, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' });
 // Bun caches what it transpiles in ~/.bun unless told where, and sends a report of a crash unless DO_NOT_TRACK.
 const bunEnv = (record) => ({ BUN_RUNTIME_TRANSPILER_CACHE_PATH: path.join(record.folder, 'transpiler-cache'), DO_NOT_TRACK: '1' });
@@ -28,14 +30,15 @@ const bunEnv = (record) => ({ BUN_RUNTIME_TRANSPILER_CACHE_PATH: path.join(recor
 /**
  * How to run engine `name`: `kind` is the namespace the child installs ('v8', 'jsc' or 'wasm-rt'),
  * `execPath` the runtime that runs the child (a Node, Bun or Deno), `execArgv` (Bun and Deno only)
- * what that runtime takes before the script, `env` what it adds to the child's environment.
+ * what that runtime takes before the script, `programArgv` (Bun and Deno only) what it takes
+ * before a user's program, `env` what it adds to the child's environment.
  */
 function resolveEngine(name, engines = installed()) {
   if (name === 'bun' || name === 'deno') {
     const record = engines[name];
     if (!record) throw new UsageError(`engine ${name} is not installed: install it with \`wasm-rt engines add ${name}\``);
-    if (name === 'bun') return { name, kind: 'jsc', execPath: record.bin, execArgv: [], env: bunEnv(record) };
-    return { name, kind: 'v8', execPath: record.bin, execArgv: DENO_ARGV, env: denoEnv(record) };
+    if (name === 'bun') return { name, kind: 'jsc', execPath: record.bin, execArgv: [], programArgv: [], env: bunEnv(record) };
+    return { name, kind: 'v8', execPath: record.bin, execArgv: DENO_ARGV, programArgv: DENO_PROGRAM_ARGV, env: denoEnv(record) };
   }
   if (/^wasm-rt(:\w+)?@(bun|deno)$/.test(name)) throw new UsageError(`unknown engine ${name}: wasm-rt is a Node addon, it runs in Node only (wasm-rt@nodeN)`);
   const m = /^(v8|node@\d+|wasm-rt)(?::(\w+))?(?:@node(\d+))?$/.exec(name);

@@ -104,7 +104,8 @@ async function main(argv) {
   if (o.action === 'list') {
     const all = installed(o.dir);
     if (o.json) process.stdout.write(`${JSON.stringify(Object.values(all), null, 2)}\n`);
-    for (const e of o.json ? [] : Object.values(all)) process.stdout.write(`${e.name}\t${e.reports}\t${e.bin}\n`);
+    // One line each: Deno reports three (deno, v8, typescript).
+    for (const e of o.json ? [] : Object.values(all)) process.stdout.write(`${e.name}\t${e.reports.split('\n').join('; ')}\t${e.bin}\n`);
     return 0;
   }
   let failed = 0;
