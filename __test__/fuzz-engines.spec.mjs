@@ -10,6 +10,7 @@ import { BIN } from './helpers/wasi.mjs';
 
 const require = createRequire(import.meta.url);
 const { differingSteps, isKnown } = require('../lib/cli/fuzz-engines.js');
+const { trapKind } = require('../lib/outcomes.js');
 
 const specs = { v8: { kind: 'v8' }, 'node@26': { kind: 'v8' }, 'wasm-rt': { kind: 'wasm-rt' }, bun: { kind: 'jsc' } };
 
@@ -37,6 +38,22 @@ describe('comparing engines step by step', () => {
       [{ step: 'compile', error: 'TypeError', detail: 'wasm-rt: another' }, { step: 'call 0 f', trap: 'integer overflow or invalid conversion' }],
     ];
     expect(differingSteps(names, runs)).toEqual([]);
+  });
+
+  it("takes JavaScriptCore's words for a trap as the trap they name", () => {
+    expect(trapKind('Out of bounds Trunc operation')).toBe('invalid conversion');
+    expect(trapKind('Out of bounds call_indirect')).toBe('table out of bounds');
+    expect(trapKind('call_indirect to a signature that does not match')).toBe('indirect call');
+    expect(trapKind('Invalid data segment initialization: segment of 6 bytes memory of 0 bytes, at offset 4211138686, segment is too big')).toBe('memory out of bounds');
+    expect(trapKind('something else')).toBe('other: something else');
+  });
+
+  it("knows another engine's listed bug only where that engine stands alone", () => {
+    const v128 = { step: 'state after the calls', state: { g: { trap: 'other: Cannot get value of v128 global' } } };
+    const typeError = { step: 'state after the calls', state: { g: { error: 'TypeError' } } };
+    expect(isKnown({ step: v128.step, alone: 'bun', outcomes: { v8: typeError, 'node@26': typeError, bun: v128 } }, specs, 'plain')).toBe(true);
+    expect(isKnown({ step: v128.step, alone: 'v8', outcomes: { v8: v128, 'node@26': typeError, bun: typeError } }, specs, 'plain')).toBe(false);
+    expect(isKnown({ step: 'call 0 f', alone: 'bun', outcomes: { v8: { value: 1 }, 'node@26': { value: 1 }, bun: { value: 2 } } }, specs, 'plain')).toBe(false);
   });
 
   it('counts a step one engine did not reach as a difference', () => {

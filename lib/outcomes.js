@@ -11,8 +11,13 @@ const TRAP_KINDS = [
   // (src/api/bridge/errors.rs); the kind stands for either (see `sameOutcome`).
   ['integer overflow or invalid conversion', /divide result unrepresentable, or float unrepresentable/i],
   ['unreachable', /unreachable/i],
-  // Out-of-bounds segments at instantiation: V8 names the segment, wasmer the access.
-  ['memory out of bounds', /data segment.*out of bounds/i],
+  // JavaScriptCore's words (Bun) for an out-of-range truncation and for call_indirect's traps.
+  ['invalid conversion', /Out of bounds Trunc operation/i],
+  ['table out of bounds', /Out of bounds call_indirect/i],
+  ['indirect call', /call_indirect to a signature that does not match/i],
+  // Out-of-bounds segments at instantiation: V8 names the segment, wasmer the access, JavaScriptCore
+  // calls the segment too big.
+  ['memory out of bounds', /data segment.*(out of bounds|too big)/i],
   ['table out of bounds', /(element|elem) segment.*out of bounds|table initializer/i],
   ['memory out of bounds', /memory access out of bounds|out of bounds memory access/i],
   ['divide by zero', /divide by zero|remainder by zero|division by zero/i],

@@ -7,7 +7,7 @@ const path = require('node:path');
 const { fork } = require('node:child_process');
 const native = require('../native');
 const boundary = require('./fuzz-boundary');
-const { callsFor, mutate, KNOWN_RT, KNOWN_V8, knownGap } = require('./fuzz-cases');
+const { callsFor, mutate, KNOWN_RT, KNOWN_V8, KNOWN_ENGINE_BUGS, knownGap } = require('./fuzz-cases');
 const { sameOutcome } = require('../outcomes');
 const { childOf } = require('./engine-spec');
 
@@ -116,8 +116,8 @@ function differingSteps(names, runs) {
 /**
  * Whether a difference is one conformance/known-divergences.md lists: damaged bytes that some
  * engines compile and the others refuse for a proposal they lack (every refusal in the words
- * that name a missing feature), or wasm-rt engines refusing what wasmer lacks where the other
- * engines agree.
+ * that name a missing feature), another engine alone with one of its bugs that fuzz-cases.js
+ * lists, or wasm-rt engines refusing what wasmer lacks where the other engines agree.
  */
 function isKnown(d, specs, mode) {
   const names = Object.keys(d.outcomes);
@@ -125,6 +125,7 @@ function isKnown(d, specs, mode) {
     const refusing = names.filter((e) => d.outcomes[e]?.compile !== 'ok');
     return refusing.length < names.length && refusing.every((e) => (specs[e].kind === 'wasm-rt' ? KNOWN_RT : KNOWN_V8).test(d.outcomes[e]?.message ?? ''));
   }
+  if (d.alone && KNOWN_ENGINE_BUGS[specs[d.alone].kind]?.test(JSON.stringify(d.outcomes[d.alone]))) return true;
   const others = names.filter((e) => specs[e].kind !== 'wasm-rt');
   if (!others.length) return false;
   const consensus = comparable(d.outcomes[others[0]]);
