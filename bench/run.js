@@ -62,12 +62,18 @@ for (const [label, goal] of [['timeout', 1.05], ['fuel', 1.3]]) {
 const first = rows.find((r) => /^to first call large .*\[singlepass\]$/.test(r.case));
 if (first) target('singlepass time to first call, large module', `${fmt(first['wasm-rt'])} ms (V8 ${fmt(first.v8)} ms)`, '≤ V8', first['wasm-rt'] <= first.v8);
 
-const startup = (kind) => rows.filter((r) => r.section === 'startup' && r.case.endsWith(kind));
+const startup = (kind, unit = 'ms') => rows.filter((r) => r.section === 'startup' && r.unit === unit && r.case.endsWith(kind));
 for (const [kind, goal] of [['cold cache', 25], ['second run', 3], ['after tier-up', 1.5]]) {
   const list = startup(kind);
   if (list.length === 0) continue;
   const ratio = geomean(list.map((r) => r.ratio));
   target(`start-up to a compiled Module, ${kind}, geometric mean vs V8`, `${ratio.toFixed(2)}×`, `≤ ${goal}×`, ratio <= goal);
+}
+for (const kind of ['cold cache', 'second run', 'after tier-up']) {
+  const list = startup(kind, 'MB');
+  if (list.length === 0) continue;
+  const worst = list.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+  target(`peak memory to a compiled Module, ${kind}, worst module vs V8`, `${worst.ratio.toFixed(2)}× (${worst.case.replace(/^peak memory (\S+).*$/, '$1')})`, '≤ 2×', worst.ratio <= 2);
 }
 const limits = find('WPT limits.any.js, whole file, empty cache');
 if (limits) {

@@ -3,7 +3,8 @@
 // modules from npm (installed into bench/out/npm at bench time; nothing of theirs is committed).
 // wasm-rt runs its default (tiered): "cold" with an empty code cache (singlepass compiles), "second
 // run" in the next process, after a first that only compiled (singlepass's code in the cache),
-// "after tier-up" with cranelift's code in the cache, as the tier-up helper leaves it.
+// "after tier-up" with cranelift's code in the cache, as the tier-up helper leaves it. Each row
+// of time has one of the process's peak memory beside it.
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -30,14 +31,15 @@ function install() {
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', '--ignore-scripts', ...missing.map((m) => m.pkg)], { cwd: NPM_DIR, stdio: 'inherit' });
 }
 
-/** Milliseconds to a compiled Module in a fresh process. */
+/** Milliseconds to a compiled Module in a fresh process, and that process's peak memory (MB). */
 function timeInChild(engine, file, env = {}) {
   const compile = engine === 'v8' ? 'new WebAssembly.Module(bytes)' : `new (require(${JSON.stringify(INDEX)}).WebAssembly.Module)(bytes)`;
   const script = `const bytes = require('fs').readFileSync(${JSON.stringify(file)});
     ${engine === 'v8' ? '' : `require(${JSON.stringify(INDEX)});`}
-    const t = process.hrtime.bigint(); ${compile}; console.log(Number(process.hrtime.bigint() - t) / 1e6);`;
+    const t = process.hrtime.bigint(); ${compile}; console.log(Number(process.hrtime.bigint() - t) / 1e6, process.resourceUsage().maxRSS / 1024);`;
   // No tier-up helper: its compile would run beside the next measurement.
-  return Number(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, WASM_RT_TIER_UP: 'off', ...env }, encoding: 'utf8' }));
+  const [ms, mb] = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, WASM_RT_TIER_UP: 'off', ...env }, encoding: 'utf8' }).trim().split(' ').map(Number);
+  return { ms, mb };
 }
 
 // WPT's limits.any.js compiles modules at each of the JS API's limits (1 GiB, a million
@@ -99,9 +101,15 @@ module.exports = function run() {
     const warm = [];
     for (let r = 0; r < REPEATS; r++) warm.push(timeInChild('wasm-rt', file, { WASM_RT_CACHE_DIR: cacheDir }));
     fs.rmSync(cacheDir, { recursive: true, force: true });
-    rows.push({ case: `start-up ${name} (${size}) cold cache`, unit: 'ms', v8: median(v8), 'wasm-rt': median(cold) });
-    rows.push({ case: `start-up ${name} (${size}) second run`, unit: 'ms', v8: median(v8), 'wasm-rt': median(second) });
-    rows.push({ case: `start-up ${name} (${size}) after tier-up`, unit: 'ms', v8: median(v8), 'wasm-rt': median(warm) });
+    const of = (runs, key) => median(runs.map((r) => r[key]));
+    for (const [key, unit, what] of [
+      ['ms', 'ms', 'start-up'],
+      ['mb', 'MB', 'peak memory'],
+    ]) {
+      rows.push({ case: `${what} ${name} (${size}) cold cache`, unit, v8: of(v8, key), 'wasm-rt': of(cold, key) });
+      rows.push({ case: `${what} ${name} (${size}) second run`, unit, v8: of(v8, key), 'wasm-rt': of(second, key) });
+      rows.push({ case: `${what} ${name} (${size}) after tier-up`, unit, v8: of(v8, key), 'wasm-rt': of(warm, key) });
+    }
   }
   rows.push(...limitsRows());
   return rows;
