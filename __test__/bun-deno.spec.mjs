@@ -58,10 +58,13 @@ describe('bun and deno as engines', () => {
     expect(r.status).toBe(1);
   }, 120_000);
 
-  it.skipIf(skipped)(`fuzz: v8, bun and deno each in a child of its own${needs}`, () => {
-    const r = run('fuzz', '--engines', 'v8,bun,deno', '--plain', '--count', '30', '--seed', '1');
-    expect(r.stdout).toMatch(/^engines: v8, bun, deno; generated modules use /m);
-    expect(r.stdout).toMatch(/^fuzz: engines v8,bun,deno modules 30 calls [1-9]\d* divergences \d+ poison \d+ crashes 0$/m);
-    expect(r.report.engines).toEqual(['v8', 'bun', 'deno']);
+  it.skipIf(skipped)(`fuzz: v8, bun and deno each in a child of its own, JavaScriptCore's known bugs kept apart${needs}`, () => {
+    for (const mode of ['--plain', '--mutate', null]) {
+      const r = run('fuzz', '--engines', 'v8,bun,deno', ...(mode ? [mode] : []), '--count', '100', '--seed', '1');
+      expect(r.stdout).toMatch(/^engines: v8, bun, deno; generated modules use /m);
+      // Its v128 Global.value error and its re-exported imports would otherwise differ on most cases.
+      expect(r.stdout).toMatch(/^fuzz: engines v8,bun,deno modules 100 calls \d+ divergences 0 poison \d+ crashes 0$/m);
+      expect(r.report.engines).toEqual(['v8', 'bun', 'deno']);
+    }
   }, 120_000);
 });

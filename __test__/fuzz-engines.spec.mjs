@@ -11,6 +11,8 @@ import { BIN } from './helpers/wasi.mjs';
 const require = createRequire(import.meta.url);
 const { differingSteps, isKnown } = require('../lib/cli/fuzz-engines.js');
 const { trapKind } = require('../lib/outcomes.js');
+const { reexportedImports } = require('../lib/cli/fuzz-cases.js');
+const { wat } = require('../index.js');
 
 const specs = { v8: { kind: 'v8' }, 'node@26': { kind: 'v8' }, 'wasm-rt': { kind: 'wasm-rt' }, bun: { kind: 'jsc' } };
 
@@ -54,6 +56,15 @@ describe('comparing engines step by step', () => {
     expect(isKnown({ step: v128.step, alone: 'bun', outcomes: { v8: typeError, 'node@26': typeError, bun: v128 } }, specs, 'plain')).toBe(true);
     expect(isKnown({ step: v128.step, alone: 'v8', outcomes: { v8: v128, 'node@26': typeError, bun: typeError } }, specs, 'plain')).toBe(false);
     expect(isKnown({ step: 'call 0 f', alone: 'bun', outcomes: { v8: { value: 1 }, 'node@26': { value: 1 }, bun: { value: 2 } } }, specs, 'plain')).toBe(false);
+  });
+
+  it('finds the exports that are imported functions, past imports of every other kind', () => {
+    const bytes = wat(`(module
+      (import "m" "f" (func $f)) (import "m" "g" (global i32)) (import "m" "t" (table 2 8 externref))
+      (import "m" "mem" (memory 1 4)) (import "m" "e" (tag (param i32))) (import "m" "h" (func $h (param i32)))
+      (func $own) (export "f" (func $f)) (export "h2" (func $h)) (export "own" (func $own)) (export "mem" (memory 0)) (export "g" (global 0)))`);
+    expect([...reexportedImports(bytes)]).toEqual(['f', 'h2']);
+    expect(reexportedImports(wat('(module (func (export "x")))')).size).toBe(0);
   });
 
   it('counts a step one engine did not reach as a difference', () => {

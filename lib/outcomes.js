@@ -16,8 +16,8 @@ const TRAP_KINDS = [
   ['table out of bounds', /Out of bounds call_indirect/i],
   ['indirect call', /call_indirect to a signature that does not match/i],
   // Out-of-bounds segments at instantiation: V8 names the segment, wasmer the access, JavaScriptCore
-  // calls the segment too big.
-  ['memory out of bounds', /data segment.*(out of bounds|too big)/i],
+  // calls the segment too big or says it writes outside of memory.
+  ['memory out of bounds', /data segment.*(out of bounds|too big|outside of memory)/i],
   ['table out of bounds', /(element|elem) segment.*out of bounds|table initializer/i],
   ['memory out of bounds', /memory access out of bounds|out of bounds memory access/i],
   ['divide by zero', /divide by zero|remainder by zero|division by zero/i],

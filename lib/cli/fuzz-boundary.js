@@ -227,8 +227,9 @@ function context() {
 }
 
 /** Runs the case on engine `W`: instantiation, `calls` (each with the import calls it made), each
- * funcref of an exported table called too, then the state. */
-function run(W, bytes, imports, seed, calls) {
+ * funcref of an exported table called too, then the state. The exports named in `hidden` are
+ * not seen by the JS side (fuzz --engines hides re-exported imports from JavaScriptCore). */
+function run(W, bytes, imports, seed, calls, hidden = []) {
   const ctx = context();
   const steps = [];
   const step = (name, f) => {
@@ -246,7 +247,7 @@ function run(W, bytes, imports, seed, calls) {
     instance = new W.Instance(module, importObject(W, imports, seed, ctx));
   });
   if (!instance) return steps;
-  ctx.exports = instance.exports;
+  ctx.exports = hidden.length ? Object.fromEntries(Object.entries(instance.exports).filter(([k]) => !hidden.includes(k))) : instance.exports;
   for (const [name, ...args] of calls) step(`call ${name}`, () => instance.exports[name](...args));
   for (const [name, table] of Object.entries(instance.exports)) {
     if (!(table instanceof W.Table)) continue;

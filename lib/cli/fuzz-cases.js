@@ -123,4 +123,76 @@ const knownGap = (d) => {
 // where the spec says TypeError.
 const KNOWN_ENGINE_BUGS = { jsc: /Cannot get value of v128 global/ };
 
-module.exports = { argsFor, callsFor, mutate, verdicts, KNOWN_RT, KNOWN_V8, KNOWN_GAPS, KNOWN_ENGINE_BUGS, knownGap };
+/**
+ * The names under which a module exports one of its imported functions. JavaScriptCore calls such
+ * an export with the caller's arguments instead of the signature's (conformance/triage.md), so a
+ * run with it leaves them out of the calls. Reads the import and export sections only.
+ */
+function reexportedImports(bytes) {
+  let at = 8;
+  const u = () => {
+    let result = 0;
+    let shift = 0;
+    let b;
+    do {
+      b = bytes[at++];
+      result += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    return result;
+  };
+  const name = () => {
+    const n = u();
+    const text = new TextDecoder().decode(bytes.subarray(at, at + n));
+    at += n;
+    return text;
+  };
+  // A value or reference type: one byte, or (ref null? ht) with its heap type.
+  const valtype = () => {
+    if (bytes[at++] === 0x63 || bytes[at - 1] === 0x64) u();
+  };
+  const limits = () => {
+    const flags = bytes[at++];
+    u();
+    if (flags & 1) u();
+  };
+  let functions = 0;
+  const names = new Set();
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = u();
+    const end = at + size;
+    if (id === 2) {
+      for (let n = u(); n > 0; n--) {
+        name();
+        name();
+        const kind = bytes[at++];
+        if (kind === 0) {
+          u();
+          functions += 1;
+        } else if (kind === 1) {
+          valtype();
+          limits();
+        } else if (kind === 2) limits();
+        else if (kind === 3) {
+          valtype();
+          at += 1;
+        } else if (kind === 4) {
+          at += 1;
+          u();
+        }
+      }
+    } else if (id === 7) {
+      for (let n = u(); n > 0; n--) {
+        const exported = name();
+        const kind = bytes[at++];
+        if (kind === 0 && u() < functions) names.add(exported);
+        else if (kind !== 0) u();
+      }
+    }
+    at = end;
+  }
+  return names;
+}
+
+module.exports = { argsFor, callsFor, mutate, verdicts, reexportedImports, KNOWN_RT, KNOWN_V8, KNOWN_GAPS, KNOWN_ENGINE_BUGS, knownGap };

@@ -31,7 +31,7 @@ function plainSteps(bytes, calls) {
 
 const CASES = {
   probe: ({ modules }) => Object.fromEntries(Object.entries(modules).map(([name, b]) => [name, compiles(b)])),
-  boundary: ({ bytes, imports, seed, flat }) => boundary.run(W, bytes, imports, seed, callsFor(flat, seed)),
+  boundary: ({ bytes, imports, seed, flat, hidden }) => boundary.run(W, bytes, imports, seed, callsFor(flat, seed), hidden),
   plain: ({ bytes, seed, flat }) => plainSteps(bytes, callsFor(flat, seed)),
   mutate: ({ bytes }) => {
     const { message, ...v } = verdicts(W, bytes);
