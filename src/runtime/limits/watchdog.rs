@@ -19,7 +19,7 @@
 use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicIsize, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -72,6 +72,9 @@ pub struct Thread {
   /// An eventfd that the thread's blocking host calls (WASI reads, polls, opens) wait on beside
   /// their own descriptors: readable while the thread is being stopped. Made on first use.
   wake: OnceLock<OwnedFd>,
+  /// Its environment is gone (`forget_thread`): it runs no more wasm, and a `terminate` that
+  /// races with its teardown must not list it as stopped again.
+  gone: AtomicBool,
 }
 
 impl Thread {
@@ -172,7 +175,7 @@ fn run() {
       }
     }
     w.stopped.extend(newly);
-    w.stopped.retain(|t| t.upgrade().is_some_and(|t| t.stopped.load(Ordering::Relaxed) != RUNNING));
+    w.stopped.retain(|t| t.upgrade().is_some_and(|t| t.stopped.load(Ordering::Relaxed) != RUNNING && !t.gone.load(Ordering::SeqCst)));
     // A thread asleep in memory.atomic.wait passes no check: waking every waiter stops it (the
     // others see a spurious wake-up).
     if !w.stopped.is_empty() {
@@ -213,10 +216,12 @@ pub fn init_thread(id: u64) {
         interrupt: AtomicUsize::new(0),
         terminate_bit: AtomicIsize::new(0),
         wake: OnceLock::new(),
+        gone: AtomicBool::new(false),
       })
     })
     .clone()
   });
+  thread.gone.store(false, Ordering::SeqCst);
   THREAD_ID.with(|t| t.set(Some(id)));
   threads().insert(id, Arc::downgrade(&thread));
   // WASM_RT_V8_TERMINATION=off leaves termination to the hooks alone (tests show they suffice).
@@ -240,7 +245,9 @@ pub fn forget_thread() {
     t.interrupt.store(0, Ordering::Release);
     // A thread whose environment is gone runs no more wasm: the watchdog must stop waking every
     // waiter for it, which it does while a stopped thread is listed (other threads' waits would
-    // return as if notified until this thread's last reference went).
+    // return as if notified until this thread's last reference went). `gone` keeps a `terminate`
+    // that collected it just before from listing it again.
+    t.gone.store(true, Ordering::SeqCst);
     w.stopped.retain(|s| !std::ptr::eq(s.as_ptr(), Arc::as_ptr(&t)));
   }
 }
@@ -259,7 +266,8 @@ pub fn terminate(ids: &[u64]) {
   }
   wake_waiters();
   let (lock, wake) = watch();
-  lock.lock().unwrap_or_else(|e| e.into_inner()).stopped.extend(targets.iter().map(Arc::downgrade));
+  // Under the lock `forget_thread` takes: a thread torn down meanwhile is not listed.
+  lock.lock().unwrap_or_else(|e| e.into_inner()).stopped.extend(targets.iter().filter(|t| !t.gone.load(Ordering::SeqCst)).map(Arc::downgrade));
   wake.notify_one();
 }
 
