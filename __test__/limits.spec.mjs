@@ -315,6 +315,24 @@ describe('termination through wasm-rt’s hooks alone (WASM_RT_V8_TERMINATION=of
     expect([r.stdout.trim(), r.status, r.signal]).toEqual(['terminated 1 true', 7, null]);
   });
 
+  it('terminate() of a worker that has exited stops nothing else (its threadId is -1 by then, and the main thread is 0)', () => {
+    // Run in a process of its own: the bug this guards against stopped the main thread for good.
+    const r = run(`const rt = require(${JSON.stringify(INDEX)});
+      const { Worker } = require('node:worker_threads');
+      const limited = rt.instantiateSync(new Uint8Array(${JSON.stringify([...SPIN])}), {}, { timeout: 5000 }).exports;
+      const a = new Int32Array(new rt.WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer);
+      const w = new Worker('process.exit(0)', { eval: true });
+      w.once('exit', async () => {
+        const id = w.threadId;
+        await w.terminate();
+        await w.terminate();
+        require(${JSON.stringify(require.resolve('../lib/native.js'))}).terminateThread(-1);
+        await new Promise((r) => setTimeout(r, 30));
+        console.log(id, limited.add(2, 3), Atomics.wait(a, 0, 0, 50));
+      });`);
+    expect([r.stdout.trim(), r.stderr, r.status]).toEqual(['-1 5 timed-out', '', 0]);
+  });
+
   it('with no hooks in the stopping thread either, nothing stops the worker: the case the fallback is for', () => {
     // The main thread never loads wasm-rt; with the fallback on, 'process.exit() ends a process
     // whose worker spins in wasm' (below) passes. Here the process is still there after 3 s.

@@ -89,7 +89,11 @@ fn init(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
 
 /// `terminateThread(threadId)`: Node is stopping that worker (lib/termination.js).
 fn terminate_thread(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
-  limits::watchdog::terminate(&[napi_raw::get_f64(env, args[0])? as u64]);
+  // Only a worker's id: -1 (an exited worker's) cast to u64 would be 0, the main thread.
+  let id = napi_raw::get_f64(env, args[0])?;
+  if id >= 1.0 && id.fract() == 0.0 {
+    limits::watchdog::terminate(&[id as u64]);
+  }
   Ok(napi_raw::undefined(env))
 }
 
