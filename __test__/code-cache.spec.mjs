@@ -28,10 +28,11 @@ function folder() {
 const moduleBytes = (n = 7) => wat(`(module (func (export "f") (result i32) (i32.const ${n})))`);
 
 /** Compiles and runs a module in a fresh process with WASM_RT_CACHE_DIR=dir; returns the cache's counters. */
-function run(dir, { n = 7, env = {}, compiler = 'cranelift' } = {}) {
+function run(dir, { n = 7, env = {}, compiler = 'cranelift', unset = [] } = {}) {
   const file = path.join(os.tmpdir(), `wasm-rt-cache-module-${process.pid}-${n}.wasm`);
   fs.writeFileSync(file, moduleBytes(n));
   const script = `const rt = require(${JSON.stringify(path.join(ROOT, 'index.js'))});
+    for (const k of ${JSON.stringify(unset)}) delete process.env[k];
     const m = rt.compileSync(require('fs').readFileSync(${JSON.stringify(file)}), { compiler: ${JSON.stringify(compiler)} });
     const answer = new rt.WebAssembly.Instance(m).exports.f();
     console.log(JSON.stringify({ answer, ...rt.codeCache() }));`;
@@ -146,6 +147,15 @@ describe('the code cache', () => {
     const dir = folder();
     expect(run(dir, { env: { WASM_RT_CACHE: 'off' } })).toMatchObject({ answer: 7, dir: null, stored: 0 });
     expect(entries(dir)).toHaveLength(0);
+  });
+
+  it('the settings are the environment’s when wasm-rt loaded: a program that empties it later still caches (esbuild’s service does)', () => {
+    const dir = folder();
+    expect(run(dir, { unset: Object.keys(process.env) })).toMatchObject({ answer: 7, dir, stored: 1 });
+    expect(entries(dir)).toHaveLength(1);
+    // Tier-up was off when it loaded: no job is queued after the variable is gone.
+    expect(run(dir, { n: 8, compiler: 'tiered', env: { WASM_RT_TIER_UP: 'off' }, unset: ['WASM_RT_TIER_UP'] })).toMatchObject({ answer: 8 });
+    expect(fs.existsSync(path.join(dir, 'tier-up')) ? fs.readdirSync(path.join(dir, 'tier-up')) : []).toEqual([]);
   });
 
   it('a read-only folder only means no caching', () => {

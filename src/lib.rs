@@ -79,6 +79,9 @@ fn init(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     return Err(napi_raw::throw_error(env, "wasm-rt: init called twice"));
   }
   napi_raw::set_failure(r(c"failure")?);
+  // A program may empty its environment before it first compiles (esbuild's service does).
+  cache::read_environment();
+  tier_up::read_environment();
   limits::watchdog::init_thread(napi_raw::get_f64(env, napi_raw::get_named(env, hooks, c"threadId")?)? as u64);
   extern "C" fn torn_down(_: *mut c_void) {
     limits::watchdog::forget_thread();

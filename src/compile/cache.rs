@@ -55,28 +55,47 @@ fn trusted_dir(dir: &Path) -> bool {
   }
 }
 
+/// The cache's settings, as the environment gave them when the addon loaded: a program may empty
+/// its environment before its first compile (esbuild's service does), and still uses the cache.
+struct Config {
+  dir: Option<PathBuf>,
+  max_bytes: u64,
+}
+
+fn config() -> &'static Config {
+  static CONFIG: OnceLock<Config> = OnceLock::new();
+  CONFIG.get_or_init(|| {
+    let off = std::env::var_os("WASM_RT_CACHE").is_some_and(|v| v == "off" || v == "0");
+    let dir = match std::env::var_os("WASM_RT_CACHE_DIR") {
+      _ if off => None,
+      Some(d) if !d.is_empty() => Some(PathBuf::from(d)),
+      _ => match std::env::var_os("XDG_CACHE_HOME") {
+        Some(x) if !x.is_empty() => Some(PathBuf::from(x)),
+        _ => std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")),
+      }
+      .map(|base| base.join("wasm-rt").join("code")),
+    };
+    let max_mb = std::env::var("WASM_RT_CACHE_MAX_MB").ok().and_then(|v| v.parse::<u64>().ok()).unwrap_or(2048);
+    Config { dir, max_bytes: max_mb << 20 }
+  })
+}
+
+/// Reads the cache's settings now (the addon is loading), before the program can change its
+/// environment.
+pub fn read_environment() {
+  config();
+}
+
 fn open_cache() -> Option<Cache> {
-  if std::env::var_os("WASM_RT_CACHE").is_some_and(|v| v == "off" || v == "0") {
-    return None;
-  }
-  let dir = match std::env::var_os("WASM_RT_CACHE_DIR") {
-    Some(d) if !d.is_empty() => PathBuf::from(d),
-    _ => {
-      let base = match std::env::var_os("XDG_CACHE_HOME") {
-        Some(x) if !x.is_empty() => PathBuf::from(x),
-        _ => PathBuf::from(std::env::var_os("HOME")?).join(".cache"),
-      };
-      base.join("wasm-rt").join("code")
-    }
-  };
+  let Config { dir, max_bytes } = config();
+  let dir = dir.clone()?;
   if !dir.exists() {
     fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir).ok()?;
   }
   if !trusted_dir(&dir) {
     return None;
   }
-  let max_mb = std::env::var("WASM_RT_CACHE_MAX_MB").ok().and_then(|v| v.parse::<u64>().ok()).unwrap_or(2048);
-  Some(Cache { dir, max_bytes: max_mb << 20 })
+  Some(Cache { dir, max_bytes: *max_bytes })
 }
 
 fn cache() -> Option<&'static Cache> {

@@ -24,9 +24,16 @@ use crate::sys::napi_raw::{self, JsResult};
 
 const JOB_MAGIC: &[u8; 8] = b"WASMRTJ1";
 
-/// Whether tier-up is on (`WASM_RT_TIER_UP=off` or `0` turns it off).
+/// Whether tier-up is on (`WASM_RT_TIER_UP=off` or `0` turns it off), as the environment said
+/// when the addon loaded (`read_environment`).
 pub fn enabled() -> bool {
-  !std::env::var_os("WASM_RT_TIER_UP").is_some_and(|v| v == "off" || v == "0")
+  static ON: OnceLock<bool> = OnceLock::new();
+  *ON.get_or_init(|| !std::env::var_os("WASM_RT_TIER_UP").is_some_and(|v| v == "off" || v == "0"))
+}
+
+/// Reads tier-up's setting now, before the program can change its environment.
+pub fn read_environment() {
+  enabled();
 }
 
 /// The helper script, and the Node that runs it.
