@@ -2,14 +2,14 @@
 // `npm run bench`: every case on V8 and on wasm-rt in one run, side by side, with the ratio
 // wasm-rt / V8 of the medians (above 1: wasm-rt takes longer or uses more). Each section runs in
 // a Node process of its own. Writes bench/out/report.json.
-//   node bench/run.js [section...]     sections: calls, instantiate, compile, compute, memory, wasi, startup, termination
+//   node bench/run.js [section...]     sections: calls, instantiate, compile, compute, memory, wasi, startup, termination, programs
 //   BENCH_QUICK=1 node bench/run.js    smaller sizes, for trying the harness out
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
-const SECTIONS = ['calls', 'instantiate', 'compile', 'compute', 'memory', 'wasi', 'startup', 'termination'];
+const SECTIONS = ['calls', 'instantiate', 'compile', 'compute', 'memory', 'wasi', 'startup', 'termination', 'programs'];
 
 if (process.argv[2] === '--section') {
   Promise.resolve(require(`./cases/${process.argv[3]}`)()).then((rows) => process.stdout.write(JSON.stringify(rows)));
@@ -74,6 +74,15 @@ for (const kind of ['cold cache', 'second run', 'after tier-up']) {
   if (list.length === 0) continue;
   const worst = list.reduce((a, b) => (b.ratio > a.ratio ? b : a));
   target(`peak memory to a compiled Module, ${kind}, worst module vs V8`, `${worst.ratio.toFixed(2)}× (${worst.case.replace(/^peak memory (\S+).*$/, '$1')})`, '≤ 2×', worst.ratio <= 2);
+}
+const programs = (kind, unit) => rows.filter((r) => r.section === 'programs' && r.unit === unit && r.case.endsWith(kind));
+if (programs('time, warm', 'ms').length > 0) {
+  const ratio = geomean(programs('time, warm', 'ms').map((r) => r.ratio));
+  target('whole npm programs, warm, time geometric mean vs V8', `${ratio.toFixed(2)}×`, '≤ 1.5×', ratio <= 1.5);
+  const peaks = programs('peak memory, warm', 'MB');
+  const worst = peaks.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+  target('whole npm programs, warm, peak memory, worst program vs V8', `${worst.ratio.toFixed(2)}× (${worst.case.replace(/^program (\S+).*$/, '$1')})`, '≤ 2×', worst.ratio <= 2);
+  target('whole npm programs, warm, peak memory within 2× of V8', `${peaks.filter((r) => r.ratio <= 2).length} of ${peaks.length}`, '(no target)', null);
 }
 const limits = find('WPT limits.any.js, whole file, empty cache');
 if (limits) {
