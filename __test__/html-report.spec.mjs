@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT } from './helpers/wasi.mjs';
+import { fileRun as run } from './helpers/suite-results.mjs';
 
 const require = createRequire(import.meta.url);
 const report = require('../lib/cli/suite-report.js');
@@ -23,7 +24,6 @@ const WPT_DIR = process.env.WPT_DIR ?? path.join(ROOT, '..', 'shared', 'suites',
 
 const HOSTILE = `</script><b>x</b>&lt;&"'`;
 const ENGINES = ['v8', 'wasm-rt', 'node@26'];
-const run = (cases, status = 'OK', message = null) => ({ status, message, cases: cases.map(([name, s, m = null]) => ({ name, status: s, message: m })) });
 
 // a.js: wasm-rt alone on "b", node@26 alone on "c" (v8's message is hostile). <i>b</i>.js:
 // wasm-rt crashes. c.js: all pass. d.js: all fail alike (red, no disagreement). e.js: a hostile

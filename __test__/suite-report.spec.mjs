@@ -6,13 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { fileRun as run } from './helpers/suite-results.mjs';
 
 const require = createRequire(import.meta.url);
 const report = require('../lib/cli/suite-report.js');
 const { RUN, HARNESS, NEW_REASON } = report;
 
 const ENGINES = ['v8', 'wasm-rt', 'node@26'];
-const run = (cases, status = 'OK', message = null) => ({ status, message, cases: cases.map(([name, s, m = null]) => ({ name, status: s, message: m })) });
 
 // a.js: wasm-rt fails "b" and "c"; v8 fails "c". b.js: wasm-rt crashes. c.js: wasm-rt's setup fails.
 const results = [

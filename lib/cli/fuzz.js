@@ -125,11 +125,11 @@ async function main(argv) {
   let stopped = 0;
   let seed = o.seed;
   let features;
-  const more = () => (o.count !== undefined ? modules < o.count : Date.now() - started < o.seconds * 1000);
+  const more = (done = modules) => (o.count !== undefined ? done < o.count : Date.now() - started < o.seconds * 1000);
   const { findings, record } = findingsLog(o.out);
   if (o.engines) {
     const { engines, specs } = o.engines;
-    const counts = await fuzzEngines(o, specs, engines, (c) => (o.count !== undefined ? c.modules < o.count : Date.now() - started < o.seconds * 1000), record, HANG_MS);
+    const counts = await fuzzEngines(o, specs, engines, (c) => more(c.modules), record, HANG_MS);
     ({ modules, calls, poison, known, seed } = counts);
     features = counts.features;
   }
