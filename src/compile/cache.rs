@@ -163,17 +163,28 @@ fn entry_path(c: &Cache, key: &Key) -> PathBuf {
   c.dir.join(format!("{}.wasmrt", hex(key)))
 }
 
+/// The payload is hashed this much at a time (see `payload`).
+const HASH_PIECE: usize = 8 << 20;
+
 /// Checks an entry's bytes and returns its payload: the header, the key, the length and the hash.
-fn payload<'a>(data: &'a [u8], key: &Key) -> Option<&'a [u8]> {
+/// `hashed` is told of each piece once hashed: `load` drops a mapped entry's pages as they are
+/// checked, so that the check does not hold the whole entry in memory beside the code that
+/// deserializing it then copies out.
+fn payload<'a>(data: &'a [u8], key: &Key, hashed: impl Fn(std::ops::Range<usize>)) -> Option<&'a [u8]> {
   if data.len() < HEADER || &data[..8] != MAGIC || &data[48..80] != key {
     return None;
   }
   let len = u64::from_le_bytes(data[8..16].try_into().ok()?) as usize;
   let body = &data[HEADER..];
-  if body.len() != len || blake3::Hasher::new().update_rayon(body).finalize().as_bytes()[..] != data[16..48] {
+  if body.len() != len {
     return None;
   }
-  Some(body)
+  let mut hasher = blake3::Hasher::new();
+  for (i, piece) in body.chunks(HASH_PIECE).enumerate() {
+    hasher.update_rayon(piece);
+    hashed(HEADER + i * HASH_PIECE..HEADER + i * HASH_PIECE + piece.len());
+  }
+  (hasher.finalize().as_bytes()[..] == data[16..48]).then_some(body)
 }
 
 /// Deserializes a checked entry's payload. None when the payload is not an artifact for `engine`.
@@ -201,11 +212,12 @@ pub fn load(engine: &Engine, key: &Key) -> Option<Module> {
   let map = FileMap::open(&file)?;
   // wasmer keeps the artifact's bytes for the module's life (its metadata is read from them in
   // place): handed the mapping, it copies nothing (a slice would be copied: biome's 410 MB).
-  let module = payload(map.as_ref(), key).is_some().then(|| bytes::Bytes::from_owner(map.clone()).slice(HEADER..)).and_then(|body| deserialize(engine, body));
+  let checked = payload(map.as_ref(), key, |piece| map.release_range(piece)).is_some();
+  let module = checked.then(|| bytes::Bytes::from_owner(map.clone()).slice(HEADER..)).and_then(|body| deserialize(engine, body));
   if module.is_some() {
-    // The check and the load read every page; those of the code, now copied into code memory,
-    // are not read again. Dropped from this process's memory, any page read later comes back
-    // from the file.
+    // The load read the pages it needed; those of the code, now copied into code memory, are not
+    // read again. Dropped from this process's memory, any page read later comes back from the
+    // file.
     map.release_pages();
   }
   match &module {
@@ -420,18 +432,18 @@ mod tests {
   fn an_entry_is_used_only_whole_and_under_its_own_key() {
     let key = [3u8; 32];
     let good = entry(&key, b"artifact bytes");
-    assert_eq!(payload(&good, &key), Some(&b"artifact bytes"[..]));
-    assert_eq!(payload(&good, &[4u8; 32]), None, "another key");
-    assert_eq!(payload(&good[..good.len() - 1], &key), None, "truncated");
-    assert_eq!(payload(&good[..HEADER - 1], &key), None, "shorter than a header");
+    assert_eq!(payload(&good, &key, |_| {}), Some(&b"artifact bytes"[..]));
+    assert_eq!(payload(&good, &[4u8; 32], |_| {}), None, "another key");
+    assert_eq!(payload(&good[..good.len() - 1], &key, |_| {}), None, "truncated");
+    assert_eq!(payload(&good[..HEADER - 1], &key, |_| {}), None, "shorter than a header");
     let mut flipped = good.clone();
     *flipped.last_mut().unwrap() ^= 1;
-    assert_eq!(payload(&flipped, &key), None, "a flipped byte");
+    assert_eq!(payload(&flipped, &key, |_| {}), None, "a flipped byte");
     let mut magic = good.clone();
     magic[7] ^= 1;
-    assert_eq!(payload(&magic, &key), None, "another format");
+    assert_eq!(payload(&magic, &key, |_| {}), None, "another format");
     let mut longer = good;
     longer.push(0);
-    assert_eq!(payload(&longer, &key), None, "bytes past the stated length");
+    assert_eq!(payload(&longer, &key, |_| {}), None, "bytes past the stated length");
   }
 }

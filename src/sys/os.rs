@@ -65,6 +65,12 @@ impl FileMap {
     // in again; it cannot change what they read.
     let _ = unsafe { self.0.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
   }
+
+  /// Drops the pages of `range` of the mapping (widened to whole pages), as `release_pages`.
+  pub fn release_range(&self, range: std::ops::Range<usize>) {
+    // SAFETY: as in `release_pages`; memmap2 aligns the start to its page.
+    let _ = unsafe { self.0.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, range.start, range.len()) };
+  }
 }
 
 impl AsRef<[u8]> for FileMap {
