@@ -20,9 +20,8 @@ function install() {
     terminate(callback) {
       // Node's own first: it validates its receiver and asks V8 to stop the worker.
       const result = Reflect.apply(terminate, this, arguments);
-      // A worker that has exited has threadId -1: there is nothing left to stop.
-      const id = this.threadId;
-      if (Number.isSafeInteger(id) && id > 0) native.terminateThread(id);
+      // An exited worker's threadId is -1, which the native side ignores.
+      native.terminateThread(this.threadId);
       return result;
     },
   };

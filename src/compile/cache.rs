@@ -182,7 +182,8 @@ fn payload<'a>(data: &'a [u8], key: &Key, hashed: impl Fn(std::ops::Range<usize>
   let mut hasher = blake3::Hasher::new();
   for (i, piece) in body.chunks(HASH_PIECE).enumerate() {
     hasher.update_rayon(piece);
-    hashed(HEADER + i * HASH_PIECE..HEADER + i * HASH_PIECE + piece.len());
+    let start = HEADER + i * HASH_PIECE;
+    hashed(start..start + piece.len());
   }
   (hasher.finalize().as_bytes()[..] == data[16..48]).then_some(body)
 }
