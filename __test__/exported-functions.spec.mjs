@@ -243,6 +243,51 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
     });
   });
 
+  // wasm-rt passes the arguments and result of numeric signatures through one buffer per thread
+  // (src/api/bridge/raw_call.rs): these try to make one call overwrite another's.
+  describe('calls that interleave', () => {
+    const NESTED = `(module
+      (import "m" "f" (func $f (param i32) (result i32)))
+      (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+      (func (export "outer") (param i32 f64) (result f64)
+        (f64.add (f64.convert_i32_s (i32.add (local.get 0) (call $f (local.get 0)))) (local.get 1)))
+      (func (export "wide") (param i64 f32 i32 i64) (result i64)
+        (i64.add (i64.add (local.get 0) (i64.trunc_f32_s (local.get 1)))
+                 (i64.add (i64.extend_i32_s (local.get 2)) (local.get 3)))))`;
+
+    it('a conversion that calls another function does not change the arguments already converted', () => {
+      const e = instantiate(NESTED, { m: { f: (x) => x } });
+      expect(e.add({ valueOf: () => e.add(1, 2) }, 10)).toBe(13);
+      expect(e.add(10, { valueOf: () => e.add(100, 200) })).toBe(310);
+      expect(e.add({ valueOf: () => e.add(e.add(1, 1), { valueOf: () => e.add(3, 4) }) }, { valueOf: () => e.add(5, 6) })).toBe(20);
+      const wide = e.wide({ valueOf: () => (e.wide(1n, 1, 1, 1n), 7n) }, { valueOf: () => e.outer(1, 0.5) }, 3, { valueOf: () => (e.add(-1, -1), 11n) });
+      expect(wide).toBe(7n + 2n + 3n + 11n);
+    });
+
+    it('an import that calls other exported functions leaves the outer call its arguments and result', () => {
+      let e;
+      e = instantiate(NESTED, { m: { f: (x) => e.add(x, 1000) + Number(e.wide(1n, 2.5, 3, 4n)) } });
+      // f(5) = 1005 + 10; outer = 5 + 1015 + 0.25
+      expect(e.outer(5, 0.25)).toBe(1020.25);
+      expect(e.outer(e.add(2, 3), e.outer(0, 0.5))).toBe(1020 + 1010.5);
+    });
+
+    it('a throwing import in a nested call does not disturb the outer result', () => {
+      let e;
+      let depth = 0;
+      e = instantiate(NESTED, {
+        m: {
+          f: (x) => {
+            if (depth++ === 0) expect(() => e.outer(-1, 0)).toThrow(RangeError);
+            else throw new RangeError('inner');
+            return x * 2;
+          },
+        },
+      });
+      expect(e.outer(4, 0.5)).toBe(12.5);
+    });
+  });
+
   describe('i32', () => {
     it.each([
       [5, 5],

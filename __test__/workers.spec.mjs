@@ -31,7 +31,40 @@ function runWorker(path, n) {
   });
 }
 
-describe.each(engines)('$name', ({ name }) => {
+// Calls of numeric signatures pass through a buffer of each environment (src/api/bridge/raw_call.rs):
+// threads calling at the same time must not see each other's arguments.
+const BUSY = `
+  const { parentPort, workerData } = require('node:worker_threads');
+  const W = workerData.path === null ? WebAssembly : require(workerData.path).WebAssembly;
+  const { add } = new W.Instance(new W.Module(workerData.bytes)).exports;
+  let sum = 0;
+  for (let i = 0; i < 300000; i++) sum = (sum + add(i, workerData.n)) % 1000003;
+  parentPort.postMessage(sum);
+`;
+
+function expectedSum(n, calls) {
+  let sum = 0;
+  for (let i = 0; i < calls; i++) sum = (sum + ((i + n) | 0)) % 1000003;
+  return sum;
+}
+
+describe.each(engines)('$name', ({ name, WebAssembly }) => {
+  it('calls in two Workers and the main thread at once each get their own arguments and results', async () => {
+    const path = name === 'v8' ? null : require.resolve('../index.js');
+    const busy = (n) =>
+      new Promise((resolve, reject) => {
+        const w = new Worker(BUSY, { eval: true, workerData: { path, bytes: ADD, n } });
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+    const workers = Promise.all([busy(7), busy(-1000)]);
+    const { add } = new WebAssembly.Instance(new WebAssembly.Module(ADD)).exports;
+    let sum = 0;
+    for (let i = 0; i < 300000; i++) sum = (sum + add(i, 3)) % 1000003;
+    expect(sum).toBe(expectedSum(3, 300000));
+    expect(await workers).toEqual([expectedSum(7, 300000), expectedSum(-1000, 300000)]);
+  });
+
   it('two Workers compile, instantiate, throw the spec errors and use memories at once', async () => {
     const path = name === 'v8' ? null : require.resolve('../index.js');
     const results = await Promise.all([runWorker(path, 1), runWorker(path, 2)]);

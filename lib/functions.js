@@ -31,33 +31,59 @@ function coercion(code, arg) {
   }
 }
 
-function compileFactory(signature) {
-  const [params] = signature.split(':');
+// Functions of numeric signatures take their coerced arguments through these 8-byte slots, one per
+// parameter, and give their result in slot 0 (src/api/bridge/raw_call.rs): cheaper than a
+// Node-API value each. All arguments are coerced before any is written, since a coercion can
+// run JS that calls another function; the native side reads them before wasm runs, and the
+// wrapper reads the result before any other JS runs. The buffer comes from the native init and
+// is seen by this closure only: detaching it would free what native code writes to.
+let slots;
+
+function useCallSlots(buffer) {
+  if (slots !== undefined) return;
+  slots = { i32: new Int32Array(buffer), f64: new Float64Array(buffer), i64: new BigInt64Array(buffer) };
+}
+
+const slotOf = { i: (i) => `i32[${2 * i}]`, f: (i) => `f64[${i}]`, F: (i) => `f64[${i}]`, I: (i) => `i64[${i}]` };
+
+function compileFactory(signature, raw) {
+  const [params, results] = signature.split(':');
   const names = [...params].map((_, i) => `a${i}`);
-  // v128 and exnref have no JS value: calling such a function is a TypeError (JS API §5.6).
-  const body = /[vx]/.test(signature)
-    ? 'throw new TypeError("type incompatibility when transforming from/to JS");'
-    : `const r = nf(${[...params].map((c, i) => coercion(c, names[i])).join(', ')});
+  let body;
+  if (/[vx]/.test(signature)) {
+    // v128 and exnref have no JS value: calling such a function is a TypeError (JS API §5.6).
+    body = 'throw new TypeError("type incompatibility when transforming from/to JS");';
+  } else if (raw) {
+    const coerced = [...params].map((c, i) => `const x${i} = ${coercion(c, names[i])};`).join(' ');
+    const written = [...params].map((c, i) => `${slotOf[c](i)} = x${i};`).join(' ');
+    body = `${coerced} ${written}
+       if (nf() === failure) raise();
+       return ${results ? slotOf[results](0) : 'undefined'};`;
+  } else {
+    body = `const r = nf(${[...params].map((c, i) => coercion(c, names[i])).join(', ')});
        if (r === failure) raise();
        return r;`;
+  }
   // A method is not a constructor and has no `prototype`, `arguments` or `caller`, like a
   // built-in function; its `length` is the parameter count.
   // Bound, it prints as `function () { [native code] }` like other built-ins.
-  const source = `const f = { [name](${names.join(', ')}) { ${body} } }[name].bind(undefined);
+  const source = `const { i32, f64, i64 } = slots;
+    const f = { [name](${names.join(', ')}) { ${body} } }[name].bind(undefined);
     Object.defineProperty(f, 'name', { value: name });
     return f;`;
-  return new Function('nf', 'name', 'failure', 'raise', 'refused', source);
+  return new Function('nf', 'name', 'failure', 'raise', 'refused', 'slots', source);
 }
 
-function makeExportedFunction(nf, name, signature, anchor) {
+function makeExportedFunction(nf, name, signature, anchor, raw) {
   // The group's anchor must live as long as any wrapper of the group (see src/runtime/group.rs).
   nf.anchor = anchor;
-  let factory = factories.get(signature);
+  const key = raw ? `${signature}#raw` : signature;
+  let factory = factories.get(key);
   if (factory === undefined) {
-    factory = compileFactory(signature);
-    factories.set(signature, factory);
+    factory = compileFactory(signature, raw);
+    factories.set(key, factory);
   }
-  return factory(nf, name, failure, raise, refused);
+  return factory(nf, name, failure, raise, refused, slots);
 }
 
 /** A multi-value import's return value, as a list of `count` values (JS API §5.7). */
@@ -78,4 +104,4 @@ const toBigInt64 = (v) => BigInt.asIntN(64, v);
 const anchors = new WeakMap();
 const keepAnchor = (owner, anchor) => void anchors.set(owner, anchor);
 
-module.exports = { makeExportedFunction, resultsFromIterable, toBigInt64, keepAnchor };
+module.exports = { makeExportedFunction, useCallSlots, resultsFromIterable, toBigInt64, keepAnchor };

@@ -130,7 +130,7 @@ for (const [name, value] of Object.entries(interfaces)) {
 Object.defineProperty(WebAssembly, 'JSTag', { get: { get JSTag() { return JSTag; } }.__lookupGetter__('JSTag'), enumerable: true, configurable: true });
 Object.defineProperty(WebAssembly, Symbol.toStringTag, { value: 'WebAssembly', configurable: true });
 
-native.init({
+const callSlots = native.init({
   failure: native.failure,
   RuntimeError,
   CompileError,
@@ -144,6 +144,7 @@ native.init({
   exceptionParts,
   threadId: require('node:worker_threads').threadId,
 });
+require('./functions').useCallSlots(callSlots);
 
 require('./post-message').install();
 require('./atomics').install();

@@ -56,9 +56,11 @@ impl napi_raw::Callback for Dispatch {
   }
 }
 
-/// `init(hooks)`: hands the native layer the JS pieces it throws and calls.
+/// `init(hooks)`: hands the native layer the JS pieces it throws and calls; returns the
+/// ArrayBuffer of the call slots, for lib/functions.js alone.
 fn init(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let hooks = args[0];
+  let (call_slots, slots_buffer) = napi_raw::Slots::new(env)?;
   let r = |name: &std::ffi::CStr| -> JsResult<napi::sys::napi_ref> { napi_raw::create_ref(env, napi_raw::get_named(env, hooks, name)?, 1) };
   let s = state::State {
     runtime_error: r(c"RuntimeError")?,
@@ -74,6 +76,7 @@ fn init(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     make_tag: r(c"makeTag")?,
     make_exception: r(c"makeException")?,
     exception_parts: r(c"exceptionParts")?,
+    call_slots,
   };
   if !state::set(s) {
     return Err(napi_raw::throw_error(env, "wasm-rt: init called twice"));
@@ -87,7 +90,7 @@ fn init(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     limits::watchdog::forget_thread();
   }
   napi_raw::on_env_cleanup(env, torn_down)?;
-  Ok(napi_raw::undefined(env))
+  Ok(slots_buffer)
 }
 
 /// `terminateThread(threadId)`: Node is stopping that worker (lib/termination.js).

@@ -2,7 +2,7 @@
 //! and one per compiler on which every store runs (`store_engine`).
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use wasmer::sys::{BaseTunables, CompilerConfig, Cranelift, EngineBuilder, NativeEngineExt, Singlepass};
@@ -238,15 +238,31 @@ pub struct Caps {
   pub table_elements: Option<u32>,
 }
 
+/// How many `with_caps` scopes that set a cap are in progress, on all threads. While none is,
+/// every thread's caps are the default, and a scope of default caps (each import call's) has
+/// nothing to change: it skips the thread-local.
+static CAPPED: AtomicUsize = AtomicUsize::new(0);
+
 /// Runs `f` (an instantiation) with `caps` applied to the memories and tables it creates.
 pub fn with_caps<R>(caps: Caps, f: impl FnOnce() -> R) -> R {
-  struct Reset(Caps);
+  let sets = caps.memory_pages.is_some() || caps.table_elements.is_some();
+  // This thread's own scopes counted before it could read a non-zero count here.
+  if !sets && CAPPED.load(Ordering::Relaxed) == 0 {
+    return f();
+  }
+  struct Reset(Caps, bool);
   impl Drop for Reset {
     fn drop(&mut self) {
       CAPS.with(|c| c.set(self.0));
+      if self.1 {
+        CAPPED.fetch_sub(1, Ordering::Relaxed);
+      }
     }
   }
-  let _reset = Reset(CAPS.with(|c| c.replace(caps)));
+  if sets {
+    CAPPED.fetch_add(1, Ordering::Relaxed);
+  }
+  let _reset = Reset(CAPS.with(|c| c.replace(caps)), sets);
   f()
 }
 

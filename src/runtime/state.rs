@@ -29,6 +29,8 @@ pub struct State {
   pub make_exception: napi_ref,
   /// `value => [tag, payload] | undefined`: a `WebAssembly.Exception`'s tag and payload.
   pub exception_parts: napi_ref,
+  /// The slots of numeric calls (api/bridge/raw_call.rs).
+  pub call_slots: napi_raw::Slots,
 }
 
 thread_local! {

@@ -221,6 +221,44 @@ pub fn array(env: napi_env, len: usize) -> JsResult<napi_value> {
   Ok(v)
 }
 
+/// The 8-byte slots through which exported functions of numeric signatures take their arguments
+/// and give their result (api/bridge/exported.rs, lib/functions.js): reading a slot costs less
+/// than a Node-API call per value.
+///
+/// Contract: the ArrayBuffer they live in is made by `Slots::new`, whose reference keeps it for
+/// the environment's life; only lib/functions.js's closure sees it, and it never detaches or
+/// hands it out, so the bytes stay where they are.
+#[derive(Clone, Copy)]
+pub struct Slots(ptr::NonNull<i64>);
+
+impl Slots {
+  pub const COUNT: usize = 8;
+
+  /// A new ArrayBuffer of `COUNT` slots, kept alive by a reference never deleted.
+  pub fn new(env: napi_env) -> JsResult<(Self, napi_value)> {
+    let mut data = ptr::null_mut();
+    let mut buffer = ptr::null_mut();
+    napi_call!(env, napi_create_arraybuffer(env, Self::COUNT * 8, &mut data, &mut buffer))?;
+    let base = ptr::NonNull::new(data.cast::<i64>()).filter(|p| p.as_ptr().is_aligned());
+    let base = base.ok_or_else(|| throw_error(env, "wasm-rt: the call slots are misaligned"))?;
+    create_ref(env, buffer, 1)?;
+    Ok((Slots(base), buffer))
+  }
+
+  pub fn get(self, i: usize) -> i64 {
+    assert!(i < Self::COUNT);
+    // SAFETY: in bounds (asserted) of the live, aligned buffer the contract describes; JS writes
+    // it only while no native code runs.
+    unsafe { self.0.as_ptr().add(i).read() }
+  }
+
+  pub fn set(self, i: usize, v: i64) {
+    assert!(i < Self::COUNT);
+    // SAFETY: as in `get`.
+    unsafe { self.0.as_ptr().add(i).write(v) }
+  }
+}
+
 pub fn array_len(env: napi_env, v: napi_value) -> JsResult<u32> {
   let mut n = 0;
   napi_call!(env, napi_get_array_length(env, v, &mut n))?;
@@ -530,23 +568,30 @@ pub struct CallInfo<'a> {
   env: napi_env,
   info: sys::napi_callback_info,
   args: [napi_value; INLINE_ARGS],
+  /// Whether `args` were read (`Callback::EAGER_ARGS`).
+  eager: bool,
   _call: PhantomData<&'a ()>,
 }
 
 impl CallInfo<'_> {
-  /// Reads the arguments and the data pointer of the callback in progress.
-  fn read(env: napi_env, info: sys::napi_callback_info) -> JsResult<(Self, *mut c_void)> {
-    let mut call = CallInfo { env, info, args: [ptr::null_mut(); INLINE_ARGS], _call: PhantomData };
-    let mut data = ptr::null_mut();
-    let mut argc = INLINE_ARGS;
-    // SAFETY: the info Node passed to the callback in progress; `args` has room for `argc` values.
-    let status = unsafe { sys::napi_get_cb_info(env, info, &mut argc, call.args.as_mut_ptr(), ptr::null_mut(), &mut data) };
-    check(env, status)?;
-    Ok((call, data))
+  fn new(env: napi_env, info: sys::napi_callback_info, eager: bool) -> Self {
+    CallInfo { env, info, args: [ptr::null_mut(); INLINE_ARGS], eager, _call: PhantomData }
   }
 
-  /// The first `INLINE_ARGS` arguments.
+  /// Reads the arguments (if eager) and returns the data pointer of the callback in progress.
+  /// In place: moving the argument array around cost as much as reading it.
+  fn read(&mut self) -> JsResult<*mut c_void> {
+    let mut data = ptr::null_mut();
+    let mut argc = if self.eager { INLINE_ARGS } else { 0 };
+    // SAFETY: the info Node passed to the callback in progress; `args` has room for `argc` values.
+    let status = unsafe { sys::napi_get_cb_info(self.env, self.info, &mut argc, self.args.as_mut_ptr(), ptr::null_mut(), &mut data) };
+    check(self.env, status)?;
+    Ok(data)
+  }
+
+  /// The first `INLINE_ARGS` arguments, for callbacks that read them eagerly.
   pub fn args(&self) -> &[napi_value; INLINE_ARGS] {
+    assert!(self.eager, "a callback without EAGER_ARGS reads its arguments with args_into");
     &self.args
   }
 
@@ -564,12 +609,16 @@ impl CallInfo<'_> {
 /// data the function was made with.
 pub trait Callback: 'static {
   type Data: 'static;
+  /// Whether the first `INLINE_ARGS` arguments are read with the data (`CallInfo::args`); a
+  /// callback that often needs none reads them itself (`CallInfo::args_into`).
+  const EAGER_ARGS: bool = true;
   fn call(env: napi_env, data: &Self::Data, call: &CallInfo<'_>) -> napi_value;
 }
 
 unsafe extern "C" fn entry_rc<C: Callback>(env: napi_env, info: sys::napi_callback_info) -> napi_value {
-  let (call, data) = match CallInfo::read(env, info) {
-    Ok(got) => got,
+  let mut call = CallInfo::new(env, info, C::EAGER_ARGS);
+  let data = match call.read() {
+    Ok(data) => data,
     Err(p) => return finish(env, Err(p)),
   };
   // SAFETY: `function_rc::<C>` made this function with an `Rc<C::Data>` pointer whose count its
@@ -580,9 +629,10 @@ unsafe extern "C" fn entry_rc<C: Callback>(env: napi_env, info: sys::napi_callba
 }
 
 unsafe extern "C" fn entry_static<C: Callback>(env: napi_env, info: sys::napi_callback_info) -> napi_value {
-  match CallInfo::read(env, info) {
+  let mut call = CallInfo::new(env, info, C::EAGER_ARGS);
+  match call.read() {
     // SAFETY: `function_static::<C>` made this function with a `&'static C::Data`.
-    Ok((call, data)) => C::call(env, unsafe { &*(data as *const C::Data) }, &call),
+    Ok(data) => C::call(env, unsafe { &*(data as *const C::Data) }, &call),
     Err(p) => finish(env, Err(p)),
   }
 }

@@ -8,10 +8,14 @@ use std::num::NonZeroUsize;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicI32, Ordering};
 
+use wasmer::sys::NativeEngineExt;
 use wasmer::sys::{BaseTunables, Tunables};
-use wasmer::{AsStoreMut, Engine, Exception, Extern, Function, MemoryType, Module, RuntimeError, Store, StoreMut, TableType, TypedFunction, WasmTypeList};
-use wasmer_types::StoreId;
-use wasmer_vm::{InternalStoreHandle, MemoryError, MemoryStyle, TableStyle, VMMemory, VMMemoryDefinition, VMTable, VMTableDefinition, VMTag};
+use wasmer::{AsStoreMut, AsStoreRef, Engine, Exception, Extern, Function, MemoryType, Module, RuntimeError, Store, StoreMut, TableType};
+use wasmer_types::{RawValue, StoreId};
+use wasmer_vm::{
+  InternalStoreHandle, MemoryError, MemoryStyle, TableStyle, VMFunctionBody, VMFunctionContext, VMMemory, VMMemoryDefinition, VMTable, VMTableDefinition,
+  VMTag, VMTrampoline,
+};
 
 /// A store that JS calls borrow one at a time: `try_with` hands out the `&mut Store` only while
 /// no other borrow of it is in progress on this thread (a reentrant call gets the parked store
@@ -147,87 +151,59 @@ impl FlagWord {
   }
 }
 
-/// The shapes of `Function::call` without wasmer's argument vectors: every numeric parameter is
-/// passed as i64 (i32 and f32 in the low bits, f64 as its bits) and the result read back as
-/// i64. A `TypedFunction` writes each argument into a 16-byte slot that the function's own
-/// trampoline reads as its declared type, so one shape per arity serves every numeric signature.
+/// A wasm function's entry (its body, context and call trampoline), read once when its JS
+/// function is made. `raw_call` then does what wasmer's `TypedFunction::call` does per call
+/// without that call's lookups: the store's object table, the cross-store checks, a second
+/// store-context entry and the `on_called` hook (set only by wasmer-wasix's vfork and asyncify,
+/// which wasm-rt's WASI does not use).
 ///
-/// Contract: call a shape only with functions of the signature it was selected for
-/// (api/bridge/raw_call.rs keeps the two together).
-pub type RawCall = for<'a, 'b> fn(&Function, &mut StoreMut<'a>, &'b [i64; RAW_MAX_ARITY]) -> Result<i64, RuntimeError>;
+/// Contract: the store that owns the function outlives the entry, and the entry is called only
+/// with that store (api/bridge/func_data.rs keeps the function's group beside it).
+#[derive(Clone, Copy)]
+pub struct RawEntry {
+  body: *const VMFunctionBody,
+  vmctx: VMFunctionContext,
+  trampoline: VMTrampoline,
+}
 
 /// The most parameters a raw call takes.
 pub const RAW_MAX_ARITY: usize = 8;
 
-// `TypedFunction` is a `Function` plus a zero-sized marker; equal size puts the function at
-// offset 0, which is what `as_typed` relies on.
-const _: () = assert!(size_of::<TypedFunction<(i64, i64), i64>>() == size_of::<Function>());
-const _: () = assert!(align_of::<TypedFunction<(i64, i64), i64>>() == align_of::<Function>());
-
-fn as_typed<Args: WasmTypeList, R: WasmTypeList>(f: &Function) -> &TypedFunction<Args, R> {
-  // SAFETY: `TypedFunction<Args, R>` is a `Function` and a zero-sized marker, of equal size and
-  // alignment (asserted above); `RawCall`'s contract vouches for the signature.
-  unsafe { &*(f as *const Function).cast::<TypedFunction<Args, R>>() }
-}
-
-trait RawResult: WasmTypeList {
-  fn raw(self) -> i64;
-}
-
-impl RawResult for () {
-  fn raw(self) -> i64 {
-    0
-  }
-}
-
-impl RawResult for i64 {
-  fn raw(self) -> i64 {
-    self
-  }
-}
-
-macro_rules! arity {
-  ($name:ident, $args:ty $(, $i:tt)*) => {
-    #[allow(unused_variables)] // call0 reads no slot
-    fn $name<R: RawResult>(f: &Function, store: &mut StoreMut<'_>, a: &[i64; RAW_MAX_ARITY]) -> Result<i64, RuntimeError> {
-      as_typed::<$args, R>(f).call(store, $(a[$i]),*).map(RawResult::raw)
+/// The entry of `f`, a function of `store`.
+pub fn raw_entry(store: &mut StoreMut<'_>, f: &Function) -> RawEntry {
+  match Extern::Function(f.clone()).to_vm_extern().unwrap_sys() {
+    wasmer_vm::VMExtern::Function(handle) => {
+      let anyfunc = handle.get(store.objects_mut().as_sys()).anyfunc.as_ptr();
+      // SAFETY: the anyfunc lives in the store borrowed here, as long as the store.
+      let a = unsafe { anyfunc.as_ref() };
+      RawEntry { body: a.func_ptr, vmctx: a.vmctx, trampoline: a.call_trampoline }
     }
-  };
+    _ => unreachable!("a Function's extern is a function"),
+  }
 }
 
-arity!(call0, ());
-arity!(call1, i64, 0);
-arity!(call2, (i64, i64), 0, 1);
-arity!(call3, (i64, i64, i64), 0, 1, 2);
-arity!(call4, (i64, i64, i64, i64), 0, 1, 2, 3);
-arity!(call5, (i64, i64, i64, i64, i64), 0, 1, 2, 3, 4);
-arity!(call6, (i64, i64, i64, i64, i64, i64), 0, 1, 2, 3, 4, 5);
-arity!(call7, (i64, i64, i64, i64, i64, i64, i64), 0, 1, 2, 3, 4, 5, 6);
-arity!(call8, (i64, i64, i64, i64, i64, i64, i64, i64), 0, 1, 2, 3, 4, 5, 6, 7);
-
-/// The raw call for `arity` numeric parameters and zero or one numeric result.
-pub fn raw_call(arity: usize, one_result: bool) -> Option<RawCall> {
-  macro_rules! pick {
-    ($f:ident) => {
-      if one_result {
-        $f::<i64> as RawCall
-      } else {
-        $f::<()> as RawCall
-      }
-    };
+/// Calls `e` with `slots` as its arguments (i32 and f32 in the low bits, f64 as its bits); its
+/// result, if it has one, comes back in `slots[0]` (upper bits undefined for 32-bit results). The
+/// function's trampoline reads each argument as its declared type, so one path serves every
+/// numeric signature.
+pub fn raw_call(store: &mut StoreMut<'_>, e: &RawEntry, slots: &mut [i64; RAW_MAX_ARITY]) -> Result<(), RuntimeError> {
+  let mut values = [RawValue { u128: 0 }; RAW_MAX_ARITY];
+  for (v, s) in values.iter_mut().zip(slots.iter()) {
+    *v = RawValue { i64: *s };
   }
-  Some(match arity {
-    0 => pick!(call0),
-    1 => pick!(call1),
-    2 => pick!(call2),
-    3 => pick!(call3),
-    4 => pick!(call4),
-    5 => pick!(call5),
-    6 => pick!(call6),
-    7 => pick!(call7),
-    8 => pick!(call8),
-    _ => return None,
-  })
+  let handler = store.as_store_ref().signal_handler();
+  let config = wasmer_vm::VMConfig { wasm_stack_size: store.engine().tunables().vmconfig().wasm_stack_size };
+  // The store context is installed as wasmer's own call installs it, so that host functions
+  // called from this function find the store.
+  let called = store.parked(|| {
+    // SAFETY: `RawEntry`'s contract: the entry belongs to this store, which is alive; the values
+    // vector holds a 16-byte slot per parameter and for the result, as the trampoline expects.
+    unsafe { wasmer_vm::wasmer_call_trampoline(handler, &config, e.vmctx, e.trampoline, e.body, values.as_mut_ptr().cast()) }
+  });
+  called.map_err(RuntimeError::from)?;
+  // SAFETY: every slot was initialised as a whole (u128) and then written as i64 or narrower.
+  slots[0] = unsafe { values[0].i64 };
+  Ok(())
 }
 
 /// What wasm-rt changes of wasmer's tunables, as safe functions (`Tuned` forwards wasmer's unsafe

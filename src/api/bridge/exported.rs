@@ -13,11 +13,12 @@ use napi::sys::{napi_env, napi_value};
 use wasmer::{Function, StoreMut, Value};
 
 use super::func_data::FuncData;
-use super::raw_call;
+use super::raw_call::{self, Raw};
 use super::{errors, values};
 use crate::runtime::group::{self, Group};
 use crate::runtime::state;
 use crate::sys::napi_raw::{self, CallInfo, JsResult, INLINE_ARGS, TAG_FUNCTION};
+use crate::sys::vm;
 
 /// The JS function for `func`: the existing one if this wasm function already has one
 /// (the spec's exported-function cache), else a new one named `index`. `non_null` marks the
@@ -29,15 +30,11 @@ pub fn wrapper(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func:
   }
   let ty = func.ty(store);
   let limits = crate::runtime::limits::of_function(store, &func);
-  let data = FuncData {
-    group: group.clone(),
-    func,
-    params: ty.params().into(),
-    results: ty.results().into(),
-    raw: raw_call::select(ty.params(), ty.results()),
-    key,
-    limits,
+  let raw = match raw_call::fits(ty.params(), ty.results()) {
+    true => Some(Raw::new(store, &func, state::with(env, |s| Ok(s.call_slots))?)),
+    false => None,
   };
+  let data = FuncData { group: group.clone(), func, params: ty.params().into(), results: ty.results().into(), raw, key, limits };
   let name = index.map(|i| i.to_string()).unwrap_or_default();
   let sig = crate::compile::non_null::mark_signature(&values::signature(&data.params, &data.results), (non_null, 0));
   let data = Rc::new(data);
@@ -45,7 +42,8 @@ pub fn wrapper(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func:
   // outlives the call even when the wrapper is collected during it.
   let nf = napi_raw::function_rc::<Call>(env, &name, data.clone())?;
   let make = state::get(env, |s| s.make_exported_function)?;
-  let args = [nf, napi_raw::string(env, &name)?, napi_raw::string(env, &sig)?, group.anchor()?];
+  let raw_flag = napi_raw::boolean(env, data.raw.is_some())?;
+  let args = [nf, napi_raw::string(env, &name)?, napi_raw::string(env, &sig)?, group.anchor()?, raw_flag];
   let w = napi_raw::call(env, napi_raw::undefined(env), make, &args)?;
   napi_raw::wrap_rc(env, w, &TAG_FUNCTION, data)?;
   group.cache_function(key, w)?;
@@ -62,6 +60,8 @@ struct Call;
 
 impl napi_raw::Callback for Call {
   type Data = FuncData;
+  // Numeric signatures take their arguments from the call slots, not as JS values.
+  const EAGER_ARGS: bool = false;
 
   fn call(env: napi_env, fd: &FuncData, call: &CallInfo<'_>) -> napi_value {
     let result = match catch_unwind(AssertUnwindSafe(|| call_inner(env, fd, call))) {
@@ -73,41 +73,44 @@ impl napi_raw::Callback for Call {
 }
 
 fn call_inner(env: napi_env, fd: &FuncData, call: &CallInfo<'_>) -> JsResult<napi_value> {
-  let n = fd.params.len();
-  let heap;
-  let args: &[napi_value] = if n <= INLINE_ARGS {
-    &call.args()[..n]
-  } else {
-    let mut v = vec![ptr::null_mut(); n];
-    call.args_into(&mut v)?;
-    heap = v;
-    &heap
-  };
   let group = fd.group.clone();
+  let run = || match &fd.raw {
+    Some(raw) => call_raw(env, fd, raw, &group),
+    None => call_values(env, fd, &group, call),
+  };
   let timeout = fd.limits.as_ref().and_then(|l| l.timeout_ms.get());
   if timeout.is_some() {
-    return errors::with_deadline(env, timeout, || call_with(env, fd, &group, args));
+    return errors::with_deadline(env, timeout, run);
   }
-  call_with(env, fd, &group, args)
+  run()
 }
 
-fn call_with(env: napi_env, fd: &FuncData, group: &Rc<Group>, args: &[napi_value]) -> JsResult<napi_value> {
+/// A numeric signature: arguments from the call slots, the result into slot 0 (raw_call.rs).
+fn call_raw(env: napi_env, fd: &FuncData, raw: &Raw, group: &Rc<Group>) -> JsResult<napi_value> {
+  let mut slots = raw.args(&fd.params);
+  group.enter(|store| {
+    let called = vm::raw_call(store, &raw.entry, &mut slots);
+    crate::api::memory::sync_buffers();
+    called.map_err(|e| errors::throw_runtime(env, group, store, e))?;
+    raw.give_result(fd.results.first().copied(), slots[0]);
+    Ok(napi_raw::undefined(env))
+  })
+}
+
+fn call_values(env: napi_env, fd: &FuncData, group: &Rc<Group>, call: &CallInfo<'_>) -> JsResult<napi_value> {
   let n = fd.params.len();
-  if let Some(raw) = fd.raw {
-    let mut slots = [0i64; raw_call::MAX_ARITY];
-    for ((slot, ty), v) in slots.iter_mut().zip(fd.params.iter()).zip(args) {
-      *slot = raw_call::arg(env, *ty, *v)?;
-    }
-    return group.enter(|store| {
-      let called = raw(&fd.func, store, &slots);
-      crate::api::memory::sync_buffers();
-      let r = called.map_err(|e| errors::throw_runtime(env, group, store, e))?;
-      raw_call::result(env, fd.results.first().copied(), r)
-    });
-  }
+  let mut inline = [ptr::null_mut(); INLINE_ARGS];
+  let mut heap = Vec::new();
+  let args: &mut [napi_value] = if n <= INLINE_ARGS {
+    &mut inline[..n]
+  } else {
+    heap.resize(n, ptr::null_mut());
+    &mut heap
+  };
+  call.args_into(args)?;
   group.enter(|store| {
     let mut params = Vec::with_capacity(n);
-    for (ty, v) in fd.params.iter().zip(args) {
+    for (ty, v) in fd.params.iter().zip(args.iter()) {
       params.push(values::from_js(env, group, store, *ty, *v)?);
     }
     let called = fd.func.call(store, &params);

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use napi::sys::{napi_env, napi_value};
 use wasmer::{Function, Type};
 
-use super::raw_call::RawCall;
+use super::raw_call::Raw;
 use crate::runtime::group::Group;
 use crate::runtime::limits::InstanceLimits;
 use crate::sys::napi_raw::{self, TAG_FUNCTION};
@@ -16,7 +16,8 @@ pub struct FuncData {
   pub func: Function,
   pub params: Box<[Type]>,
   pub results: Box<[Type]>,
-  pub raw: Option<RawCall>,
+  /// The raw path, for numeric signatures; its entry is valid while `group` (its store) lives.
+  pub raw: Option<Raw>,
   pub key: usize,
   /// The limits of the instance that defines this function (its deadline).
   pub limits: Option<Rc<InstanceLimits>>,
