@@ -181,6 +181,20 @@ pub fn get_i32(env: napi_env, v: napi_value) -> JsResult<i32> {
   Ok(n)
 }
 
+/// `v` as an i32 (ToInt32) if it is a Number; None otherwise, with nothing thrown or recorded.
+pub fn number_i32(env: napi_env, v: napi_value) -> Option<i32> {
+  let mut n = 0;
+  // SAFETY: plain Node-API call on the live env; a non-Number only returns a status.
+  (unsafe { sys::napi_get_value_int32(env, v, &mut n) } == sys::Status::napi_ok).then_some(n)
+}
+
+/// `v`'s value if it is a Number; None otherwise, with nothing thrown or recorded.
+pub fn number_f64(env: napi_env, v: napi_value) -> Option<f64> {
+  let mut n = 0.0;
+  // SAFETY: as in `number_i32`.
+  (unsafe { sys::napi_get_value_double(env, v, &mut n) } == sys::Status::napi_ok).then_some(n)
+}
+
 /// An optional unsigned 32-bit number already range-checked in JS; None for undefined.
 pub fn get_optional_u32(env: napi_env, v: napi_value) -> JsResult<Option<u32>> {
   if type_of(env, v)? == sys::ValueType::napi_undefined {

@@ -32,6 +32,11 @@ trait Num: FromToNativeWasmType + Copy + Send + Sync + 'static {
   fn to_js(self, env: napi_env) -> JsResult<napi_value>;
   /// Reads a value that `values::coerce` made a number (or a BigInt for i64).
   fn read(env: napi_env, v: napi_value) -> JsResult<Self>;
+  /// The value of a JS return value that is a Number already, which needs no coercion (most
+  /// results); None for anything else.
+  fn number(_env: napi_env, _v: napi_value) -> Option<Self> {
+    None
+  }
 }
 
 impl Num for i32 {
@@ -41,6 +46,9 @@ impl Num for i32 {
   }
   fn read(env: napi_env, v: napi_value) -> JsResult<Self> {
     napi_raw::get_i32(env, v)
+  }
+  fn number(env: napi_env, v: napi_value) -> Option<Self> {
+    napi_raw::number_i32(env, v)
   }
 }
 
@@ -62,6 +70,9 @@ impl Num for f32 {
   fn read(env: napi_env, v: napi_value) -> JsResult<Self> {
     Ok(napi_raw::get_f64(env, v)? as f32)
   }
+  fn number(env: napi_env, v: napi_value) -> Option<Self> {
+    napi_raw::number_f64(env, v).map(|n| n as f32)
+  }
 }
 
 impl Num for f64 {
@@ -71,6 +82,9 @@ impl Num for f64 {
   }
   fn read(env: napi_env, v: napi_value) -> JsResult<Self> {
     napi_raw::get_f64(env, v)
+  }
+  fn number(env: napi_env, v: napi_value) -> Option<Self> {
+    napi_raw::number_f64(env, v)
   }
 }
 
@@ -87,7 +101,10 @@ impl NumResult for () {
 
 impl<T: Num> NumResult for T {
   fn from_return(env: napi_env, ret: napi_value) -> JsResult<Self> {
-    T::read(env, values::coerce(env, T::TYPE, ret)?)
+    match T::number(env, ret) {
+      Some(n) => Ok(n),
+      None => T::read(env, values::coerce(env, T::TYPE, ret)?),
+    }
   }
 }
 
