@@ -164,6 +164,8 @@ pub struct RawEntry {
   body: *const VMFunctionBody,
   vmctx: VMFunctionContext,
   trampoline: VMTrampoline,
+  /// The engine's wasm stack size: its tunables are fixed when it is built.
+  stack_size: Option<usize>,
 }
 
 /// The most parameters a raw call takes.
@@ -176,7 +178,8 @@ pub fn raw_entry(store: &mut StoreMut<'_>, f: &Function) -> RawEntry {
       let anyfunc = handle.get(store.objects_mut().as_sys()).anyfunc.as_ptr();
       // SAFETY: the anyfunc lives in the store borrowed here, as long as the store.
       let a = unsafe { anyfunc.as_ref() };
-      RawEntry { body: a.func_ptr, vmctx: a.vmctx, trampoline: a.call_trampoline }
+      let stack_size = store.engine().tunables().vmconfig().wasm_stack_size;
+      RawEntry { body: a.func_ptr, vmctx: a.vmctx, trampoline: a.call_trampoline, stack_size }
     }
     _ => unreachable!("a Function's extern is a function"),
   }
@@ -192,7 +195,7 @@ pub fn raw_call(store: &mut StoreMut<'_>, e: &RawEntry, slots: &mut [i64; RAW_MA
     *v = RawValue { i64: *s };
   }
   let handler = store.as_store_ref().signal_handler();
-  let config = wasmer_vm::VMConfig { wasm_stack_size: store.engine().tunables().vmconfig().wasm_stack_size };
+  let config = wasmer_vm::VMConfig { wasm_stack_size: e.stack_size };
   // The store context is installed as wasmer's own call installs it, so that host functions
   // called from this function find the store.
   let called = store.parked(|| {
