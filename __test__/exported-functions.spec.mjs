@@ -288,6 +288,39 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
     });
   });
 
+  // wasm-rt skips wasmer's store context on calls into a store without host functions
+  // (src/sys/vm.rs raw_call): a host function that arrives later must still find it.
+  describe('a store that gains a host function', () => {
+    it('after calls into an instance without imports, a JS function put into its table is called', () => {
+      const a = instantiate(`(module (table (export "t") 1 funcref) (type $r (func (result i32)))
+        (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+        (func (export "callT") (result i32) (call_indirect (type $r) (i32.const 0))))`);
+      expect(a.add(2, 3)).toBe(5);
+      expect(() => a.callT()).toThrow(WebAssembly.RuntimeError);
+      instantiate(
+        `(module (import "a" "t" (table 1 funcref)) (import "m" "f" (func $f (result i32)))
+          (elem (i32.const 0) $f))`,
+        { a: { t: a.t }, m: { f: () => 41 } },
+      );
+      expect(a.callT()).toBe(41);
+      expect(a.add(a.callT(), 1)).toBe(42);
+    });
+
+    it('a JS-created table, then a JS import written into it, in a store first called without one', () => {
+      const table = new WebAssembly.Table({ initial: 2, element: 'anyfunc' });
+      const a = instantiate(`(module (import "m" "t" (table 2 funcref)) (type $r (func (param i32) (result i32)))
+        (func (export "sq") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+        (func (export "at") (param i32 i32) (result i32) (call_indirect (type $r) (local.get 1) (local.get 0))))`, { m: { t: table } });
+      expect(a.sq(7)).toBe(49);
+      table.set(0, a.sq);
+      expect(a.at(0, 5)).toBe(25);
+      instantiate(`(module (import "m" "t" (table 2 funcref)) (import "m" "f" (func $f (param i32) (result i32)))
+        (elem (i32.const 1) $f))`, { m: { t: table, f: (x) => x + 100 } });
+      expect(a.at(1, 5)).toBe(105);
+      expect(a.sq(a.at(0, 3))).toBe(81);
+    });
+  });
+
   describe('i32', () => {
     it.each([
       [5, 5],

@@ -32,6 +32,11 @@ function callsModule() {
   });
 }
 
+/** `add(i32, i32)` alone, in a module that imports nothing: a store without host functions. */
+function addModule() {
+  return encode({ types: [[[I32, I32], [I32]]], functions: [{ type: 0, body: [GET, 0, GET, 1, 0x6a] }], exports: [{ name: 'add', func: 0 }] });
+}
+
 /** A module with a memory of `pages` pages and `imports` function imports, all of which `main` calls. */
 function importsModule(imports, pages) {
   return encode({
@@ -164,4 +169,4 @@ function smallModule(tag) {
   return withTag(SMALL, tag);
 }
 
-module.exports = { callsModule, importsModule, largeModule, smallModule };
+module.exports = { addModule, callsModule, importsModule, largeModule, smallModule };

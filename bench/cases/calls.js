@@ -1,7 +1,7 @@
 'use strict';
 // JS → wasm calls of four signatures, and wasm → JS import calls.
 const { median, nowNs, V8, wasmRt, rt: wasmRtPackage, quick } = require('../measure');
-const { callsModule } = require('../modules');
+const { addModule, callsModule } = require('../modules');
 
 const N = quick ? 100_000 : 1_000_000;
 const REPEATS = 15;
@@ -24,9 +24,9 @@ const exportOf = {
 };
 
 /** ns per call of `label` on each engine, the engines taking turns for each of the repeats. */
-function nsPerCall(engines, label) {
+function nsPerCall(engines, label, bytes = callsModule()) {
   const runs = engines.map((engine) => {
-    const { exports } = new engine.WebAssembly.Instance(engine.compile(callsModule()), { env: { f() {} } });
+    const { exports } = new engine.WebAssembly.Instance(engine.compile(bytes), { env: { f() {} } });
     const loop = new Function('f', 'n', loops[label]);
     const f = exports[exportOf[label]];
     loop(f, 10_000);
@@ -92,6 +92,9 @@ module.exports = function run() {
     rows.push({ case: `call ${label}`, unit: 'ns/call', v8: times[0], 'wasm-rt': times[1] });
     if (label === 'add(i32,i32)') {
       rows.push({ case: `call ${label}, fastest run`, unit: 'ns/call', v8: times.fastest[0], 'wasm-rt': times.fastest[1] });
+      // wasm-rt installs wasmer's store context only for stores that hold a host function.
+      const alone = nsPerCall(engines, label, addModule());
+      rows.push({ case: `call ${label}, module without imports`, unit: 'ns/call', v8: alone[0], 'wasm-rt': alone[1] });
     }
   }
   const imports = nsPerImport(engines);

@@ -40,7 +40,7 @@ use wasmer::{AsStoreMut, Extern, Function, Store, StoreMut};
 
 use crate::runtime::engine::{self, Compiled, Compiler};
 use crate::sys::napi_raw::{self, JsResult};
-use crate::sys::vm::StoreCell;
+use crate::sys::vm::{self, StoreCell};
 
 pub struct Group {
   env: napi_env,
@@ -58,6 +58,9 @@ pub struct Group {
   /// The compiled modules of this group's instances: their code must outlive the store, which
   /// is declared (so dropped) before them.
   modules: RefCell<Vec<Arc<Compiled>>>,
+  /// The store's function count when last looked, and whether it held a host function then
+  /// (`may_call_host`).
+  host_scan: Cell<(usize, bool)>,
 }
 
 impl Group {
@@ -72,6 +75,7 @@ impl Group {
       instances: Cell::new(0),
       external: Cell::new(0),
       modules: RefCell::new(Vec::new()),
+      host_scan: Cell::new((0, false)),
     })
   }
 
@@ -117,6 +121,19 @@ impl Group {
          calls that alternate between two link groups through JS are not supported",
       ))
     })
+  }
+
+  /// Whether wasm of this group's store can call a host function (sys/vm.rs `raw_call`). No JS
+  /// runs during a call that cannot, so nothing adds one while it runs.
+  pub fn may_call_host(&self, store: &mut StoreMut<'_>) -> bool {
+    let count = vm::function_count(store);
+    let (seen, host) = self.host_scan.get();
+    if seen == count {
+      return host;
+    }
+    let host = vm::has_host_function(store);
+    self.host_scan.set((count, host));
+    host
   }
 
   pub fn compiler(&self) -> Compiler {

@@ -13,8 +13,8 @@ use wasmer::sys::{BaseTunables, Tunables};
 use wasmer::{AsStoreMut, AsStoreRef, Engine, Exception, Extern, Function, MemoryType, Module, RuntimeError, Store, StoreMut, TableType};
 use wasmer_types::{RawValue, StoreId};
 use wasmer_vm::{
-  InternalStoreHandle, MemoryError, MemoryStyle, TableStyle, VMFunctionBody, VMFunctionContext, VMMemory, VMMemoryDefinition, VMTable, VMTableDefinition,
-  VMTag, VMTrampoline,
+  InternalStoreHandle, MaybeInstanceOwned, MemoryError, MemoryStyle, StoreObject, TableStyle, VMFunctionBody, VMFunctionContext, VMMemory, VMMemoryDefinition,
+  VMTable, VMTableDefinition, VMTag, VMTrampoline,
 };
 
 /// A store that JS calls borrow one at a time: `try_with` hands out the `&mut Store` only while
@@ -185,24 +185,42 @@ pub fn raw_entry(store: &mut StoreMut<'_>, f: &Function) -> RawEntry {
   }
 }
 
+/// How many functions `store` holds. The list only grows, so an unchanged count means an
+/// unchanged list.
+pub fn function_count(store: &mut StoreMut<'_>) -> usize {
+  <wasmer_vm::VMFunction as StoreObject>::list(store.objects_mut().as_sys()).len()
+}
+
+/// Whether `store` holds a host function: one whose entry it owns itself rather than an
+/// instance. Every function wasm can call lives in its own store (wasm-rt links another store's
+/// function through a host function of this one), so without one, wasm of this store never
+/// calls the host.
+pub fn has_host_function(store: &mut StoreMut<'_>) -> bool {
+  <wasmer_vm::VMFunction as StoreObject>::list(store.objects_mut().as_sys()).iter().any(|f| matches!(f.anyfunc, MaybeInstanceOwned::Host(_)))
+}
+
 /// Calls `e` with `slots` as its arguments (i32 and f32 in the low bits, f64 as its bits); its
 /// result, if it has one, comes back in `slots[0]` (upper bits undefined for 32-bit results). The
 /// function's trampoline reads each argument as its declared type, so one path serves every
 /// numeric signature.
-pub fn raw_call(store: &mut StoreMut<'_>, e: &RawEntry, slots: &mut [i64; RAW_MAX_ARITY]) -> Result<(), RuntimeError> {
+///
+/// `may_call_host`: whether the call can reach a host function (`has_host_function`), which
+/// finds its store through wasmer's store context. Only then is the context installed: its push
+/// and pop are a quarter of a call that does not need them. Nothing else in a wasm call reads
+/// it (libcalls reach the store through the instance).
+pub fn raw_call(store: &mut StoreMut<'_>, e: &RawEntry, slots: &mut [i64; RAW_MAX_ARITY], may_call_host: bool) -> Result<(), RuntimeError> {
   let mut values = [RawValue { u128: 0 }; RAW_MAX_ARITY];
   for (v, s) in values.iter_mut().zip(slots.iter()) {
     *v = RawValue { i64: *s };
   }
   let handler = store.as_store_ref().signal_handler();
   let config = wasmer_vm::VMConfig { wasm_stack_size: e.stack_size };
-  // The store context is installed as wasmer's own call installs it, so that host functions
-  // called from this function find the store.
-  let called = store.parked(|| {
-    // SAFETY: `RawEntry`'s contract: the entry belongs to this store, which is alive; the values
-    // vector holds a 16-byte slot per parameter and for the result, as the trampoline expects.
-    unsafe { wasmer_vm::wasmer_call_trampoline(handler, &config, e.vmctx, e.trampoline, e.body, values.as_mut_ptr().cast()) }
-  });
+  let values_ptr = values.as_mut_ptr().cast();
+  // SAFETY: `RawEntry`'s contract: the entry belongs to this store, which is alive; the values
+  // vector holds a 16-byte slot per parameter and for the result, as the trampoline expects.
+  let call = || unsafe { wasmer_vm::wasmer_call_trampoline(handler, &config, e.vmctx, e.trampoline, e.body, values_ptr) };
+  // Installed as wasmer's own call installs it, so that host functions find the store.
+  let called = if may_call_host { store.parked(call) } else { call() };
   called.map_err(RuntimeError::from)?;
   // SAFETY: every slot was initialised as a whole (u128) and then written as i64 or narrower.
   slots[0] = unsafe { values[0].i64 };

@@ -89,7 +89,8 @@ fn call_inner(env: napi_env, fd: &FuncData, call: &CallInfo<'_>) -> JsResult<nap
 fn call_raw(env: napi_env, fd: &FuncData, raw: &Raw, group: &Rc<Group>) -> JsResult<napi_value> {
   let mut slots = raw.args(&fd.params);
   group.enter(|store| {
-    let called = vm::raw_call(store, &raw.entry, &mut slots);
+    let may_call_host = group.may_call_host(store);
+    let called = vm::raw_call(store, &raw.entry, &mut slots, may_call_host);
     crate::api::memory::sync_buffers();
     called.map_err(|e| errors::throw_runtime(env, group, store, e))?;
     raw.give_result(fd.results.first().copied(), slots[0]);
