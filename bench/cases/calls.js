@@ -35,15 +35,23 @@ function nsPerCall(engines, label, bytes = callsModule()) {
   return timeInTurns(runs);
 }
 
-/** wasm's `loop(n)` calls the JS import n times: the cost of one wasm → JS call. */
-function nsPerImport(engines) {
+/** wasm's `loop(n)` calls the JS import `f` n times: the cost of one wasm → JS call. */
+function nsPerImport(engines, bytes = callsModule(), f = () => {}) {
   const runs = engines.map((engine) => {
-    const { exports } = new engine.WebAssembly.Instance(engine.compile(callsModule()), { env: { f() {} } });
+    const { exports } = new engine.WebAssembly.Instance(engine.compile(bytes), { env: { f } });
     exports.loop(10_000);
     return { run: () => exports.loop(N), samples: [] };
   });
   return timeInTurns(runs);
 }
+
+/** An import of type (i32) → i32, which `loop(n)` calls with n and sums the results of. */
+const i32ImportModule = () =>
+  wasmRtPackage.wat(`(module (import "env" "f" (func $f (param i32) (result i32)))
+    (func (export "loop") (param $n i32) (result i32) (local $sum i32)
+      (loop $l (local.set $sum (i32.add (local.get $sum) (call $f (local.get $n))))
+        (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+      (local.get $sum)))`);
 
 /**
  * wasm's `run(n)` asks "wasm:js-string" `length` of a string n times: on wasm-rt the builtin
@@ -100,6 +108,9 @@ module.exports = function run() {
   const imports = nsPerImport(engines);
   rows.push({ case: 'wasm→JS import, loop in wasm', unit: 'ns/call', v8: imports[0], 'wasm-rt': imports[1] });
   rows.push({ case: 'wasm→JS import, fastest run', unit: 'ns/call', v8: imports.fastest[0], 'wasm-rt': imports.fastest[1] });
+  const i32 = nsPerImport(engines, i32ImportModule(), (x) => x & 1);
+  rows.push({ case: 'wasm→JS import (i32)→i32, loop in wasm', unit: 'ns/call', v8: i32[0], 'wasm-rt': i32[1] });
+  rows.push({ case: 'wasm→JS import (i32)→i32, fastest run', unit: 'ns/call', v8: i32.fastest[0], 'wasm-rt': i32.fastest[1] });
   const [v8Length, rtLength] = nsPerStringBuiltin();
   rows.push({ case: 'wasm→"wasm:js-string" length (V8: a JS import)', unit: 'ns/call', v8: v8Length, 'wasm-rt': rtLength });
   return rows;

@@ -553,8 +553,29 @@ pub fn type_tag(env: napi_env, v: napi_value, tag: &'static sys::napi_type_tag) 
   unsafe { sys::napi_type_tag_object(env, v, tag) };
 }
 
-/// A handle scope: the JS values made while it is open are released when it drops, so that a
+/// Runs `f` in a handle scope: the JS values it makes are released when it returns, so that a
 /// long-running wasm call that calls imports in a loop does not pile them up in its caller's.
+/// The scope is V8's own, on this stack frame (sys/v8.rs), where Node-API's would allocate a
+/// wrapper for it per call; Node-API's on a thread without a current isolate.
+///
+/// An exception recorded inside (`fail`) is a handle of this scope, so `f` must take it before
+/// it returns (turn it into a wasm error, say). One it left behind is forgotten here rather than
+/// read later from a released handle.
+pub fn scoped<R>(env: napi_env, f: impl FnOnce() -> R) -> R {
+  let before = ERROR.with(Cell::get);
+  let r = crate::sys::v8::handle_scope(f).unwrap_or_else(|f| {
+    let _scope = HandleScope::open(env);
+    f()
+  });
+  ERROR.with(|e| {
+    if e.get() != before {
+      e.set(before);
+    }
+  });
+  r
+}
+
+/// A Node-API handle scope, closed when it drops.
 pub struct HandleScope(napi_env, sys::napi_handle_scope);
 
 impl HandleScope {

@@ -13,7 +13,7 @@ use super::{catchable, typed_host};
 use crate::runtime::group::Group;
 use crate::runtime::state;
 use crate::sys::js_thread::JsThread;
-use crate::sys::napi_raw::{self, HandleScope, JsResult};
+use crate::sys::napi_raw::{self, JsResult};
 
 struct HostFn {
   env: napi_env,
@@ -102,10 +102,11 @@ enum Coerced {
 fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<Value>, RuntimeError> {
   let env = h.env;
   let group = h.group.upgrade().ok_or_else(freed)?;
-  let _scope = HandleScope::open(env).map_err(|_| pending_to_runtime(env))?;
   if h.unrepresentable {
-    napi_raw::throw_type_error(env, "type incompatibility when transforming from/to JS");
-    return raise(h, &group, store);
+    return napi_raw::scoped(env, || {
+      napi_raw::throw_type_error(env, "type incompatibility when transforming from/to JS");
+      raise(h, &group, store)
+    });
   }
   crate::api::memory::sync_buffers();
   let run = |store: &mut StoreMut<'_>| -> JsResult<Vec<Value>> {
@@ -157,7 +158,7 @@ fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<V
       }
     }
   };
-  run(store).or_else(|_| raise(h, &group, store))
+  napi_raw::scoped(env, || run(store).or_else(|_| raise(h, &group, store)))
 }
 
 pub(super) fn freed() -> RuntimeError {
@@ -188,13 +189,12 @@ impl typed_host::Callee for HostFn {
   ) -> Result<R, RuntimeError> {
     let env = self.env;
     self.group.upgrade().ok_or_else(freed)?;
-    let _scope = HandleScope::open(env).map_err(|_| pending_to_runtime(env))?;
     crate::api::memory::sync_buffers();
     let run = || -> JsResult<R> {
       let js_args = args(env)?;
       store.parked(|| call_callable(self, &js_args, |ret| result(env, ret)))
     };
-    run().map_err(|_| pending_to_runtime(env))
+    napi_raw::scoped(env, || run().map_err(|_| pending_to_runtime(env)))
   }
 }
 

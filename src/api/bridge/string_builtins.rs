@@ -12,7 +12,6 @@ use wasmer::{AsStoreMut, ExternRef, Function, FunctionEnv, FunctionEnvMut, Funct
 use super::values::Slot;
 use crate::runtime::group::Group;
 use crate::sys::js_thread::JsThread;
-use crate::sys::napi_raw::HandleScope;
 use crate::sys::napi_raw::{self, JsResult, TAG_STRING_BUILTIN};
 
 #[derive(Clone, Copy, PartialEq)]
@@ -40,18 +39,15 @@ struct Ctx {
   group: Weak<Group>,
 }
 
-/// The JS value of `r`, if it is a string; its handle lives in `_scope`.
-fn string(ctx: &Ctx, store: &mut StoreMut<'_>, r: &Option<ExternRef>, _scope: &HandleScope) -> Result<Option<napi_value>, RuntimeError> {
+/// The JS value of `r`, if it is a string; called in a handle scope (`napi_raw::scoped`), which
+/// the value's handle does not outlive.
+fn string(ctx: &Ctx, store: &mut StoreMut<'_>, r: &Option<ExternRef>) -> Result<Option<napi_value>, RuntimeError> {
   let Some(r) = r else { return Ok(None) };
   let group = ctx.group.upgrade().ok_or_else(super::host::freed)?;
   let Some(slot) = r.downcast::<Slot>(store) else { return Ok(None) };
   let v = group.held(slot.0).map_err(|_| RuntimeError::new("wasm-rt: an externref was lost"))?;
   let is_string = napi_raw::type_of(ctx.env, v).is_ok_and(|t| t == sys::ValueType::napi_string);
   Ok(is_string.then_some(v))
-}
-
-fn scope(ctx: &Ctx) -> Result<HandleScope, RuntimeError> {
-  HandleScope::open(ctx.env).map_err(|_| RuntimeError::new("wasm-rt: no handle scope"))
 }
 
 fn illegal_cast() -> RuntimeError {
@@ -71,24 +67,23 @@ pub fn function(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, v: n
     Builtin::Test => {
       Function::new_typed_with_env(store, &fenv, |mut fe: FunctionEnvMut<'_, JsThread<Ctx>>, r: Option<ExternRef>| -> Result<i32, RuntimeError> {
         let (ctx, mut store) = fe.data_and_store_mut();
-        let scope = scope(ctx)?;
-        Ok(string(ctx, &mut store.as_store_mut(), &r, &scope)?.is_some() as i32)
+        napi_raw::scoped(ctx.env, || Ok(string(ctx, &mut store.as_store_mut(), &r)?.is_some() as i32))
       })
     }
     Builtin::Cast => {
       Function::new_typed_with_env(store, &fenv, |mut fe: FunctionEnvMut<'_, JsThread<Ctx>>, r: Option<ExternRef>| -> Result<Option<ExternRef>, RuntimeError> {
         let (ctx, mut store) = fe.data_and_store_mut();
-        let scope = scope(ctx)?;
-        string(ctx, &mut store.as_store_mut(), &r, &scope)?.ok_or_else(illegal_cast)?;
+        napi_raw::scoped(ctx.env, || string(ctx, &mut store.as_store_mut(), &r)?.ok_or_else(illegal_cast))?;
         Ok(r)
       })
     }
     Builtin::Length => {
       Function::new_typed_with_env(store, &fenv, |mut fe: FunctionEnvMut<'_, JsThread<Ctx>>, r: Option<ExternRef>| -> Result<i32, RuntimeError> {
         let (ctx, mut store) = fe.data_and_store_mut();
-        let scope = scope(ctx)?;
-        let s = string(ctx, &mut store.as_store_mut(), &r, &scope)?.ok_or_else(illegal_cast)?;
-        Ok(napi_raw::utf16_length(ctx.env, s) as i32)
+        napi_raw::scoped(ctx.env, || {
+          let s = string(ctx, &mut store.as_store_mut(), &r)?.ok_or_else(illegal_cast)?;
+          Ok(napi_raw::utf16_length(ctx.env, s) as i32)
+        })
       })
     }
   })
