@@ -321,6 +321,58 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
     });
   });
 
+  // On wasm-rt an exported function whose body calls nothing runs without wasmer's store
+  // context, which only a host function reads; every other function must still reach JS.
+  describe('exported functions that call nothing, beside ones that call JS', () => {
+    const text = `(module (import "m" "f" (func $f (param i32) (result i32)))
+      (type $t (func (param i32) (result i32)))
+      (table (export "table") 2 funcref) (elem (i32.const 0) $f $leaf)
+      (func $leaf (export "leaf") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+      (func (export "direct") (param i32) (result i32) (call $f (local.get 0)))
+      (func (export "indirect") (param i32 i32) (result i32) (call_indirect (type $t) (local.get 1) (local.get 0)))
+      (func $viaLeaf (param i32) (result i32) (call $f (local.get 0)))
+      (func (export "calls") (param i32) (result i32) (call $viaLeaf (local.get 0)))
+      (export "reexported" (func $f)))`;
+
+    it('each reaches the import, or calls nothing, in any order and from inside the import', () => {
+      let e;
+      const seen = [];
+      e = instantiate(text, {
+        m: {
+          f: (x) => {
+            seen.push(x);
+            return x > 100 ? x : e.leaf(x) + e.direct(x + 100);
+          },
+        },
+      });
+      expect(e.leaf(21)).toBe(42);
+      expect(e.direct(1)).toBe(2 + 101);
+      expect(e.leaf(5)).toBe(10);
+      expect(e.indirect(0, 2)).toBe(4 + 102);
+      expect(e.indirect(1, 7)).toBe(14);
+      expect(e.calls(4)).toBe(8 + 104);
+      expect(e.reexported(200)).toBe(200);
+      expect(e.table.get(1)(8)).toBe(16);
+      expect(e.table.get(0)(300)).toBe(300);
+      expect(seen).toEqual([1, 101, 2, 102, 4, 104, 200, 300]);
+    });
+
+    it('a function that calls nothing, called in a loop inside an import, leaves the import working', () => {
+      let e;
+      e = instantiate(text, {
+        m: {
+          f: (x) => {
+            let s = 0;
+            for (let i = 0; i < 1000; i++) s += e.leaf(i);
+            return s + x;
+          },
+        },
+      });
+      expect(e.direct(1)).toBe(999 * 1000 + 1);
+      expect(e.leaf(e.direct(0))).toBe(2 * 999 * 1000);
+    });
+  });
+
   describe('i32', () => {
     it.each([
       [5, 5],

@@ -20,6 +20,8 @@ function callsModule() {
       { type: 1, body: [CALL, 0] },
       // loop(n): do { f(); } while (--n)
       { type: 4, body: [0x03, 0x40, CALL, 0, GET, 0, 0x41, 1, 0x6b, TEE, 0, 0x0d, 0, 0x0b] },
+      // addVia(a, b) = add(a, b): a function that calls another, so not known to call nothing.
+      { type: 0, body: [GET, 0, GET, 1, CALL, 1] },
     ],
     exports: [
       { name: 'add', func: 1 },
@@ -28,6 +30,7 @@ function callsModule() {
       { name: 'add64', func: 4 },
       { name: 'callImport', func: 5 },
       { name: 'loop', func: 6 },
+      { name: 'addVia', func: 7 },
     ],
   });
 }

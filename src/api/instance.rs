@@ -240,7 +240,8 @@ pub fn instantiate(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
     for (name, index) in info.exports.iter().filter(|(name, _)| !(checked && limits::is_hidden(name))) {
       let value = match (instance.exports.get_extern(name), index) {
         (Some(Extern::Function(f)), ExportIndex::Function(fi)) => {
-          exported::wrapper(env, &group, store, f.clone(), Some(fi.as_u32()), non_null.function_at(info, fi.as_u32()).0)?
+          let leaf = nm.leaves.contains(fi.as_u32(), info.num_imported_functions);
+          exported::wrapper(env, &group, store, f.clone(), Some(fi.as_u32()), non_null.function_at(info, fi.as_u32()).0, leaf)?
         }
         (Some(Extern::Memory(m)), _) => memory::exported(env, &group, store, m.clone())?,
         (Some(Extern::Table(t)), _) => table::exported(env, &group, store, t.clone())?,

@@ -238,7 +238,8 @@ pub fn deserialize(env: napi_env, args: &[napi_value]) -> JsResult<napi_value> {
   let data = napi_raw::uint8array_bytes(env, args[0])?;
   let (compiler, checks, wasm, module) = crate::compile::cache::deserialize_checked(&data).map_err(|e| napi_raw::throw_type_error(env, &e))?;
   let module = pipeline::share_deserialized(compiler, checks, &wasm, module);
-  let handle = module_object(env, Compilation { module, compiler, checks, tiered: None }, wasm.len())?;
+  // No leaves: they would be read from the blob's wasm bytes rather than from what compiled it.
+  let handle = module_object(env, Compilation { module, compiler, checks, tiered: None, leaves: Default::default() }, wasm.len())?;
   napi_raw::array_of(env, &[handle, napi_raw::uint8array(env, &wasm)?])
 }
 

@@ -9,6 +9,7 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 
 use wasmer::{CompileError, Module};
 
+use crate::compile::leaves::Leaves;
 use crate::runtime::engine::{self, Checks, Compiled, Compiler};
 
 /// A compiled module as a WebAssembly.Module holds it.
@@ -19,6 +20,20 @@ pub struct Compilation {
   pub checks: Checks,
   /// Set for a module compiled tiered (see `compile_tiered`).
   pub tiered: Option<Tiered>,
+  /// Its exported functions that call nothing (leaves.rs).
+  pub leaves: Leaves,
+}
+
+impl Compilation {
+  /// `bytes`' exported functions that call nothing, for a module compiled from them with
+  /// `checks`: none when checks are compiled in, which may call out of any function.
+  pub fn leaves_of(checks: Checks, bytes: &[u8]) -> Leaves {
+    if checks == Checks::None {
+      Leaves::of(bytes)
+    } else {
+      Leaves::default()
+    }
+  }
 }
 
 /// The bytes of a module compiled tiered: an instance that must join a store of the other
@@ -358,7 +373,7 @@ pub fn compile_mode(mode: Mode, checks: Checks, bytes: &[u8]) -> Result<Compilat
     Mode::Exact(compiler) => {
       size_check(bytes)?;
       let module = compile_known(compiler, checks, bytes, &crate::compile::cache::digest(bytes))?;
-      Ok(Compilation { module, compiler, checks, tiered: None })
+      Ok(Compilation { module, compiler, checks, tiered: None, leaves: Compilation::leaves_of(checks, bytes) })
     }
     Mode::Tiered => {
       size_check(bytes)?;
@@ -366,7 +381,7 @@ pub fn compile_mode(mode: Mode, checks: Checks, bytes: &[u8]) -> Result<Compilat
       let compact = compact(Compiler::Cranelift, bytes)?;
       let (module, compiler) = compile_tiered(&compact, &digest, checks)?;
       let tiered = Tiered { bytes: compact.into(), digest, queued: Default::default(), optimized: Default::default() };
-      Ok(Compilation { module, compiler, checks, tiered: Some(tiered) })
+      Ok(Compilation { module, compiler, checks, tiered: Some(tiered), leaves: Compilation::leaves_of(checks, bytes) })
     }
   }
 }

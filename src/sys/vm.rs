@@ -204,8 +204,9 @@ pub fn has_host_function(store: &mut StoreMut<'_>) -> bool {
 /// function's trampoline reads each argument as its declared type, so one path serves every
 /// numeric signature.
 ///
-/// `may_call_host`: whether the call can reach a host function (`has_host_function`), which
-/// finds its store through wasmer's store context. Only then is the context installed: its push
+/// `may_call_host`: whether the call can reach a host function (the store has one,
+/// `has_host_function`, and the callee calls something: compile/leaves.rs), which finds its
+/// store through wasmer's store context. Only then is the context installed: its push
 /// and pop are a quarter of a call that does not need them. Nothing else in a wasm call reads
 /// it (libcalls reach the store through the instance).
 pub fn raw_call(store: &mut StoreMut<'_>, e: &RawEntry, slots: &mut [i64; RAW_MAX_ARITY], may_call_host: bool) -> Result<(), RuntimeError> {

@@ -22,8 +22,17 @@ use crate::sys::vm;
 
 /// The JS function for `func`: the existing one if this wasm function already has one
 /// (the spec's exported-function cache), else a new one named `index`. `non_null` marks the
-/// parameters that refuse null (non_null.rs).
-pub fn wrapper(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func: Function, index: Option<u32>, non_null: u64) -> JsResult<napi_value> {
+/// parameters that refuse null (non_null.rs); `leaf` says that `func` calls nothing
+/// (compile/leaves.rs).
+pub fn wrapper(
+  env: napi_env,
+  group: &Rc<Group>,
+  store: &mut StoreMut<'_>,
+  func: Function,
+  index: Option<u32>,
+  non_null: u64,
+  leaf: bool,
+) -> JsResult<napi_value> {
   let key = group::function_key(store, &func);
   if let Some(w) = group.cached_function(key) {
     return Ok(w);
@@ -31,7 +40,7 @@ pub fn wrapper(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func:
   let ty = func.ty(store);
   let limits = crate::runtime::limits::of_function(store, &func);
   let raw = match raw_call::fits(ty.params(), ty.results()) {
-    true => Some(Raw::new(store, &func, state::with(env, |s| Ok(s.call_slots))?)),
+    true => Some(Raw::new(store, &func, state::with(env, |s| Ok(s.call_slots))?, leaf)),
     false => None,
   };
   let data = FuncData { group: group.clone(), func, params: ty.params().into(), results: ty.results().into(), raw, key, limits };
@@ -50,9 +59,10 @@ pub fn wrapper(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func:
   Ok(w)
 }
 
-/// A funcref value's JS function (values.rs `to_js`): the wrapper, named by no index.
+/// A funcref value's JS function (values.rs `to_js`): the wrapper, named by no index, of a
+/// function not known to call nothing.
 pub fn funcref_to_js(env: napi_env, group: &Rc<Group>, store: &mut StoreMut<'_>, func: Function) -> JsResult<napi_value> {
-  wrapper(env, group, store, func, None, 0)
+  wrapper(env, group, store, func, None, 0, false)
 }
 
 /// The native side of every exported function's wrapper.
@@ -89,7 +99,7 @@ fn call_inner(env: napi_env, fd: &FuncData, call: &CallInfo<'_>) -> JsResult<nap
 fn call_raw(env: napi_env, fd: &FuncData, raw: &Raw, group: &Rc<Group>) -> JsResult<napi_value> {
   let mut slots = raw.args(&fd.params);
   group.enter(|store| {
-    let may_call_host = group.may_call_host(store);
+    let may_call_host = !raw.leaf && group.may_call_host(store);
     let called = vm::raw_call(store, &raw.entry, &mut slots, may_call_host);
     crate::api::memory::sync_buffers();
     called.map_err(|e| errors::throw_runtime(env, group, store, e))?;

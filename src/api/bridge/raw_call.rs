@@ -24,11 +24,13 @@ pub fn fits(params: &[Type], results: &[Type]) -> bool {
 pub struct Raw {
   pub entry: RawEntry,
   pub slots: Slots,
+  /// The function calls nothing (compile/leaves.rs), so it reaches no host function.
+  pub leaf: bool,
 }
 
 impl Raw {
-  pub fn new(store: &mut StoreMut<'_>, func: &wasmer::Function, slots: Slots) -> Self {
-    Raw { entry: vm::raw_entry(store, func), slots }
+  pub fn new(store: &mut StoreMut<'_>, func: &wasmer::Function, slots: Slots, leaf: bool) -> Self {
+    Raw { entry: vm::raw_entry(store, func), slots, leaf }
   }
 
   /// The arguments the wrapper wrote, as the trampoline reads them: i32 in the low bits, f32 and
