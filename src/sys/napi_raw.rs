@@ -556,7 +556,8 @@ pub fn type_tag(env: napi_env, v: napi_value, tag: &'static sys::napi_type_tag) 
 /// Runs `f` in a handle scope: the JS values it makes are released when it returns, so that a
 /// long-running wasm call that calls imports in a loop does not pile them up in its caller's.
 /// The scope is V8's own, on this stack frame (sys/v8.rs), where Node-API's would allocate a
-/// wrapper for it per call; Node-API's on a thread without a current isolate.
+/// wrapper for it per call; Node-API's where the running Node does not export V8's (Node 26) or
+/// the thread has no current isolate.
 ///
 /// An exception recorded inside (`fail`) is a handle of this scope, so `f` must take it before
 /// it returns (turn it into a wasm error, say). One it left behind is forgotten here rather than
@@ -576,10 +577,10 @@ pub fn scoped<R>(env: napi_env, f: impl FnOnce() -> R) -> R {
 }
 
 /// A Node-API handle scope, closed when it drops.
-pub struct HandleScope(napi_env, sys::napi_handle_scope);
+struct HandleScope(napi_env, sys::napi_handle_scope);
 
 impl HandleScope {
-  pub fn open(env: napi_env) -> JsResult<Self> {
+  fn open(env: napi_env) -> JsResult<Self> {
     let mut scope = ptr::null_mut();
     napi_call!(env, napi_open_handle_scope(env, &mut scope))?;
     Ok(Self(env, scope))

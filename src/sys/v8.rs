@@ -1,6 +1,7 @@
-//! What wasm-rt reads of V8 beyond Node-API: the word and bit where an isolate records a
+//! What wasm-rt uses of V8 beyond Node-API: the word and bit where an isolate records a
 //! termination request, so that the watchdog (runtime/limits/watchdog.rs) sees `worker.terminate()`
-//! while wasm runs. Public V8 symbols, resolved against the running Node.
+//! while wasm runs; and a handle scope on the stack for each wasm → JS call. Public V8 symbols,
+//! resolved against the running Node.
 
 use std::ffi::c_void;
 
