@@ -6,11 +6,12 @@ const { addModule, callsModule } = require('../modules');
 const N = quick ? 100_000 : 1_000_000;
 const REPEATS = 15;
 
+// Small operands keep every result a small integer on both engines (no heap numbers).
+const addLoop = 'let s = 0; for (let i = 0; i < n; i++) s = f(i & 1023, s & 1023); return s;';
 // A fresh loop function per engine and case, so that each call site sees one callee.
 const loops = {
-  // Small operands keep every result a small integer on both engines (no heap numbers).
-  'add(i32,i32)': 'let s = 0; for (let i = 0; i < n; i++) s = f(i & 1023, s & 1023); return s;',
-  'add(i32,i32) through a call inside': 'let s = 0; for (let i = 0; i < n; i++) s = f(i & 1023, s & 1023); return s;',
+  'add(i32,i32)': addLoop,
+  'add(i32,i32) through a call inside': addLoop,
   'nop()': 'for (let i = 0; i < n; i++) f(); return 0;',
   'sum4(f64×4)': 'let s = 0; for (let i = 0; i < n; i++) s = f(s, 1.5, i, 0.25); return s;',
   'add64(i64,i64) BigInt': 'let s = 0n; for (let i = 0; i < n; i++) s = f(s, 3n); return s;',
