@@ -26,9 +26,9 @@
 //! functions (through a proxy) and JS-created memories.
 //!
 //! **Reentrancy.** A call from JS borrows the store mutably for its whole duration. Host
-//! functions call JS with that borrow *parked* (`StoreMut::parked`); if JS then calls back into
-//! the same group, `Store::with_current` hands the parked store to the inner call instead of a
-//! second, aliasing `&mut Store`. sys/vm.rs's `StoreCell` tells the two cases apart.
+//! functions call JS with that borrow *lent* (`Group::lend`); if JS then calls back into the same
+//! group, the inner call gets the lent borrow instead of a second, aliasing `&mut Store`
+//! (sys/vm.rs's `StoreCell`). Each group lends its own, so calls may alternate between groups.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -105,22 +105,21 @@ impl Group {
   }
 
   /// Runs `f` with this group's store: the store itself when no call is in progress, else the
-  /// parked store of the call in progress (reentry from a JS import).
+  /// store that the call in progress lent to the JS it calls (reentry from a JS import, `lend`).
   pub fn enter<R>(&self, f: impl FnOnce(&mut StoreMut<'_>) -> JsResult<R>) -> JsResult<R> {
-    let f = match self.store.try_with(f) {
-      Ok(r) => return r,
-      Err(f) => f,
-    };
-    let id = self.id();
-    let mut f = Some(f);
-    let reentered = Store::with_current(|store| if store.objects_mut().id() == id { f.take().map(|f| f(store)) } else { None }).flatten();
-    reentered.unwrap_or_else(|| {
+    self.store.try_with(f).unwrap_or_else(|_| {
       Err(napi_raw::throw_error(
         self.env,
-        "wasm-rt: this call re-enters a wasm instance that is suspended under a call into another, unrelated instance; \
-         calls that alternate between two link groups through JS are not supported",
+        "wasm-rt: this call re-enters a wasm instance from JS code that an operation on the instance's store runs \
+         outside a call of an import; only imports may call back into their instances",
       ))
     })
+  }
+
+  /// Runs `f`, the call of an import's JS function, with `store` (this group's store, borrowed
+  /// by the wasm call in progress) lent to calls from that JS back into this group's instances.
+  pub fn lend<R>(&self, store: &mut StoreMut<'_>, f: impl FnOnce() -> R) -> R {
+    self.store.lend(store, f)
   }
 
   /// Whether wasm of this group's store can call a host function (sys/vm.rs `raw_call`). No JS
@@ -138,10 +137,6 @@ impl Group {
 
   pub fn compiler(&self) -> Compiler {
     self.compiler
-  }
-
-  fn id(&self) -> wasmer_types::StoreId {
-    self.store.id()
   }
 
   /// The anchor array, created on first use.

@@ -17,39 +17,59 @@ use wasmer_vm::{
   VMTable, VMTableDefinition, VMTag, VMTrampoline,
 };
 
-/// A store that JS calls borrow one at a time: `try_with` hands out the `&mut Store` only while
-/// no other borrow of it is in progress on this thread (a reentrant call gets the parked store
-/// through `Store::with_current` instead; runtime/group.rs).
+/// A store that JS calls borrow one at a time: `try_with` hands out the `&mut Store` while no
+/// other borrow of it is in progress on this thread, or else the borrow that a host function's
+/// call into JS has lent (`lend`), to a call from that JS back into the store.
 pub struct StoreCell {
   store: UnsafeCell<Store>,
   busy: Cell<bool>,
+  /// The lent borrow, an erased `*mut StoreMut`; null when none is lent or while one is in use.
+  lent: Cell<*mut ()>,
 }
 
-struct ResetOnDrop<'a>(&'a Cell<bool>);
+/// Puts a cell's previous value back, on return or unwind.
+struct Restore<'a, T: Copy>(&'a Cell<T>, T);
 
-impl Drop for ResetOnDrop<'_> {
+impl<T: Copy> Drop for Restore<'_, T> {
   fn drop(&mut self) {
-    self.0.set(false);
+    self.0.set(self.1);
   }
 }
 
 impl StoreCell {
   pub fn new(store: Store) -> Self {
-    Self { store: UnsafeCell::new(store), busy: Cell::new(false) }
+    Self { store: UnsafeCell::new(store), busy: Cell::new(false), lent: Cell::new(std::ptr::null_mut()) }
   }
 
-  /// Runs `f` with the store, or gives `f` back when a borrow is in progress.
+  /// Runs `f` with the store, or gives `f` back when a borrow is in progress and none is lent.
   pub fn try_with<F: FnOnce(&mut StoreMut<'_>) -> R, R>(&self, f: F) -> Result<R, F> {
     if self.busy.get() {
-      return Err(f);
+      let lent = self.lent.replace(std::ptr::null_mut());
+      if lent.is_null() {
+        return Err(f);
+      }
+      let _restore = Restore(&self.lent, lent);
+      // SAFETY: `lend` stored it: a live borrow of this store whose holder does not touch it
+      // until `lend` returns, which is after this call (nested on the same stack) ends. Taken
+      // out of the cell while in use, so no other call gets it meanwhile.
+      return Ok(f(unsafe { &mut *lent.cast::<StoreMut<'_>>() }));
     }
     self.busy.set(true);
-    let _reset = ResetOnDrop(&self.busy);
+    let _reset = Restore(&self.busy, false);
     // SAFETY: `busy` was false, so no other borrow of the store exists on this thread, and the
     // cell is !Sync (the store is !Send), so no other thread has one. The borrow ends before
     // `_reset` clears `busy`.
     let store = unsafe { &mut *self.store.get() };
     Ok(f(&mut store.as_store_mut()))
+  }
+
+  /// Runs `f`, a host function's call into JS, with `store` (a borrow of this store that the
+  /// call in progress holds) lent to `try_with`. What wasmer's `StoreMut::parked` does through
+  /// its thread-local context stack, a push and a pop per import call, done with a field.
+  pub fn lend<R>(&self, store: &mut StoreMut<'_>, f: impl FnOnce() -> R) -> R {
+    debug_assert!(store.objects_mut().id() == self.id(), "a store lent to another's cell");
+    let _restore = Restore(&self.lent, self.lent.replace((store as *mut StoreMut<'_>).cast()));
+    f()
   }
 
   pub fn id(&self) -> StoreId {

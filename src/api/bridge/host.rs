@@ -123,7 +123,7 @@ fn call_js(h: &HostFn, store: &mut StoreMut<'_>, args: &[Value]) -> Result<Vec<V
       *slot = values::to_js(env, &group, store, a)?;
     }
     let js_args = &*js_args;
-    let coerced = store.parked(|| {
+    let coerced = group.lend(store, || {
       call_callable(h, js_args, |ret| {
         let coerce = |i: usize, v: napi_value| -> JsResult<napi_value> {
           if i < 64 && h.non_null >> i & 1 == 1 && napi_raw::type_of(env, v)? == napi::sys::ValueType::napi_null {
@@ -166,8 +166,8 @@ pub(super) fn freed() -> RuntimeError {
 }
 
 /// Calls the import's JS function with `args` and hands its return value to `coerce`. The caller
-/// parks the store: the call and the coercion may run user code that re-enters it, and that
-/// must not inherit the caps of an instantiation whose start function is running.
+/// lends the store (`Group::lend`): the call and the coercion may run user code that re-enters
+/// it, and that must not inherit the caps of an instantiation whose start function is running.
 fn call_callable<T>(h: &HostFn, args: &[napi_value], coerce: impl FnOnce(napi_value) -> JsResult<T>) -> JsResult<T> {
   let env = h.env;
   crate::runtime::engine::with_caps(crate::runtime::engine::Caps::default(), || {
@@ -188,11 +188,11 @@ impl typed_host::Callee for HostFn {
     result: impl FnOnce(napi_env, napi_value) -> JsResult<R>,
   ) -> Result<R, RuntimeError> {
     let env = self.env;
-    self.group.upgrade().ok_or_else(freed)?;
+    let group = self.group.upgrade().ok_or_else(freed)?;
     crate::api::memory::sync_buffers();
     let run = || -> JsResult<R> {
       let js_args = args(env)?;
-      store.parked(|| call_callable(self, &js_args, |ret| result(env, ret)))
+      group.lend(store, || call_callable(self, &js_args, |ret| result(env, ret)))
     };
     napi_raw::scoped(env, || run().map_err(|_| pending_to_runtime(env)))
   }

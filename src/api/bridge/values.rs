@@ -1,6 +1,6 @@
 //! The spec's value conversions. ToWebAssemblyValue is split in two: `coerce` runs the
 //! JS-visible part (ToInt32, ToNumber, ToBigInt64 — these may call user code, so they run while
-//! the store is parked) and `from_js` builds the wasm value from the coerced primitive.
+//! the store is lent) and `from_js` builds the wasm value from the coerced primitive.
 
 use std::rc::Rc;
 use std::sync::OnceLock;
