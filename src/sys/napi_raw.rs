@@ -563,17 +563,18 @@ pub fn type_tag(env: napi_env, v: napi_value, tag: &'static sys::napi_type_tag) 
 /// it returns (turn it into a wasm error, say). One it left behind is forgotten here rather than
 /// read later from a released handle.
 pub fn scoped<R>(env: napi_env, f: impl FnOnce() -> R) -> R {
-  let before = ERROR.with(Cell::get);
-  let r = crate::sys::v8::handle_scope(f).unwrap_or_else(|f| {
-    let _scope = HandleScope::open(env);
-    f()
-  });
+  // One thread-local lookup for both reads: this runs on every import call.
   ERROR.with(|e| {
+    let before = e.get();
+    let r = crate::sys::v8::handle_scope(env, f).unwrap_or_else(|f| {
+      let _scope = HandleScope::open(env);
+      f()
+    });
     if e.get() != before {
       e.set(before);
     }
-  });
-  r
+    r
+  })
 }
 
 /// A Node-API handle scope, closed when it drops.
