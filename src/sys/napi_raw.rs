@@ -556,8 +556,8 @@ pub fn type_tag(env: napi_env, v: napi_value, tag: &'static sys::napi_type_tag) 
 /// Runs `f` in a handle scope: the JS values it makes are released when it returns, so that a
 /// long-running wasm call that calls imports in a loop does not pile them up in its caller's.
 /// The scope is V8's own, on this stack frame (sys/v8.rs), where Node-API's would allocate a
-/// wrapper for it per call; Node-API's where the running Node does not export V8's (Node 26) or
-/// the thread has no current isolate.
+/// wrapper for it per call; Node-API's where sys/v8.rs finds no way to open V8's or the thread
+/// has no current isolate.
 ///
 /// An exception recorded inside (`fail`) is a handle of this scope, so `f` must take it before
 /// it returns (turn it into a wasm error, say). One it left behind is forgotten here rather than

@@ -82,7 +82,7 @@ fn find(name: &std::ffi::CStr) -> Option<*mut c_void> {
 
 /// `v8::HandleScope`'s constructor and destructor, where the running Node exports them (V8 11 to
 /// 13: Node 20 to 24). V8 14 (Node 26) inlines both into code built against its headers, and a
-/// build against older headers finds neither: Node-API's scope serves there.
+/// build against older headers finds neither: `InlineScope` does their work there.
 fn scope_functions() -> Option<(ScopeFn, ScopeDropFn)> {
   static FUNCTIONS: std::sync::OnceLock<Option<(ScopeFn, ScopeDropFn)>> = std::sync::OnceLock::new();
   *FUNCTIONS.get_or_init(|| {
@@ -120,7 +120,7 @@ struct ScopeData {
 }
 
 /// How many words at the start of the isolate are searched for its `ScopeData` (V8 14: at
-/// byte 576).
+/// byte 560).
 const SCOPE_DATA_WORDS: usize = 256;
 
 /// Where V8 14 (Node 26) keeps an isolate's `ScopeData`, which its inlined `HandleScope` reads
@@ -176,8 +176,8 @@ fn find_scope_data(env: napi_env, isolate: *mut c_void) -> Option<usize> {
   let mut found = None;
   for i in 0..SCOPE_DATA_WORDS - 2 {
     let (next, limit) = (before[i], before[i + 1]);
-    let moved = handles[i] == next + 3 * 8 && opened[i] == next && closed[i] == next;
-    let bounded = next != 0 && next + 3 * 8 <= limit && [opened[i + 1], handles[i + 1], closed[i + 1]] == [limit; 3];
+    let moved = handles[i] == next.wrapping_add(3 * 8) && opened[i] == next && closed[i] == next;
+    let bounded = next != 0 && next.checked_add(3 * 8).is_some_and(|end| end <= limit) && [opened[i + 1], handles[i + 1], closed[i + 1]] == [limit; 3];
     let counted = level(opened[i + 2]) == level(before[i + 2]).wrapping_add(1) && level(closed[i + 2]) == level(before[i + 2]);
     if moved && bounded && counted {
       if found.is_some() {
