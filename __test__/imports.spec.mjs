@@ -684,6 +684,29 @@ describe.each(engines)('$name', ({ name: engine, WebAssembly }) => {
       });
     }
 
+    it('two instances call each other through JS where exports and imports take an externref (the dynamic paths)', () => {
+      const peers = {};
+      const make = (other) =>
+        instantiate(
+          `(module (import "js" "next" (func $next (param i32 externref) (result externref)))
+            (func (export "level") (param $d i32) (param $x externref) (result externref)
+              (if (result externref) (i32.eqz (local.get $d)) (then (local.get $x))
+                (else (call $next (i32.sub (local.get $d) (i32.const 1)) (local.get $x))))))`,
+          { js: { next: (d, x) => peers[other].level(d, { d, x }) } },
+        );
+      peers.a = make('b');
+      peers.b = make('a');
+      // Each level wraps what it was given, so the result holds one wrapper per level, in order.
+      let r = peers.a.level(30, 'end');
+      const depths = [];
+      while (typeof r === 'object') {
+        depths.push(r.d);
+        r = r.x;
+      }
+      expect(r).toBe('end');
+      expect(depths).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    });
+
     it('a JS exception deep in the alternation unwinds every level; both instances serve calls after', () => {
       let a;
       let b;
